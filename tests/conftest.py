@@ -1,0 +1,39 @@
+"""Shared fixtures: paths, the shared adult sample (skipped where absent), small image sets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_SAMPLE = REPO.parent / "shared" / "data" / "faces_adult_sample"
+
+
+@pytest.fixture
+def adult_sample() -> Path:
+    if not (SHARED_SAMPLE / "labels.csv").is_file():
+        pytest.skip(f"shared adult sample not found at {SHARED_SAMPLE}")
+    return SHARED_SAMPLE
+
+
+def write_image(path: Path, seed: int, size: int = 24, mode: str = "L") -> Path:
+    """A small random image: distinct seeds give distinct bytes."""
+    rng = np.random.default_rng(seed)
+    shape = (size, size) if mode == "L" else (size, size, 3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode=mode).save(path)
+    return path
+
+
+@pytest.fixture
+def class_folders(tmp_path) -> Path:
+    """cry 6 / laugh 4 / neutral 3 random PNGs in class folders."""
+    root = tmp_path / "folders"
+    seed = 0
+    for label, n in {"cry": 6, "laugh": 4, "neutral": 3}.items():
+        for i in range(n):
+            seed += 1
+            write_image(root / label / f"{label}_{i}.png", seed)
+    return root

@@ -1,0 +1,74 @@
+"""Split: stratified, grouped when groups exist, no group or sha256 on both sides of a fold."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from infantfer.ingest import DataError
+from infantfer.split import LeakageError, check_no_leakage, fold_indices, make_folds
+
+
+def images(n_groups_per_class=(10, 6, 4), per_group=3, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for label, n_groups in zip(["cry", "laugh", "neutral"], n_groups_per_class):
+        for g in range(n_groups):
+            for i in range(rng.integers(1, per_group + 1)):
+                rows.append({"id": f"{label}{g}_{i}", "label": label, "group": f"{label}-baby{g}"})
+    df = pd.DataFrame(rows)
+    df["sha256"] = [f"sha{i}" for i in range(len(df))]
+    return df
+
+
+def test_grouped_folds_cover_every_image_once_per_repeat():
+    df = images()
+    folds = make_folds(df, folds=3, repeats=2, seed=0)
+    assert list(folds.columns) == ["id", "sha256", "label", "group", "repeat", "fold", "role"]
+    test = folds[folds["role"] == "test"]
+    assert (test.groupby("repeat")["id"].apply(lambda s: s.sort_values().tolist()) == [sorted(df["id"])] * 2).all()
+    for (_, _), table in folds.groupby(["repeat", "fold"]):
+        train, held = table[table.role == "train"], table[table.role == "test"]
+        assert not set(train.group) & set(held.group)
+        assert set(held.label) == {"cry", "laugh", "neutral"}  # stratified
+    r0 = folds[(folds.repeat == 0) & (folds.role == "test")].set_index("id")["fold"]
+    r1 = folds[(folds.repeat == 1) & (folds.role == "test")].set_index("id")["fold"]
+    assert (r0 != r1.loc[r0.index]).any()  # repeats reshuffle
+
+
+def test_duplicates_in_one_group_never_straddle():
+    df = images()
+    df.loc[df.index[:2], "sha256"] = "same"
+    df.loc[df.index[:2], "group"] = df.loc[df.index[0], "group"]
+    folds = make_folds(df, folds=3, repeats=3, seed=1)
+    check_no_leakage(folds)
+
+
+def test_ungrouped_uses_plain_stratified_kfold(caplog):
+    df = images(per_group=1)
+    caplog.set_level("INFO")
+    folds = make_folds(df, folds=3, repeats=1, seed=0)
+    assert "StratifiedKFold" in caplog.text and "StratifiedGroupKFold" not in caplog.text
+    assert len(folds) == 3 * len(df)
+
+
+def test_leakage_detected():
+    folds = make_folds(images(), folds=3, repeats=1, seed=0)
+    bad = folds.copy()
+    first_test = bad[(bad.fold == 0) & (bad.role == "test")].index[0]
+    first_train = bad[(bad.fold == 0) & (bad.role == "train")].index[0]
+    bad.loc[first_test, "sha256"] = bad.loc[first_train, "sha256"]
+    with pytest.raises(LeakageError, match="sha256"):
+        check_no_leakage(bad)
+
+
+def test_too_few_groups_after_faces_is_a_clear_error():
+    with pytest.raises(DataError, match="'neutral' has 2"):
+        make_folds(images(n_groups_per_class=(10, 6, 2)), folds=3, repeats=1, seed=0)
+
+
+def test_fold_indices_follow_array_order():
+    df = images()
+    folds = make_folds(df, folds=3, repeats=1, seed=0)
+    ids = df["id"].to_numpy()[::-1]
+    train, test = fold_indices(folds, ids, 0, 1)
+    assert set(ids[test]) == set(folds[(folds.fold == 1) & (folds.role == "test")]["id"])
+    assert not set(train) & set(test) and len(train) + len(test) == len(ids)

@@ -1,0 +1,168 @@
+"""Configuration: validate once, at the edge, then hand each stage a plain dict.
+
+The JSON schema (``workflow/schemas/config.schema.yaml``) documents every key and holds its
+default. This module adds what a schema cannot say: which keys each layout needs, whether the
+files exist, and each dataset's stage settings (top-level defaults merged with the dataset's own
+overrides).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+STAGES = ("faces", "split", "smoteenn", "evaluate")
+DEFAULT_LABEL_COLUMN = {"csv": "label", "filename_fields": "label", "pixels_csv": "emotion"}
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with the key at fault and how to fix it."""
+
+    def __init__(self, key: str, problem: str, fix: str):
+        self.key = key
+        super().__init__(f"config key '{key}': {problem}\n  Fix: {fix}")
+
+
+def load_schema() -> dict:
+    with open(SCHEMA_PATH) as fh:
+        return yaml.safe_load(fh)
+
+
+def _with_defaults(validator_class):
+    """A validator that fills in schema defaults (the pattern from jsonschema's FAQ)."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub:
+                    instance.setdefault(name, copy.deepcopy(sub["default"]))
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+_Validator = _with_defaults(jsonschema.Draft202012Validator)
+
+
+def _validate(instance: Any, schema: dict, root: dict, where: str) -> None:
+    schema = {**schema, "$defs": root["$defs"]}
+    errors = sorted(_Validator(schema).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        key = ".".join([where, *map(str, err.absolute_path)]).strip(".") or "(top level)"
+        described = err.schema.get("description", "") if isinstance(err.schema, dict) else ""
+        raise ConfigError(key, err.message, described or "see config/README.md for this key")
+
+
+def resolve_config(config: dict) -> dict:
+    """Validate ``config`` in place (filling defaults) and return it.
+
+    Each ``config["datasets"][name]`` gains ``name`` and its stage sections merged with the
+    top-level ones, so that stages never look anything up twice.
+    """
+    schema = load_schema()
+    _validate(config, schema, schema, "")
+    for name, ds in config["datasets"].items():
+        for stage in STAGES:
+            merged = {**copy.deepcopy(config[stage]), **copy.deepcopy(ds.get(stage, {}))}
+            _validate(merged, schema["$defs"][stage], schema, f"datasets.{name}.{stage}")
+            ds[stage] = merged
+        ds["name"] = name
+        _check_layout(name, ds)
+    return config
+
+
+def _require(ds: dict, name: str, key: str, fix: str) -> Any:
+    if not ds.get(key):
+        raise ConfigError(f"datasets.{name}.{key}", f"layout '{ds['layout']}' needs it", fix)
+    return ds[key]
+
+
+def _existing(path: str, key: str, kind: str, fix: str) -> Path:
+    p = Path(path)
+    ok = p.is_dir() if kind == "folder" else p.is_file()
+    if not ok:
+        raise ConfigError(key, f"{kind} '{path}' not found (from {Path.cwd()})", fix)
+    return p
+
+
+def _check_layout(name: str, ds: dict) -> None:
+    layout = ds["layout"]
+    key = f"datasets.{name}"
+    if layout in DEFAULT_LABEL_COLUMN:
+        ds.setdefault("label_column", DEFAULT_LABEL_COLUMN[layout])
+    if layout == "demo":
+        ds.setdefault("counts", {"cry": 150, "laugh": 60, "neutral": 20})
+        ds.setdefault("size", 64)
+        ds.setdefault("seed", 0)
+        return
+    path = _require(ds, name, "path", "give the dataset's folder (or CSV file for pixels_csv)")
+    if layout == "pixels_csv":
+        _existing(path, f"{key}.path", "file", "point path at the FER-style CSV file")
+        _require(ds, name, "label_names", "map each integer label to a class name, e.g. {0: cry, 1: laugh}")
+        return
+    root = _existing(path, f"{key}.path", "folder", "point path at the folder that holds the images")
+    if layout == "csv" or (layout == "filename_fields" and ds.get("label_from") == "manifest"):
+        manifest = _require(ds, name, "manifest", "give the CSV file with one row per image")
+        mp = Path(manifest) if Path(manifest).is_absolute() else root / manifest
+        if not mp.is_file() and Path(manifest).is_file():
+            mp = Path(manifest)
+        _existing(str(mp), f"{key}.manifest", "file", f"give the CSV's path, relative to {root} or absolute")
+        ds["manifest"] = str(mp)
+    if layout == "filename_fields":
+        pattern = _require(ds, name, "pattern", "give a regex with named groups, e.g. '^(?P<age>\\d+)_'")
+        try:
+            groups = re.compile(pattern).groupindex
+        except re.error as exc:
+            raise ConfigError(f"{key}.pattern", f"not a regular expression ({exc})", "fix the regex") from exc
+        if not groups:
+            raise ConfigError(f"{key}.pattern", "has no named groups", "name the fields: (?P<age>\\d+)")
+        if ds.get("label_from") == "field" and ds.get("label_field") not in groups:
+            raise ConfigError(
+                f"{key}.label_field",
+                f"'{ds.get('label_field')}' is not a named group of pattern ({', '.join(groups)})",
+                "set label_field to one of the pattern's named groups",
+            )
+        for field in ds.get("filters", {}):
+            if field not in groups and ds.get("label_from") != "manifest":
+                raise ConfigError(
+                    f"{key}.filters.{field}",
+                    f"not a named group of pattern ({', '.join(groups)})",
+                    "filter on one of the pattern's fields",
+                )
+
+
+def dataset_settings(config: dict, name: str) -> dict:
+    """The resolved settings of one dataset (call :func:`resolve_config` first)."""
+    try:
+        return config["datasets"][name]
+    except KeyError as exc:
+        raise ConfigError(f"datasets.{name}", "no such dataset", "name one of config['datasets']") from exc
+
+
+def load_config(*paths: str | Path) -> dict:
+    """Read and merge YAML files the way Snakemake does (later files win, recursively), then
+    resolve. Datasets named in a later file replace those of earlier files."""
+    merged: dict = {}
+    for path in paths:
+        with open(path) as fh:
+            data = yaml.safe_load(fh) or {}
+        if "datasets" in data:
+            merged.pop("datasets", None)
+        _deep_update(merged, data)
+    return resolve_config(merged)
+
+
+def _deep_update(base: dict, new: dict) -> None:
+    for k, v in new.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _deep_update(base[k], v)
+        else:
+            base[k] = copy.deepcopy(v)

@@ -1,0 +1,375 @@
+"""Stage 1, ingest: read a dataset in any supported layout and record every image.
+
+Layouts (``datasets.<name>.layout``):
+
+- ``folders``: ``path/<label>/*.{jpg,jpeg,png,bmp,tif}``.
+- ``csv``: ``path`` + ``manifest`` with ``file_column``, ``label_column``, optional ``group_column``
+  and ``filters``.
+- ``filename_fields``: fields parsed from file names by a regex with named groups (UTKFace style),
+  filters on them (``age: {max: 2}`` keeps infants); labels from class folders, a manifest or a field.
+- ``pixels_csv``: a FER2013-style CSV of space-separated grey pixels with an integer label column
+  and ``label_names``; each row is written out as a lossless PNG so later stages see files only.
+- ``demo``: the built-in synthetic demo (:mod:`infantfer.demo`), written out as PNGs.
+
+Every image gets a stable ``id`` (from the dataset name and the image's source, so it survives
+reruns and added files), its label, and a group. Groups keep related images on one side of every
+fold: an image without a group value is its own group, and exact duplicates (same sha256) are
+merged into one group so they can never straddle train and test. One sha256 under two labels is an
+error naming both files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .logs import Progress
+
+log = logging.getLogger(__name__)
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"}
+MANIFEST_COLUMNS = ["id", "path", "label", "group", "width", "height", "mode", "sha256", "source"]
+
+
+class DataError(ValueError):
+    """A problem with the data itself, naming the files involved and the fix."""
+
+
+# ---------------------------------------------------------------- listing, per layout
+
+
+def _images_under(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
+    )
+
+
+def _class_folders(root: Path) -> list[Path]:
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        raise DataError(
+            f"{root}: no class folders found. Fix: put each class's images in {root}/<label>/, "
+            "or use layout csv with a manifest."
+        )
+    return folders
+
+
+def _read_table(path: str | Path, sep: str, what: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"{path}: cannot read this {what} ({exc}). Fix: save it as UTF-8 CSV with sep '{sep}'.") from exc
+
+
+def _need_columns(df: pd.DataFrame, columns: list[str], path: str | Path, keys: list[str]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"{path}: no column(s) {missing}. Columns are {list(df.columns)}. "
+            f"Fix: set {', '.join(keys)} in the config to the right column names."
+        )
+
+
+def apply_filters(df: pd.DataFrame, filters: dict, where: str) -> pd.DataFrame:
+    """Keep rows matching every filter: a value, a list of values, or ``{min: a, max: b}``."""
+    keep = pd.Series(True, index=df.index)
+    for column, rule in (filters or {}).items():
+        if column not in df.columns:
+            raise DataError(f"{where}: filter on '{column}', which is not a column or field ({list(df.columns)}).")
+        values = df[column]
+        if isinstance(rule, dict):
+            numbers = pd.to_numeric(values, errors="coerce")
+            ok = numbers.notna()
+            if "min" in rule:
+                ok &= numbers >= rule["min"]
+            if "max" in rule:
+                ok &= numbers <= rule["max"]
+        elif isinstance(rule, list):
+            ok = values.isin([str(v) for v in rule])
+        else:
+            ok = values == str(rule)
+        keep &= ok
+    return df[keep]
+
+
+def _list_folders(ds: dict) -> pd.DataFrame:
+    root = Path(ds["path"])
+    rows = [
+        {"path": str(p.resolve()), "label": folder.name, "group_source": "", "source": p.relative_to(root).as_posix()}
+        for folder in _class_folders(root)
+        for p in _images_under(folder)
+    ]
+    return pd.DataFrame(rows, columns=["path", "label", "group_source", "source"])
+
+
+def _list_csv(ds: dict) -> pd.DataFrame:
+    root, manifest = Path(ds["path"]), ds["manifest"]
+    df = _read_table(manifest, ds.get("sep", ","), "manifest")
+    file_col, label_col, group_col = ds.get("file_column", "file"), ds["label_column"], ds.get("group_column")
+    columns = [file_col, label_col] + ([group_col] if group_col else [])
+    _need_columns(df, columns, manifest, ["file_column", "label_column"] + (["group_column"] if group_col else []))
+    df = apply_filters(df, ds.get("filters", {}), str(manifest))
+    paths = [root / f for f in df[file_col]]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise DataError(
+            f"{manifest}: {len(missing)} listed file(s) do not exist, e.g. {missing[:3]}. "
+            f"Fix: file paths must be relative to the dataset's path ({root}); correct or remove those rows."
+        )
+    return pd.DataFrame(
+        {
+            "path": [str(p.resolve()) for p in paths],
+            "label": df[label_col].str.strip().to_numpy(),
+            "group_source": (df[group_col].str.strip() if group_col else pd.Series("", index=df.index)).to_numpy(),
+            "source": df[file_col].to_numpy(),
+        }
+    )
+
+
+def _list_filename_fields(ds: dict) -> pd.DataFrame:
+    root, pattern = Path(ds["path"]), re.compile(ds["pattern"])
+    label_from = ds.get("label_from", "folders")
+    if label_from == "folders":
+        files = [(p, folder.name) for folder in _class_folders(root) for p in _images_under(folder)]
+    else:
+        files = [(p, "") for p in _images_under(root)]
+    rows, unmatched = [], []
+    for path, folder_label in files:
+        m = pattern.search(path.name)
+        if not m:
+            unmatched.append(path.name)
+            continue
+        rows.append({"path": str(path.resolve()), "label": folder_label, "source": path.relative_to(root).as_posix(), **m.groupdict()})
+    if unmatched:
+        log.warning("%d file name(s) do not match pattern and were skipped, e.g. %s", len(unmatched), unmatched[:3])
+    df = pd.DataFrame(rows)
+    if df.empty:
+        raise DataError(f"{root}: no image file name matches pattern {pattern.pattern!r}. Fix: check datasets.*.pattern.")
+    df = df.fillna("")
+    if label_from == "manifest":
+        table = _read_table(ds["manifest"], ds.get("sep", ","), "manifest")
+        file_col = ds.get("file_column", "file")
+        _need_columns(table, [file_col, ds["label_column"]], ds["manifest"], ["file_column", "label_column"])
+        labels = dict(zip(table[file_col], table[ds["label_column"]]))
+        df["label"] = [labels.get(s, labels.get(Path(s).name, "")) for s in df["source"]]
+        unlabelled = int((df["label"] == "").sum())
+        if unlabelled:
+            log.warning("%d image(s) have no label in %s and were skipped", unlabelled, ds["manifest"])
+        df = df[df["label"] != ""]
+    elif label_from == "field":
+        df["label"] = df[ds["label_field"]]
+    before = len(df)
+    df = apply_filters(df, ds.get("filters", {}), f"datasets.{ds['name']}.filters")
+    log.info("filters kept %d of %d images", len(df), before)
+    group_col = ds.get("group_column")
+    df["group_source"] = df[group_col] if group_col else ""
+    return df[["path", "label", "group_source", "source"]].reset_index(drop=True)
+
+
+def _list_pixels_csv(ds: dict, image_dir: Path) -> pd.DataFrame:
+    csv = ds["path"]
+    pixels_col, label_col, group_col = ds.get("pixels_column", "pixels"), ds["label_column"], ds.get("group_column")
+    df = _read_table(csv, ds.get("sep", ","), "pixels CSV")
+    _need_columns(df, [pixels_col, label_col] + ([group_col] if group_col else []), csv, ["pixels_column", "label_column"])
+    df = apply_filters(df, ds.get("filters", {}), csv)
+    names = {str(k): str(v) for k, v in ds["label_names"].items()}
+    named = df[label_col].str.strip().isin(list(names))
+    if (~named).any():
+        log.info("%d row(s) with labels not in label_names skipped", int((~named).sum()))
+    df = df[named]
+    image_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for index, row in df.iterrows():
+        line = int(index) + 2  # 1-based, after the header: what a user sees in an editor
+        try:
+            values = np.array(row[pixels_col].split(), dtype=np.int64)
+        except ValueError as exc:
+            raise DataError(f"{csv} line {line}: pixels are not space-separated integers ({exc}). Fix or drop that row.") from exc
+        side = int(round(np.sqrt(values.size)))
+        if side * side != values.size or values.size == 0 or values.min() < 0 or values.max() > 255:
+            raise DataError(
+                f"{csv} line {line}: {values.size} pixel values do not form a square 0-255 image. Fix or drop that row."
+            )
+        out = image_dir / f"line{line:07d}.png"
+        Image.fromarray(values.reshape(side, side).astype(np.uint8), mode="L").save(out)
+        rows.append(
+            {
+                "path": str(out.resolve()),
+                "label": names[row[label_col].strip()],
+                "group_source": row[group_col].strip() if group_col else "",
+                "source": f"{Path(csv).name} line {line}",
+            }
+        )
+    return pd.DataFrame(rows, columns=["path", "label", "group_source", "source"])
+
+
+def _list_demo(ds: dict, image_dir: Path) -> pd.DataFrame:
+    from .demo import write_demo
+
+    table = write_demo(image_dir, counts=ds.get("counts"), size=ds.get("size", 64), seed=ds.get("seed", 0))
+    return pd.DataFrame(
+        {
+            "path": [str((image_dir / f).resolve()) for f in table["file"]],
+            "label": table["label"].to_numpy(),
+            "group_source": table["group"].to_numpy(),
+            "source": [f"demo:{f}" for f in table["file"]],
+        }
+    )
+
+
+def list_images(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
+    """Path, label, group_source and source of every image of a dataset, without reading pixels.
+
+    ``image_dir`` is where ``pixels_csv`` and ``demo`` write their images.
+    """
+    layout = ds["layout"]
+    if layout in ("pixels_csv", "demo"):
+        if image_dir is None:
+            raise ValueError(f"layout {layout} writes images: give image_dir")
+        image_dir = Path(image_dir)
+        df = _list_pixels_csv(ds, image_dir) if layout == "pixels_csv" else _list_demo(ds, image_dir)
+    else:
+        df = {"folders": _list_folders, "csv": _list_csv, "filename_fields": _list_filename_fields}[layout](ds)
+    if df.empty:
+        raise DataError(f"dataset '{ds['name']}' ({ds.get('path', layout)}): no images found. Fix: check its path and filters.")
+    empty_label = df["label"].astype(str).str.strip() == ""
+    if empty_label.any():
+        raise DataError(f"dataset '{ds['name']}': {int(empty_label.sum())} image(s) have an empty label, e.g. {df.loc[empty_label, 'source'].iloc[0]}.")
+    return df.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- checks before any job
+
+
+def class_group_counts(ds: dict) -> pd.Series:
+    """Groups per class, as far as can be known without reading images (used before any job
+    runs; duplicates can only merge groups further, which the split stage checks again)."""
+    layout = ds["layout"]
+    if layout == "demo":
+        return pd.Series(ds["counts"], dtype=int)  # images, an upper bound; split checks exactly
+    if layout == "pixels_csv":
+        df = _read_table(ds["path"], ds.get("sep", ","), "pixels CSV")
+        _need_columns(df, [ds["label_column"]], ds["path"], ["label_column"])
+        df = apply_filters(df, ds.get("filters", {}), ds["path"])
+        names = {str(k): str(v) for k, v in ds["label_names"].items()}
+        labels = df[ds["label_column"]].str.strip().map(names).dropna()
+        group_col = ds.get("group_column")
+        if group_col:
+            groups = df.loc[labels.index, group_col].where(lambda s: s != "", labels.index.astype(str))
+            return pd.DataFrame({"label": labels, "g": groups}).groupby("label")["g"].nunique()
+        return labels.value_counts()
+    df = list_images(ds)
+    groups = df["group_source"].where(df["group_source"] != "", df["path"])
+    return pd.DataFrame({"label": df["label"], "g": groups}).groupby("label")["g"].nunique()
+
+
+def check_enough_groups(counts: pd.Series, folds: int, dataset: str) -> None:
+    """Stop with the class and the fix when a class has fewer groups than folds."""
+    small = counts[counts < folds]
+    if len(small):
+        detail = ", ".join(f"'{c}' has {n}" for c, n in small.items())
+        raise DataError(
+            f"dataset '{dataset}': every class needs at least split.folds={folds} groups (subjects or "
+            f"photos) so each test fold can hold one; {detail}. Fix: lower split.folds for this dataset "
+            f"(datasets.{dataset}.split.folds: {max(2, int(small.min()))}), add images of that class, "
+            "or drop the class with filters."
+        )
+
+
+# ---------------------------------------------------------------- the stage
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _describe(path: str) -> tuple[float, float, str]:
+    try:
+        with Image.open(path) as im:
+            oriented = ImageOps.exif_transpose(im)  # width/height as the image is meant to be seen
+            return float(oriented.width), float(oriented.height), oriented.mode
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        log.warning("unreadable image %s (%s); faces will report it", path, exc.__class__.__name__)
+        return float("nan"), float("nan"), "unreadable"
+
+
+def stable_id(dataset: str, source: str) -> str:
+    return f"{dataset}-{hashlib.sha1(source.encode()).hexdigest()[:12]}"
+
+
+def merge_duplicate_groups(df: pd.DataFrame) -> pd.Series:
+    """Groups after merging every two groups that share a sha256 (union-find over groups)."""
+    parent: dict[str, str] = {}
+
+    def find(g: str) -> str:
+        while parent.setdefault(g, g) != g:
+            parent[g] = parent[parent[g]]
+            g = parent[g]
+        return g
+
+    for _, groups in df.groupby("sha256")["group"]:
+        first, *rest = groups.tolist()
+        for g in rest:
+            a, b = find(first), find(g)
+            if a != b:
+                parent[max(a, b)] = min(a, b)  # min: the same name whatever the row order
+    return df["group"].map(find)
+
+
+def check_label_conflicts(df: pd.DataFrame) -> None:
+    conflicts = df.groupby("sha256")["label"].nunique()
+    conflicts = conflicts[conflicts > 1]
+    if len(conflicts):
+        sha = conflicts.index[0]
+        rows = df[df["sha256"] == sha]
+        pairs = "; ".join(f"{s} labelled '{lab}'" for s, lab in zip(rows["source"], rows["label"]))
+        raise DataError(
+            f"{len(conflicts)} identical image(s) carry different labels, e.g. {pairs}. "
+            "Fix: correct the label of one copy, or remove the duplicate."
+        )
+
+
+def ingest(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
+    """The manifest of a dataset: one row per image with id, path, label, group, width, height,
+    mode, sha256 and source."""
+    df = list_images(ds, image_dir)
+    log.info("dataset '%s' (%s): %d images, classes %s", ds["name"], ds["layout"], len(df), df["label"].value_counts().to_dict())
+    progress = Progress(len(df), "ingest", log, unit="images")
+    sizes, shas = [], []
+    for path in df["path"]:
+        shas.append(_sha256(path))
+        sizes.append(_describe(path))
+        progress.update()
+    df["width"], df["height"], df["mode"] = zip(*sizes) if sizes else ([], [], [])
+    df["sha256"] = shas
+    df["id"] = [stable_id(ds["name"], s) for s in df["source"]]
+    if df["id"].duplicated().any():
+        raise DataError(f"dataset '{ds['name']}': the same source listed twice: {df.loc[df['id'].duplicated(), 'source'].tolist()[:3]}")
+    check_label_conflicts(df)
+    df["group"] = df["group_source"].where(df["group_source"] != "", "img:" + df["id"])
+    merged = merge_duplicate_groups(df)
+    n_dupes = int(df["sha256"].duplicated().sum())
+    if n_dupes:
+        log.warning("%d exact duplicate image(s): their groups were merged so no copy straddles train and test", n_dupes)
+    df["group"] = merged
+    return df[MANIFEST_COLUMNS]
+
+
+def write_manifest(df: pd.DataFrame, path: str | Path) -> None:
+    df.to_csv(path, sep="\t", index=False)
+
+
+def read_manifest(path: str | Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", dtype={"id": str, "label": str, "group": str, "sha256": str, "source": str, "path": str, "mode": str}, keep_default_na=False)

@@ -1,0 +1,74 @@
+"""Logging and progress lines shared by the stages, and the thread limits every job obeys."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(log_file: str | Path | None = None, level: int = logging.INFO) -> logging.Logger:
+    """Send the package's log lines to ``log_file`` (Snakemake's ``log:``) and to stderr."""
+    root = logging.getLogger("infantfer")
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="w"))
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(FORMAT, "%H:%M:%S"))
+        root.addHandler(handler)
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").handlers = handlers
+    return root
+
+
+def limit_threads(threads: int) -> None:
+    """Make BLAS, OpenMP, OpenCV (and torch, if loaded) use ``threads`` threads, so that
+    parallel Snakemake jobs do not oversubscribe the cores they were given."""
+    threads = max(1, int(threads))
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
+    try:
+        import cv2
+
+        cv2.setNumThreads(threads)
+    except ImportError:  # pragma: no cover - cv2 is a dependency
+        pass
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+
+
+class Progress:
+    """Logs "what: done/total (pct), rate/s, ETA" about every ``every_s`` seconds and at the end."""
+
+    def __init__(self, total: int, what: str, logger: logging.Logger, unit: str = "items", every_s: float = 5.0):
+        self.total, self.what, self.logger, self.unit, self.every_s = total, what, logger, unit, every_s
+        self.done = 0
+        self.start = self.last = time.perf_counter()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if now - self.last >= self.every_s or self.done >= self.total:
+            self.last = now
+            self.logger.info(self.line(now))
+
+    def line(self, now: float | None = None) -> str:
+        elapsed = (now or time.perf_counter()) - self.start
+        rate = self.done / elapsed if elapsed > 0 else float("inf")
+        left = (self.total - self.done) / rate if rate > 0 else float("nan")
+        pct = 100.0 * self.done / self.total if self.total else 100.0
+        return (
+            f"{self.what}: {self.done}/{self.total} {self.unit} ({pct:.1f}%), "
+            f"{rate:.1f} {self.unit}/s, ETA {left:.1f} s"
+        )

@@ -1,0 +1,97 @@
+"""Stage 3, split: repeated stratified folds, grouped when groups exist.
+
+Only images that survived the faces stage are split. Test folds hold real images only, always:
+resampled and generated images are made later, from the training side of a fold.
+
+StratifiedGroupKFold is used when any group holds more than one image (a subject column, or exact
+duplicates merged at ingest); StratifiedKFold otherwise. Repeat r shuffles with ``seed + r``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+from .ingest import DataError, check_enough_groups
+
+log = logging.getLogger(__name__)
+
+FOLD_COLUMNS = ["id", "sha256", "label", "group", "repeat", "fold", "role"]
+
+
+class LeakageError(AssertionError):
+    """A group or an image's sha256 on both sides of one fold."""
+
+
+def make_folds(images: pd.DataFrame, folds: int, repeats: int, seed: int, dataset: str = "dataset") -> pd.DataFrame:
+    """One row per image x repeat x fold: id, sha256, label, group, repeat, fold, role.
+
+    ``images`` needs columns id, sha256, label, group (one row per image).
+    """
+    images = images.reset_index(drop=True)
+    group_sizes = images.groupby("group")["id"].transform("size")
+    grouped = bool((group_sizes > 1).any())
+    counts = images.groupby("label")["group"].nunique()
+    check_enough_groups(counts, folds, dataset)
+    log.info(
+        "%s: %d images, %d groups, %s; %d repeat(s) x %d folds",
+        dataset, len(images), images["group"].nunique(),
+        "StratifiedGroupKFold" if grouped else "StratifiedKFold (every image its own group)", repeats, folds,
+    )
+    y = images["label"].to_numpy()
+    tables = []
+    for repeat in range(repeats):
+        if grouped:
+            splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed + repeat)
+            splits = splitter.split(np.zeros(len(y)), y, images["group"].to_numpy())
+        else:
+            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + repeat)
+            splits = splitter.split(np.zeros(len(y)), y)
+        for fold, (train, test) in enumerate(splits):
+            role = np.full(len(images), "train", dtype=object)
+            role[test] = "test"
+            table = images[["id", "sha256", "label", "group"]].copy()
+            table["repeat"], table["fold"], table["role"] = repeat, fold, role
+            tables.append(table)
+    result = pd.concat(tables, ignore_index=True)[FOLD_COLUMNS]
+    check_no_leakage(result)
+    _warn_missing_test_classes(result)
+    return result
+
+
+def check_no_leakage(folds: pd.DataFrame) -> None:
+    """Assert that no group and no sha256 appears in both train and test of one fold."""
+    for (repeat, fold), table in folds.groupby(["repeat", "fold"]):
+        train, test = table[table["role"] == "train"], table[table["role"] == "test"]
+        for column in ("group", "sha256"):
+            shared = set(train[column]) & set(test[column])
+            if shared:
+                raise LeakageError(
+                    f"repeat {repeat} fold {fold}: {len(shared)} {column}(s) in both train and test, e.g. {sorted(shared)[:3]}"
+                )
+
+
+def _warn_missing_test_classes(folds: pd.DataFrame) -> None:
+    classes = set(folds["label"])
+    for (repeat, fold), table in folds[folds["role"] == "test"].groupby(["repeat", "fold"]):
+        missing = classes - set(table["label"])
+        if missing:
+            log.warning("repeat %d fold %d: no test image of class(es) %s; their metrics will be NaN", repeat, fold, sorted(missing))
+
+
+def fold_indices(folds: pd.DataFrame, ids: np.ndarray, repeat: int, fold: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``ids`` (the faces arrays' order) of the train and test images of one fold."""
+    table = folds[(folds["repeat"] == repeat) & (folds["fold"] == fold)]
+    if table.empty:
+        raise DataError(f"no repeat {repeat} fold {fold} in folds table")
+    position = pd.Series(np.arange(len(ids)), index=pd.Index(ids))
+    train = position[table.loc[table["role"] == "train", "id"]].to_numpy()
+    test = position[table.loc[table["role"] == "test", "id"]].to_numpy()
+    return np.sort(train), np.sort(test)
+
+
+def read_folds(path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", dtype={"id": str, "sha256": str, "label": str, "group": str}, keep_default_na=False)
