@@ -1,0 +1,25 @@
+# infantfer: balance scarce, imbalanced infant facial-expression datasets, and measure whether it helped.
+# Table of contents only; the stages live in workflow/rules/, their logic in workflow/infantfer/.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/faces.smk"
+include: "workflow/rules/split.smk"
+include: "workflow/rules/smoteenn.smk"
+include: "workflow/rules/evaluate.smk"
+
+
+rule all:
+    input:
+        get_final_output(),
+    default_target: True

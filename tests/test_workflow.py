@@ -1,0 +1,152 @@
+"""End to end: `snakemake` on tiny configs, sharing one run where they can."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO, write_image
+
+pytestmark = pytest.mark.e2e
+
+ARMS = {"original", "smoteenn"}
+CLASSIFIERS = {"f1_adaboost", "samme", "chance", "f1_alpha_only"}
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *args]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=workdir)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
+    return result
+
+
+def workdir_with_defaults(tmp: Path) -> Path:
+    """A run directory laid out like the repository root: config/config.yaml holds the demo."""
+    (tmp / "config").mkdir(parents=True)
+    shutil.copy(REPO / "config" / "config.yaml", tmp / "config" / "config.yaml")
+    return tmp
+
+
+def tiny_config(folder_root: Path) -> dict:
+    return {
+        "datasets": {
+            "tiny_demo": {"layout": "demo", "counts": {"cry": 30, "laugh": 18, "neutral": 14}, "size": 32,
+                          "faces": {"detector": "none"}},
+            "tiny_folders": {"layout": "folders", "path": str(folder_root), "faces": {"detector": "none", "size": 16}},
+        },
+        "faces": {"size": 24},
+        "split": {"folds": 3, "repeats": 1, "seed": 0},
+        "evaluate": {"n_estimators": 5, "variants": {"f1_alpha_only": {"class_factor": "none"}}},
+    }
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One full run of two small datasets through a --configfile, beside the default config."""
+    from infantfer.demo import write_demo
+
+    tmp = workdir_with_defaults(tmp_path_factory.mktemp("run"))
+    write_demo(tmp / "folders", counts={"cry": 20, "laugh": 10, "neutral": 6}, size=32, seed=5)
+    (tmp / "tiny.yaml").write_text(yaml.safe_dump(tiny_config(tmp / "folders")))
+    result = snakemake(tmp, "--cores", "2", "--configfile", "tiny.yaml")
+    return tmp, result
+
+
+def test_both_datasets_produce_every_table(tiny_run):
+    tmp, _ = tiny_run
+    results = tmp / "results"
+    assert sorted(p.name for p in results.iterdir() if p.is_dir()) == ["tiny_demo", "tiny_folders"]  # no demo
+    for name in ("tiny_demo", "tiny_folders"):
+        metrics = pd.read_csv(results / name / "metrics.tsv", sep="\t")
+        assert list(metrics.columns) == ["dataset", "arm", "classifier", "repeat", "fold", "macro_f1", "g_mean", "auc_ovr"]
+        assert set(metrics["arm"]) == ARMS and set(metrics["classifier"]) == CLASSIFIERS
+        assert len(metrics) == len(ARMS) * len(CLASSIFIERS) * 3
+        assert metrics[["macro_f1", "g_mean", "auc_ovr"]].notna().all().all()
+        assert metrics["macro_f1"].between(0, 1).all()
+        manifest = pd.read_csv(results / name / "manifest.tsv", sep="\t")
+        report = pd.read_csv(results / name / "faces_report.tsv", sep="\t")
+        assert sorted(report["id"]) == sorted(manifest["id"])  # every image has a faces row
+        predictions = pd.read_csv(results / name / "predictions.tsv", sep="\t")
+        classes = sorted(manifest["label"].unique())
+        assert [c for c in predictions.columns if c.startswith("score_")] == [f"score_{c}" for c in classes]
+        # each image is tested once per arm x classifier in the single repeat
+        assert len(predictions) == len(report[report["status"] == "ok"]) * len(ARMS) * len(CLASSIFIERS)
+        counts = pd.read_csv(results / name / "class_counts.tsv", sep="\t")
+        assert set(counts["step"]) == {"input", "after_smote", "final"}
+        provenance = json.loads((results / name / "provenance.json").read_text())
+        assert provenance["settings"]["name"] == name and provenance["seeds"]["split"] == 0
+        assert provenance["packages"]["scikit-learn"] and provenance["device"]["cpu_count"]
+        for table in ("per_class_f1.tsv", "confusion.tsv", "folds.tsv"):
+            assert (results / name / table).stat().st_size > 0
+        assert "evaluate r0 f0: " in (tmp / "logs" / name / "evaluate" / "r0_f0.log").read_text()
+        assert (results / name / "benchmarks" / "faces.tsv").is_file()
+    summary = pd.read_csv(results / "summary.tsv", sep="\t")
+    assert set(summary["dataset"]) == {"tiny_demo", "tiny_folders"}
+    assert (summary["n"] == 3).all()
+
+
+def test_grouped_split_keeps_babies_together(tiny_run):
+    tmp, _ = tiny_run
+    folds = pd.read_csv(tmp / "results" / "tiny_demo" / "folds.tsv", sep="\t")
+    assert folds.groupby("group")["id"].transform("size").max() > 1  # babies with several images
+    for _, table in folds.groupby(["repeat", "fold"]):
+        assert not set(table[table.role == "train"]["group"]) & set(table[table.role == "test"]["group"])
+
+
+def test_test_folds_hold_real_images_only(tiny_run):
+    tmp, _ = tiny_run
+    predictions = pd.read_csv(tmp / "results" / "tiny_demo" / "predictions.tsv", sep="\t")
+    manifest = pd.read_csv(tmp / "results" / "tiny_demo" / "manifest.tsv", sep="\t")
+    assert set(predictions["id"]) <= set(manifest["id"])
+    assert not predictions["id"].str.startswith("smote").any()
+
+
+def test_same_config_gives_identical_metrics(tiny_run):
+    tmp, _ = tiny_run
+    before = {name: (tmp / "results" / name / "metrics.tsv").read_bytes() for name in ("tiny_demo", "tiny_folders")}
+    snakemake(tmp, "--cores", "2", "--configfile", "tiny.yaml", "--forcerun", "smoteenn", "evaluate_fold")
+    for name, content in before.items():
+        assert (tmp / "results" / name / "metrics.tsv").read_bytes() == content
+
+
+def test_configfile_datasets_replace_the_demo(tiny_run):
+    tmp, _ = tiny_run
+    dry = snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml", "--forcerun", "ingest")
+    assert "dataset=tiny_demo" in dry.stdout and "dataset=demo\n" not in dry.stdout
+    default = snakemake(tmp, "-n", "--cores", "1")  # no --configfile: the demo of config/config.yaml
+    assert "dataset=demo" in default.stdout and "tiny" not in default.stdout
+
+
+def test_too_few_groups_stops_before_any_job(tmp_path):
+    tmp = workdir_with_defaults(tmp_path)
+    for label, n in {"cry": 5, "laugh": 4, "neutral": 2}.items():
+        for i in range(n):
+            write_image(tmp / "data" / label / f"{i}.png", hash((label, i)) % 10_000)
+    (tmp / "few.yaml").write_text(yaml.safe_dump({"datasets": {"few": {"layout": "folders", "path": "data"}}}))
+    result = snakemake(tmp, "--cores", "1", "--configfile", "few.yaml", check=False)
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    assert "'neutral' has 2" in message and "datasets.few.split.folds" in message
+    assert not (tmp / "results").exists()
+
+
+def test_bad_config_is_one_clear_error_before_any_job(tmp_path):
+    tmp = workdir_with_defaults(tmp_path)
+    (tmp / "bad.yaml").write_text(yaml.safe_dump({"faces": {"size": "big"}}))
+    result = snakemake(tmp, "--cores", "1", "--configfile", "bad.yaml", check=False)
+    assert result.returncode != 0
+    assert "size" in result.stderr and "big" in result.stderr
+    assert not (tmp / "results").exists()
+
+
+def test_lint_is_clean():
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint", "--snakefile", str(REPO / "Snakefile")],
+                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert "Congratulations" in result.stdout + result.stderr, result.stdout + result.stderr

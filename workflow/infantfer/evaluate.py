@@ -1,0 +1,161 @@
+"""Stage 7, evaluate: train each arm's classifiers on its training set, score the real test fold.
+
+Arms are training sets of one fold (``original``: the real training images; ``smoteenn``: their
+SMOTEENN output; later issues add the GAN arms). Every arm of a fold is scored on the same real
+test images, so the arms can be compared fold by fold.
+
+Classifiers (``evaluate.classifiers`` plus ``evaluate.variants``):
+
+- ``f1_adaboost``: :class:`infantfer.boosting.F1AdaBoostClassifier`, the thesis' method;
+- ``samme``: scikit-learn's AdaBoostClassifier with the same trees and rounds, the ablation;
+- ``chance``: a stratified DummyClassifier, the floor;
+- any variant of F1AdaBoost the config names.
+
+Metrics per fold: macro F1 (scikit-learn), G-mean (``imblearn.metrics.geometric_mean_score``)
+and one-vs-rest AUC (scikit-learn). A class absent from a test fold makes the fold's metrics NaN,
+with a warning: averaging over the classes that happen to be present would flatter the fold.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from imblearn.metrics import geometric_mean_score
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
+
+from .boosting import make_classifier
+from .logs import Progress
+
+log = logging.getLogger(__name__)
+
+METRICS = ["macro_f1", "g_mean", "auc_ovr"]
+METRIC_COLUMNS = ["dataset", "arm", "classifier", "repeat", "fold", *METRICS]
+
+
+def features(x: np.ndarray, kind: str = "pixels") -> np.ndarray:
+    """Feature vectors of uint8 greyscale faces (N, S, S): pixels in [0, 1] or HOG."""
+    if kind == "pixels":
+        return x.reshape(len(x), -1).astype(np.float32) / 255.0
+    if kind == "hog":
+        from skimage.feature import hog
+
+        cell = max(4, x.shape[1] // 6)  # about 6 x 6 cells whatever the face size
+        return np.stack(
+            [hog(img, orientations=9, pixels_per_cell=(cell, cell), cells_per_block=(2, 2)) for img in x]
+        ).astype(np.float32)
+    raise ValueError(f"unknown features '{kind}': use pixels or hog")
+
+
+def classifier_specs(settings: dict) -> dict[str, dict]:
+    """Name -> spec for every classifier of an ``evaluate`` section."""
+    base = {k: settings[k] for k in ("n_estimators", "max_depth", "learning_rate")}
+    specs = {name: {"kind": name, **base} for name in settings["classifiers"]}
+    for name, variant in settings.get("variants", {}).items():
+        specs[name] = {"kind": "f1_adaboost", **base, **variant}
+    return specs
+
+
+def fold_seed(seed: int, repeat: int, fold: int) -> int:
+    return int(seed) + 1000 * int(repeat) + int(fold)
+
+
+def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray, classes: list[str]) -> dict[str, float]:
+    """Macro F1, G-mean and OvR AUC over all ``classes``; NaN (with a warning) when a class is
+    missing from ``y_true``."""
+    missing = sorted(set(classes) - set(np.asarray(y_true).tolist()))
+    if missing:
+        warnings.warn(f"test fold has no image of class(es) {missing}: metrics set to NaN", stacklevel=2)
+        return {m: float("nan") for m in METRICS}
+    return {
+        "macro_f1": float(f1_score(y_true, y_pred, labels=classes, average="macro", zero_division=0)),
+        "g_mean": float(geometric_mean_score(y_true, y_pred, labels=classes, average="multiclass")),
+        "auc_ovr": float(
+            roc_auc_score(y_true, scores[:, 1] if len(classes) == 2 else scores, labels=classes, multi_class="ovr")
+        ),
+    }
+
+
+@dataclass
+class FoldResult:
+    predictions: pd.DataFrame
+    metrics: pd.DataFrame
+    per_class: pd.DataFrame
+    confusion: pd.DataFrame
+
+
+def evaluate_fold(
+    train_sets: dict[str, tuple[np.ndarray, np.ndarray]],
+    test_x: np.ndarray,
+    test_y: np.ndarray,
+    test_ids: np.ndarray,
+    classes: list[str],
+    settings: dict,
+    dataset: str,
+    repeat: int,
+    fold: int,
+) -> FoldResult:
+    """Fit every classifier on every arm's training images and score the real test fold.
+
+    ``train_sets`` maps an arm name to (uint8 images (N, S, S), labels). ``settings`` is an
+    ``evaluate`` config section.
+    """
+    classes = sorted(classes)
+    specs = classifier_specs(settings)
+    X_test = features(test_x, settings["features"])
+    seed = fold_seed(settings["seed"], repeat, fold)
+    progress = Progress(len(train_sets) * len(specs), f"evaluate r{repeat} f{fold}", log, unit="fits", every_s=0)
+    keys = {"dataset": dataset, "repeat": repeat, "fold": fold}
+    predictions, metrics, per_class, confusion = [], [], [], []
+    for arm, (x, y) in train_sets.items():
+        X_train = features(x, settings["features"])
+        for name, spec in specs.items():
+            start = time.perf_counter()
+            model = make_classifier(name, spec, random_state=seed).fit(X_train, np.asarray(y))
+            # Columns in sorted class order, whatever the model saw: a class missing from an
+            # arm's training set scores 0.
+            scores = np.zeros((len(X_test), len(classes)))
+            proba = model.predict_proba(X_test)
+            for j, c in enumerate(model.classes_):
+                scores[:, classes.index(str(c))] = proba[:, j]
+            y_pred = np.asarray(model.predict(X_test)).astype(str)
+            row_keys = {**keys, "arm": arm, "classifier": name}
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                values = fold_metrics(test_y, y_pred, scores, classes)
+            for w in caught:
+                log.warning("%s %s r%d f%d: %s", arm, name, repeat, fold, w.message)
+            metrics.append({**row_keys, **values})
+            pred = pd.DataFrame({"id": test_ids, **{k: row_keys[k] for k in ("arm", "classifier", "repeat", "fold")},
+                                 "y_true": test_y, "y_pred": y_pred})
+            for j, c in enumerate(classes):
+                pred[f"score_{c}"] = scores[:, j]
+            predictions.append(pred)
+            p, r, f, s = precision_recall_fscore_support(test_y, y_pred, labels=classes, zero_division=0)
+            per_class.append(pd.DataFrame({**row_keys, "class": classes, "precision": p, "recall": r, "f1": f, "support": s}))
+            cm = confusion_matrix(test_y, y_pred, labels=classes)
+            confusion.append(pd.DataFrame([{**row_keys, "true": t, "pred": q, "count": int(cm[i, k])}
+                                           for i, t in enumerate(classes) for k, q in enumerate(classes)]))
+            log.info("%s / %s: macro F1 %.3f, G-mean %.3f, AUC %.3f (%d train images, %.1f s)",
+                     arm, name, values["macro_f1"], values["g_mean"], values["auc_ovr"], len(y), time.perf_counter() - start)
+            progress.update()
+    return FoldResult(
+        predictions=pd.concat(predictions, ignore_index=True),
+        metrics=pd.DataFrame(metrics)[METRIC_COLUMNS],
+        per_class=pd.concat(per_class, ignore_index=True),
+        confusion=pd.concat(confusion, ignore_index=True),
+    )
+
+
+def summarise(metrics: pd.DataFrame) -> pd.DataFrame:
+    """dataset, arm, classifier, n (folds with a value), and mean and sd (ddof=1) of each metric."""
+    grouped = metrics.groupby(["dataset", "arm", "classifier"], sort=False)
+    table = grouped[METRICS[0]].count().rename("n").to_frame()
+    for m in METRICS:
+        table[f"{m}_mean"] = grouped[m].mean()
+        table[f"{m}_sd"] = grouped[m].std(ddof=1)
+    return table.reset_index()

@@ -1,0 +1,82 @@
+# Everything rules must not do themselves: validate the config once, check the datasets before any
+# job runs, and the input functions.
+import sys
+from pathlib import Path
+
+import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+# The package lives in workflow/infantfer; it is installed editable, but the path also lets a
+# plain checkout's rules import it.
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+
+from infantfer.config import ConfigError, resolve_config
+from infantfer.ingest import DataError, check_enough_groups, class_group_counts
+
+
+def _datasets_of_user_configfiles():
+    """Datasets named in --configfile files replace the demo of config/config.yaml (Snakemake
+    would otherwise merge the two mappings and run the demo as well)."""
+    named = {}
+    for path in workflow.overwrite_configfiles or []:
+        with open(path) as fh:
+            data = yaml.safe_load(fh) or {}
+        named.update(data.get("datasets") or {})
+    return named
+
+
+_user_datasets = _datasets_of_user_configfiles()
+if _user_datasets:
+    config["datasets"] = _user_datasets
+
+validate(config, schema="../schemas/config.schema.yaml")
+try:
+    resolve_config(config)
+    for _name, _ds in config["datasets"].items():
+        check_enough_groups(class_group_counts(_ds), _ds["split"]["folds"], _name)
+except (ConfigError, DataError) as _err:
+    raise WorkflowError(str(_err)) from None
+
+DATASETS = sorted(config["datasets"])
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    repeat=r"\d+",
+    fold=r"\d+",
+
+
+def ds(wildcards):
+    """The resolved settings of the wildcard's dataset."""
+    return config["datasets"][wildcards.dataset]
+
+
+def stage(name):
+    """A params function: the dataset's settings of one stage."""
+    return lambda wildcards: config["datasets"][wildcards.dataset][name]
+
+
+def fold_keys(dataset):
+    split = config["datasets"][dataset]["split"]
+    return [(r, f) for r in range(split["repeats"]) for f in range(split["folds"])]
+
+
+def per_fold(pattern):
+    """An input function: ``pattern`` for every repeat x fold of the wildcard's dataset."""
+
+    def inputs(wildcards):
+        return [pattern.format(dataset=wildcards.dataset, repeat=r, fold=f) for r, f in fold_keys(wildcards.dataset)]
+
+    return inputs
+
+
+def get_final_output():
+    outputs = ["results/summary.tsv"]
+    for name in DATASETS:
+        outputs += [
+            f"results/{name}/metrics.tsv",
+            f"results/{name}/class_counts.tsv",
+            f"results/{name}/provenance.json",
+        ]
+    return outputs

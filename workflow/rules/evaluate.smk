@@ -1,0 +1,86 @@
+rule evaluate_fold:
+    input:
+        faces="results/{dataset}/faces.npz",
+        folds="results/{dataset}/folds.tsv",
+        smoteenn="results/{dataset}/smoteenn/r{repeat}_f{fold}.npz",
+    output:
+        predictions="results/{dataset}/evaluate/r{repeat}_f{fold}/predictions.tsv",
+        metrics="results/{dataset}/evaluate/r{repeat}_f{fold}/metrics.tsv",
+        per_class="results/{dataset}/evaluate/r{repeat}_f{fold}/per_class_f1.tsv",
+        confusion="results/{dataset}/evaluate/r{repeat}_f{fold}/confusion.tsv",
+    log:
+        "logs/{dataset}/evaluate/r{repeat}_f{fold}.log",
+    benchmark:
+        "results/{dataset}/benchmarks/evaluate/r{repeat}_f{fold}.tsv"
+    params:
+        evaluate=stage("evaluate"),
+    threads: 1
+    resources:
+        mem_mb=2000,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/evaluate_fold.py"
+
+
+rule collect_dataset:
+    input:
+        predictions=per_fold("results/{dataset}/evaluate/r{repeat}_f{fold}/predictions.tsv"),
+        metrics=per_fold("results/{dataset}/evaluate/r{repeat}_f{fold}/metrics.tsv"),
+        per_class=per_fold("results/{dataset}/evaluate/r{repeat}_f{fold}/per_class_f1.tsv"),
+        confusion=per_fold("results/{dataset}/evaluate/r{repeat}_f{fold}/confusion.tsv"),
+    output:
+        predictions="results/{dataset}/predictions.tsv",
+        metrics=report(
+            "results/{dataset}/metrics.tsv",
+            caption="../report/metrics.rst",
+            category="Metrics",
+            subcategory="{dataset}",
+        ),
+        per_class="results/{dataset}/per_class_f1.tsv",
+        confusion="results/{dataset}/confusion.tsv",
+    log:
+        "logs/{dataset}/collect.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/collect_dataset.py"
+
+
+rule provenance:
+    input:
+        metrics="results/{dataset}/metrics.tsv",
+        faces_report="results/{dataset}/faces_report.tsv",
+    output:
+        "results/{dataset}/provenance.json",
+    log:
+        "logs/{dataset}/provenance.log",
+    params:
+        settings=ds,
+        workflow_dir=workflow.basedir,
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/provenance.py"
+
+
+rule summary:
+    input:
+        expand("results/{dataset}/metrics.tsv", dataset=DATASETS),
+    output:
+        report("results/summary.tsv", caption="../report/summary.rst", category="Metrics"),
+    log:
+        "logs/summary.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/summary.py"

@@ -1,0 +1,17 @@
+rule ingest:
+    output:
+        manifest="results/{dataset}/manifest.tsv",
+    log:
+        "logs/{dataset}/ingest.log",
+    benchmark:
+        "results/{dataset}/benchmarks/ingest.tsv"
+    params:
+        settings=ds,
+        image_dir=lambda wildcards: f"results/{wildcards.dataset}/images",
+    threads: 1
+    resources:
+        mem_mb=2000,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/ingest.py"

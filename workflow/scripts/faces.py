@@ -1,0 +1,10 @@
+"""Rule faces: detect, crop, resize and greyscale every face; report every image."""
+from infantfer.faces import extract_faces, write_faces_npz
+from infantfer.ingest import read_manifest
+from infantfer.logs import limit_threads, setup_logging
+
+setup_logging(snakemake.log[0])
+limit_threads(snakemake.threads)
+arrays, report = extract_faces(read_manifest(snakemake.input.manifest), **snakemake.params.faces)
+report.to_csv(snakemake.output.report, sep="\t", index=False)
+write_faces_npz(snakemake.output.faces, arrays)

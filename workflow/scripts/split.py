@@ -1,0 +1,17 @@
+"""Rule split: repeated stratified (grouped) folds over the images that have a face."""
+import pandas as pd
+
+from infantfer.faces import read_faces_npz
+from infantfer.ingest import read_manifest
+from infantfer.logs import limit_threads, setup_logging
+from infantfer.split import make_folds
+
+setup_logging(snakemake.log[0])
+limit_threads(snakemake.threads)
+faces = read_faces_npz(snakemake.input.faces)
+manifest = read_manifest(snakemake.input.manifest).set_index("id")
+images = pd.DataFrame({"id": faces["id"], "label": faces["y"], "group": faces["group"]})
+images["sha256"] = manifest.loc[images["id"], "sha256"].to_numpy()
+split = snakemake.params.split
+folds = make_folds(images, split["folds"], split["repeats"], split["seed"], dataset=snakemake.wildcards.dataset)
+folds.to_csv(snakemake.output.folds, sep="\t", index=False)
