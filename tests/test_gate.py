@@ -1,0 +1,281 @@
+"""The GAN quality gate (infantfer.gate) on the demo faces: what it accepts and what it rejects.
+
+Real data: the demo set (cry 240 / laugh 200 / neutral 200), grey 32x32, split by baby into a
+"training fold" (the gate's reference) and "held-back" real images of other babies, which stand in
+for a perfect generator. The measured values are printed to the terminal (capsys.disabled).
+"""
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import jensenshannon
+
+from infantfer import gate
+from infantfer.demo import generate_demo
+
+SIZE = 32
+SHOW = ["class", "n_real", "n_generated", "js_pca", "js_real_baseline", "js_pixels",
+        "label_agreement", "real_recall", "copy_share", "js_judged", "passed"]
+
+
+def _grey(images: np.ndarray) -> np.ndarray:
+    return np.stack([
+        cv2.resize(cv2.cvtColor(im, cv2.COLOR_RGB2GRAY), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+        for im in images
+    ])
+
+
+@pytest.fixture(scope="module")
+def data():
+    demo = generate_demo(counts={"cry": 240, "laugh": 200, "neutral": 200}, seed=0)
+    x = _grey(demo.images)
+    held = np.isin(demo.groups, np.unique(demo.groups)[1::2])  # every other baby held back
+    return dict(x=x[~held], y=demo.labels[~held], g=demo.groups[~held], xh=x[held], yh=demo.labels[held])
+
+
+@pytest.fixture(scope="module")
+def ref(data):
+    return gate.fit_reference(data["x"], data["y"], gate.GateSettings())
+
+
+def _show(capsys, name: str, table: pd.DataFrame) -> None:
+    with capsys.disabled():
+        print(f"\n[{name}]\n" + table[SHOW].round(3).to_string(index=False))
+
+
+def _generators(data, classes) -> dict[str, dict[str, np.ndarray]]:
+    x, y, xh, yh = data["x"], data["y"], data["xh"], data["yh"]
+    rng = np.random.default_rng(1)
+    n = 100
+    out = {
+        "real held-back": {c: xh[yh == c] for c in classes},
+        # an untrained generator
+        "noise": {c: rng.integers(0, 256, (n, SIZE, SIZE), dtype=np.uint8) for c in classes},
+        "mean face + noise": {
+            c: np.clip(x[y == c].mean(0) + rng.normal(0, 25, (n, SIZE, SIZE)), 0, 255).astype(np.uint8)
+            for c in classes
+        },
+        # mode collapse: 3 training images per class, repeated, with tiny noise
+        "collapsed": {
+            c: np.clip(np.resize(x[y == c][:3], (n, SIZE, SIZE)) + rng.normal(0, 2, (n, SIZE, SIZE)), 0, 255)
+            for c in classes
+        },
+        # a generator that ignores its label: real faces of the next class presented as c
+        "label-swapped": {c: xh[yh == classes[(i + 1) % len(classes)]] for i, c in enumerate(classes)},
+    }
+    return out
+
+
+@pytest.fixture(scope="module")
+def scored(data, ref):
+    return {k: gate.score_checkpoint(ref, g) for k, g in _generators(data, ref.classes).items()}
+
+
+# --------------------------------------------------------------------------- JS helper
+def test_js_divergence_matches_scipy_squared_and_is_bounded():
+    p, q = np.array([0.5, 0.5]), np.array([1.0, 0.0])
+    # by hand: H(M) - (H(P) + H(Q)) / 2 with M = (0.75, 0.25), base 2
+    h = lambda v: -sum(t * np.log2(t) for t in v if t > 0)  # noqa: E731
+    by_hand = h([0.75, 0.25]) - (h(p) + h(q)) / 2
+    assert gate.js_divergence(p, q) == pytest.approx(by_hand, abs=1e-12)
+    assert gate.js_divergence(p, q) == pytest.approx(jensenshannon(p, q, base=2) ** 2, abs=1e-12)
+    assert gate.js_divergence([3, 0], [0, 7]) == pytest.approx(1.0)  # disjoint; counts are fine
+    assert gate.js_divergence([2, 5, 1], [4, 10, 2]) == pytest.approx(0.0, abs=1e-12)  # same shape
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 20, (50, 10)), rng.integers(0, 20, (50, 10))
+    a[:, 0] += 1  # no empty histogram
+    b[:, 0] += 1
+    d = gate.js_divergence(a, b, axis=1)
+    assert d.shape == (50,) and np.all((d >= 0) & (d <= 1))
+    np.testing.assert_allclose(d, jensenshannon(a, b, base=2, axis=1) ** 2)
+
+
+def test_out_of_range_values_are_clipped_into_the_outer_bins():
+    z_real = np.array([[0.0], [1.0], [2.0], [10.0]])
+    edges = gate.bin_edges(z_real, 5)
+    np.testing.assert_allclose(edges[0], [0, 2, 4, 6, 8, 10])
+    idx = gate.bin_index(np.array([[-100.0], [0.0], [5.0], [10.0], [1e9]]), edges)
+    assert idx[:, 0].tolist() == [0, 0, 2, 4, 4]
+    counts = gate.component_counts(idx, 5)
+    assert counts.sum() == 5  # nothing lost
+
+
+def test_half_size():
+    assert [gate.half_size(n) for n in (0, 1, 2, 3, 100, 101)] == [1, 1, 1, 1, 50, 50]
+
+
+def test_settings_from_dict_and_guards(data, ref):
+    assert gate.as_settings({"js_margin": 0.1}).js_margin == 0.1
+    assert gate.as_settings(None) == gate.GateSettings()
+    with pytest.raises(ValueError, match="unknown"):
+        gate.as_settings({"margin": 0.1})
+    with pytest.raises(ValueError, match="differ"):
+        gate.score_checkpoint(ref, {"cry": data["xh"][:5]}, {"bins": 20})
+    with pytest.raises(ValueError, match="no real images"):
+        gate.score_checkpoint(ref, {"sad": data["xh"][:5]})
+    with pytest.raises(ValueError, match="scaled"):
+        gate.score_checkpoint(ref, {"cry": data["xh"][:5] / 255.0})
+    with pytest.raises(ValueError, match="images are"):
+        gate.score_checkpoint(ref, {"cry": np.zeros((5, 16, 16), np.uint8)})
+
+
+# --------------------------------------------------------------------------- the cases
+def test_accepts_real_held_back_images(scored, capsys):
+    t = scored["real held-back"]
+    _show(capsys, "real held-back", t)
+    assert list(t.columns) == gate.COLUMNS
+    assert t["js_judged"].all() and t["passed"].all()
+    assert (t["copy_share"] < 0.05).all()
+
+
+@pytest.mark.parametrize("case", ["noise", "mean face + noise"])
+def test_rejects_an_untrained_generator_on_js(scored, case, capsys):
+    t = scored[case]
+    _show(capsys, case, t)
+    assert not t["passed"].any()
+    assert (t["js_pca"] > t["js_real_baseline"] + 0.05 + 0.2).all()  # far off, not borderline
+    if case == "noise":
+        assert (t["js_pixels"] > scored["real held-back"]["js_pixels"].max()).all()
+
+
+def test_rejects_a_collapsed_generator_on_js(scored, capsys):
+    t = scored["collapsed"]
+    _show(capsys, "collapsed", t)
+    assert not t["passed"].any()
+    assert (t["js_pca"] > t["js_real_baseline"] + 0.05).all()
+    assert (t["copy_share"] > 0.95).all()  # near copies of training images
+
+
+def test_rejects_label_swapping_generator_on_fidelity(scored, capsys):
+    t = scored["label-swapped"]
+    _show(capsys, "label-swapped", t)
+    assert not t["passed"].any()
+    assert (t["label_agreement"] < t["real_recall"] - 0.15).all()
+    # JS is blind to it: real faces of another class look like real faces (cry: passes JS)
+    assert (t["js_pca"] <= t["js_real_baseline"] + 0.05).any()
+
+
+def test_copy_share_exact_copies_vs_held_back(data, ref, scored):
+    x, y = data["x"], data["y"]
+    t = gate.score_checkpoint(ref, {c: x[y == c] for c in ref.classes})
+    assert (t["copy_share"] == 1.0).all()
+    assert (scored["real held-back"]["copy_share"] <= 0.02).all()
+
+
+def test_small_class_is_judged_by_fidelity_alone(data, capsys):
+    x, y, xh, yh = data["x"], data["y"], data["xh"], data["yh"]
+    keep = np.r_[np.flatnonzero(y != "neutral"), np.flatnonzero(y == "neutral")[:12]]
+    ref = gate.fit_reference(x[keep], y[keep])
+    assert ref.n_real["neutral"] == 12 < ref.settings.min_images
+    rng = np.random.default_rng(2)
+    cases = {
+        "12 neutral: held-back": xh[yh == "neutral"],
+        "12 neutral: swapped": xh[yh == "cry"],
+        "12 neutral: copies": np.resize(x[keep][y[keep] == "neutral"], (24, SIZE, SIZE)),
+        "12 neutral: noise": rng.integers(0, 256, (24, SIZE, SIZE), dtype=np.uint8),
+    }
+    for name, gen in cases.items():
+        t = gate.score_checkpoint(ref, {"neutral": gen})
+        _show(capsys, name, t)
+        r = t.iloc[0]
+        assert not r["js_judged"] and np.isfinite(r["js_pca"])  # reported, not judged
+        assert r["passed"] == (r["label_agreement"] >= r["real_recall"] - 0.15)
+
+    # same reference and images, only min_images differs: the collapsed generator fails on JS
+    # when judged and passes on fidelity alone when not
+    full = gate.fit_reference(x, y)
+    three = np.resize(x[y == "cry"][:3], (70, SIZE, SIZE))
+    gen = {"cry": np.clip(three + rng.normal(0, 2, three.shape), 0, 255)}
+    judged = gate.score_checkpoint(full, gen).iloc[0]
+    unjudged = gate.score_checkpoint(full, gen, {"min_images": 10_000}).iloc[0]
+    assert judged["js_judged"] and not judged["passed"]
+    assert not unjudged["js_judged"] and unjudged["passed"]
+    assert judged["js_pca"] == unjudged["js_pca"]
+
+
+# --------------------------------------------------------------------------- across checkpoints
+def test_choose_on_scored_checkpoints(scored):
+    table = pd.concat([
+        scored["noise"].assign(checkpoint=1000),
+        scored["real held-back"].assign(checkpoint=2000),
+        scored["collapsed"].assign(checkpoint=3000),
+    ])
+    out = gate.choose(table, gate.GateSettings())
+    assert out.index.equals(table.index)  # repeated index labels survive
+    chosen = out[out["chosen"]]
+    assert sorted(chosen["class"]) == ["cry", "laugh", "neutral"]
+    assert (chosen["checkpoint"] == 2000).all()
+    assert (out["accepted"] == out["chosen"]).all()
+
+
+def test_choose_picks_lowest_passing_js_and_rejects_never_passing(caplog):
+    rows = [
+        # class, checkpoint, js_pca, label_agreement, js_judged, passed
+        ("cry", 1, 0.05, 0.9, True, False),  # lowest JS but failed (fidelity): not eligible
+        ("cry", 2, 0.09, 0.9, True, True),
+        ("cry", 3, 0.07, 0.8, True, True),  # <- lowest JS among passing
+        ("cry", 4, 0.08, 0.95, True, True),
+        ("laugh", 1, 0.50, 0.9, True, False),
+        ("laugh", 2, 0.40, 0.9, True, False),  # never passes
+        ("neutral", 1, 0.60, 0.7, False, True),
+        ("neutral", 2, 0.40, 0.9, False, True),
+        ("neutral", 3, 0.90, 0.9, False, True),  # <- JS not judged: best agreement, tie -> later
+        ("neutral", 4, 0.10, 0.3, False, False),
+    ]
+    table = pd.DataFrame(rows, columns=["class", "checkpoint", "js_pca", "label_agreement", "js_judged", "passed"])
+    with caplog.at_level("WARNING", logger="infantfer.gate"):
+        out = gate.choose(table)
+    chosen = out[out["chosen"]].set_index("class")["checkpoint"].to_dict()
+    assert chosen == {"cry": 3, "neutral": 3}
+    assert not out.loc[out["class"] == "laugh", ["chosen", "accepted"]].to_numpy().any()
+    assert out.groupby("class")["chosen"].sum().max() == 1
+    assert (out["accepted"] == out["chosen"]).all()
+    assert "laugh" in caplog.text
+
+    tie = pd.DataFrame([("cry", 1, 0.07, 0.9, True, True), ("cry", 2, 0.07, 0.9, True, True)],
+                       columns=table.columns)
+    assert gate.choose(tie).loc[lambda d: d["chosen"], "checkpoint"].tolist() == [2]
+
+
+# --------------------------------------------------------------------------- determinism, speed
+def test_deterministic_given_seed(data, ref, scored):
+    gen = _generators(data, ref.classes)["real held-back"]
+    again = gate.score_checkpoint(gate.fit_reference(data["x"], data["y"]), gen)
+    pd.testing.assert_frame_equal(again, scored["real held-back"])
+    other = gate.score_checkpoint(gate.fit_reference(data["x"], data["y"], {"seed": 1}), gen, {"seed": 1})
+    assert not np.allclose(other["js_real_baseline"], again["js_real_baseline"])
+
+
+def test_grouped_recall_option(data):
+    ref = gate.fit_reference(data["x"], data["y"], groups=data["g"])
+    assert all(0.5 < r <= 1 for r in ref.real_recall.values())
+
+
+def test_scoring_one_checkpoint_is_fast(data):
+    # 3 classes x ~100 real images at 32x32, 20 draws
+    x, y = data["x"], data["y"]
+    idx = np.concatenate([np.flatnonzero(y == c)[:100] for c in ("cry", "laugh", "neutral")])
+    ref = gate.fit_reference(x[idx], y[idx])
+    gen = {c: data["xh"][data["yh"] == c][:50] for c in ref.classes}
+    gate.score_checkpoint(ref, gen)  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(3):
+        gate.score_checkpoint(ref, gen)
+    assert (time.perf_counter() - t0) / 3 < 0.5
+
+
+def test_tiny_fold_still_scores():
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 256, (9, 8, 8), dtype=np.uint8)
+    y = np.array(["cry"] * 5 + ["laugh"] * 3 + ["neutral"])
+    ref = gate.fit_reference(x, y)
+    t = gate.score_checkpoint(ref, {"cry": x[:2], "neutral": x[8:]})
+    assert t["class"].tolist() == ["cry", "neutral"]
+    assert not t["js_judged"].any()
+    assert np.isnan(t.loc[t["class"] == "neutral", "js_real_baseline"]).all()  # 1 image: no halves
+    t0 = gate.score_checkpoint(ref, {"laugh": np.zeros((0, 8, 8), np.uint8)})
+    assert not t0["passed"].any() and t0["n_generated"].tolist() == [0]

@@ -1,0 +1,507 @@
+"""The quality gate: which GAN checkpoint, if any, may add synthetic images of a class to a fold.
+
+What it is for
+    A class-conditional GAN is checkpointed at several "test iterations". At each checkpoint and
+    for each class the gate compares the generated images with the *real training fold* (never
+    with test images) and decides whether they are good enough to be added to that fold; across
+    checkpoints it keeps, per class, the best passing one (the thesis' Table 3). A class whose
+    generator never passes gets no synthetic images at all.
+
+Context (measured outside this project, on a real infant set: 73-103 images per class, halves of
+36-51 images, 5 PCA components x 10 bins, 20 draws). JS divergence over the PCA histograms:
+
+    real half vs another real half          0.06-0.10
+    uniform noise                           ~0.66
+    mean face + noise                       ~0.70
+    collapsed generator (copies of 3)       ~0.45
+    SMOTE-like mixes                        0.10-0.14
+    images of the *other* classes           0.08-0.11  (no worse than real vs real)
+
+The grey-level histogram separates far less (real 0.007-0.009, noise ~0.07). So JS catches
+garbage and mode collapse, but it is blind to a generator that ignores its label; and it needs
+samples of a reasonable size: at 8 images a half even real vs real reaches ~0.45. Hence three
+checks, not one.
+
+The three checks (per class c, one checkpoint)
+    1. Distribution - Jensen-Shannon divergence (Lin 1991), log base 2, so in [0, 1].
+       ``js_pca``: PCA (``n_components``, fitted once on the whole real training fold, all
+       classes) projects every image; per component, a histogram of ``bins`` equal-width bins
+       whose edges run from the real fold's minimum to its maximum projection on that
+       component (all classes). Values outside those edges (generated images are free to go
+       there) are clipped into the two outer bins, never dropped. The divergence of a sample
+       pair is the mean over components. Samples are always of equal size h = n_real // 2
+       (:func:`half_size`): in each of ``n_draws`` draws the real images of c are split into two
+       random halves A and B; A vs B gives the real-vs-real spread and ``js_real_baseline`` is
+       its 95th percentile; h generated images (drawn without replacement; all of them, with a
+       warning, when fewer were generated) vs A gives one generated-vs-real value and
+       ``js_pca`` is their mean. The real halves are drawn once per fold and the generated draws
+       are seeded per class, so every checkpoint is compared against the same halves.
+       ``js_pixels`` is the thesis' simplest form, the divergence of the grey-level histograms
+       (32 bins over 0-255, all pixels of a sample), averaged over the same draws; reported only.
+    2. Label fidelity (Shmelkov, Schmid & Alahari, ECCV 2018, "How good is my GAN?"): a simple
+       classifier fitted on the real training fold (PCA of the pixels, up to 30 components ->
+       standardise -> logistic regression) labels the generated images of c.
+       ``label_agreement`` is the share predicted as c; ``real_recall`` is the same classifier's
+       cross-validated recall on the real images of c (stratified k-fold, k = min(5, smallest
+       class), grouped by baby when groups are given). A generator that ignores its label fails
+       here even when its images look like real faces.
+    3. Copies: ``copy_share`` is the share of generated images whose nearest real training image
+       (pixel space, Euclidean) is closer than the 1st percentile of the real fold's own
+       nearest-*other*-image distances (at least 0.5 grey levels, so exact copies always count).
+       Reported only.
+
+The rule
+    A class passes at a checkpoint when ``js_pca <= js_real_baseline + js_margin`` **and**
+    ``label_agreement >= real_recall - fidelity_margin``. With fewer than ``min_images`` real
+    images of c, JS is still reported but ``js_judged`` is False (halves that small diverge even
+    when both are real) and fidelity alone decides. Across checkpoints (:func:`choose`) each class
+    keeps the passing checkpoint with the lowest ``js_pca`` (classes not judged by JS: the highest
+    ``label_agreement``; ties go to the later checkpoint). Everything is deterministic given
+    ``seed``.
+
+Sources
+    J. Lin (1991). Divergence measures based on the Shannon entropy. IEEE Trans. Inf. Theory 37(1).
+    K. Shmelkov, C. Schmid, K. Alahari (2018). How good is my GAN? ECCV.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.spatial.distance import jensenshannon
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.neighbors import NearestNeighbors
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+__all__ = [
+    "GateSettings",
+    "GateReference",
+    "as_settings",
+    "half_size",
+    "js_divergence",
+    "bin_edges",
+    "bin_index",
+    "component_counts",
+    "pixel_histograms",
+    "fit_reference",
+    "score_checkpoint",
+    "choose",
+    "COLUMNS",
+]
+
+log = logging.getLogger(__name__)
+
+PIXEL_BINS = 32  # grey-level histogram for js_pixels: 32 bins of 8 grey levels over 0-255
+FIDELITY_COMPONENTS = 30  # PCA components of the fidelity classifier (more than JS uses)
+BASELINE_PERCENTILE = 95.0  # js_real_baseline: this percentile of the real-vs-real draws
+COPY_PERCENTILE = 1.0  # copy threshold: this percentile of real-to-real nearest distances
+MAX_CV_FOLDS = 5
+
+COLUMNS = [
+    "class",
+    "n_real",
+    "n_generated",
+    "js_pca",
+    "js_pixels",
+    "js_real_baseline",
+    "js_judged",
+    "label_agreement",
+    "real_recall",
+    "copy_share",
+    "passed",
+]
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """Settings of the gate (a plain dict with these keys is accepted too, see :func:`as_settings`).
+
+    n_components: PCA components whose histograms JS compares (fitted on the real training fold).
+    bins: histogram bins per component (equal width between the real fold's min and max).
+    n_draws: random real halves drawn per class (baseline and generated-vs-real both use them).
+    js_margin: allowed excess of js_pca over js_real_baseline (the 95th percentile real-vs-real).
+    fidelity_margin: allowed shortfall of label_agreement below the classifier's real recall.
+    min_images: below this many real images of a class, JS is not judged; fidelity decides
+        (>= 2; the default 16 gives halves of 8, where even real vs real reaches ~0.45).
+    seed: seeds the PCA, the classifier, the CV folds and every random draw.
+    """
+
+    n_components: int = 5
+    bins: int = 10
+    n_draws: int = 20
+    js_margin: float = 0.05
+    fidelity_margin: float = 0.15
+    min_images: int = 16
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("n_components", "bins", "n_draws"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"GateSettings.{name} must be >= 1")
+        if int(self.min_images) < 2:
+            raise ValueError("GateSettings.min_images must be >= 2 (a baseline needs two halves)")
+        if self.js_margin < 0 or self.fidelity_margin < 0:
+            raise ValueError("GateSettings margins must be >= 0")
+
+
+# Settings fixed by fit_reference: scoring with other values would mismatch the fitted state.
+_FITTED = ("n_components", "bins", "n_draws", "seed")
+
+
+def as_settings(settings: GateSettings | dict | None) -> GateSettings:
+    """GateSettings from a GateSettings, a dict of (some of) its keys, or None (defaults)."""
+    if settings is None:
+        return GateSettings()
+    if isinstance(settings, GateSettings):
+        return settings
+    known = {f.name for f in dataclasses.fields(GateSettings)}
+    unknown = set(settings) - known
+    if unknown:
+        raise ValueError(f"unknown gate settings {sorted(unknown)}; expected some of {sorted(known)}")
+    return GateSettings(**settings)
+
+
+def half_size(n_real: int) -> int:
+    """Size of every compared sample for a class with n_real real images: n_real // 2, at least 1.
+
+    Also the number of generated images worth drawing per class and checkpoint.
+    """
+    return max(1, int(n_real) // 2)
+
+
+# --------------------------------------------------------------------------- pure helpers
+def js_divergence(p, q, axis: int = -1):
+    """Jensen-Shannon divergence (log base 2, in [0, 1]) of histograms p and q along ``axis``.
+
+    p and q may be counts: scipy normalises each. scipy returns the JS *distance*, the square root
+    of the divergence, hence the square; the clip only removes floating-point spill past 1.
+    """
+    d = jensenshannon(np.asarray(p, np.float64), np.asarray(q, np.float64), base=2, axis=axis)
+    return np.clip(np.square(d), 0.0, 1.0)
+
+
+def bin_edges(z_real: np.ndarray, bins: int) -> np.ndarray:
+    """(k, bins+1) equal-width edges per component, from the real projections' min to max."""
+    lo, hi = z_real.min(axis=0), z_real.max(axis=0)
+    flat = hi <= lo  # a constant component: give it a unit-wide range so edges stay increasing
+    lo, hi = np.where(flat, lo - 0.5, lo), np.where(flat, hi + 0.5, hi)
+    return np.linspace(lo, hi, bins + 1, axis=1)
+
+
+def bin_index(z: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """(n, k) bin of each projection. Searching the *inner* edges only puts values below the
+    first edge into bin 0 and above the last into the last bin: clipped, never lost."""
+    k = edges.shape[0]
+    out = np.empty((len(z), k), np.int64)
+    for j in range(k):
+        out[:, j] = np.searchsorted(edges[j, 1:-1], z[:, j], side="right")
+    return out
+
+
+def component_counts(idx: np.ndarray, bins: int) -> np.ndarray:
+    """(k, bins) histogram counts per component from (n, k) bin indices (one bincount)."""
+    k = idx.shape[1]
+    flat = (idx + np.arange(k) * bins).ravel()
+    return np.bincount(flat, minlength=k * bins).reshape(k, bins)
+
+
+def pixel_histograms(x: np.ndarray) -> np.ndarray:
+    """(n, PIXEL_BINS) grey-level counts per image; a sample's histogram is the sum of its rows."""
+    n = len(x)
+    idx = x.reshape(n, -1).astype(np.int64) * PIXEL_BINS // 256
+    flat = (idx + np.arange(n)[:, None] * PIXEL_BINS).ravel()
+    return np.bincount(flat, minlength=n * PIXEL_BINS).reshape(n, PIXEL_BINS)
+
+
+def _as_images(x, name: str, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """uint8 (n, S, S); other numbers are rounded and clipped to 0-255 (a generator's output)."""
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"{name} must be greyscale images (n, S, S); got shape {x.shape}")
+    if shape is not None and x.shape[1:] != tuple(shape) and len(x):
+        raise ValueError(f"{name} images are {x.shape[1:]}, the real fold's are {tuple(shape)}")
+    if x.dtype != np.uint8:
+        f = x.astype(np.float64)
+        if f.size and f.min() >= 0 and f.max() <= 1 and np.any(f != np.rint(f)):
+            # rounding [0, 1] floats to grey levels would silently give black images
+            raise ValueError(f"{name} looks scaled to [0, 1]; pass grey levels 0-255")
+        x = np.clip(np.rint(f), 0, 255).astype(np.uint8)
+    return x
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    return x.reshape(len(x), -1).astype(np.float64)
+
+
+def _rng(seed: int, class_pos: int, stream: int) -> np.random.Generator:
+    """Per class and purpose: a class's draws do not depend on which other classes are scored,
+    and the generated draws are the same at every checkpoint (fair comparison across them)."""
+    return np.random.default_rng([int(seed), int(class_pos), int(stream)])
+
+
+# --------------------------------------------------------------------------- reference
+@dataclass
+class GateReference:
+    """Everything fitted once per real training fold (see :func:`fit_reference`)."""
+
+    settings: GateSettings
+    shape: tuple[int, int]
+    classes: tuple[str, ...]
+    n_real: dict[str, int]
+    pca: PCA  # the JS PCA
+    edges: np.ndarray  # (k, bins+1)
+    real_bins: np.ndarray  # (N, k) bin index of every real image per component
+    real_pixels: np.ndarray  # (N, PIXEL_BINS) grey-level counts per real image
+    halves: dict[str, np.ndarray]  # class -> (n_draws, h) real half A of each draw (indices)
+    real_vs_real: dict[str, np.ndarray]  # class -> (n_draws,) JS of half A vs half B
+    js_real_baseline: dict[str, float]
+    classifier: object  # fitted pipeline PCA -> StandardScaler -> LogisticRegression
+    real_recall: dict[str, float]
+    cv_folds: int
+    nn: NearestNeighbors  # on the real fold's pixels
+    copy_threshold: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _single_threaded(fn):
+    """Run fn with BLAS/OpenMP limited to one thread. The gate's matrices are small (hundreds of
+    images), so threads only add overhead; on a busy machine much of it (one nearest-neighbour
+    query: ~2 ms single-threaded, ~100 ms with 2 threads while another job held a core)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with threadpool_limits(limits=1):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _real_halves(idx: np.ndarray, n_draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(n_draws, h) halves A and B of a class's real indices (B empty when there is 1 image)."""
+    h = half_size(len(idx))
+    a = np.empty((n_draws, h), np.int64)
+    b = np.empty((n_draws, h if len(idx) >= 2 else 0), np.int64)
+    for d in range(n_draws):
+        perm = rng.permutation(idx)
+        a[d] = perm[:h]
+        b[d] = perm[h : h + b.shape[1]]
+    return a, b
+
+
+def _js_pca(bins_a: np.ndarray, bins_b: np.ndarray, bins: int) -> float:
+    """Mean over components of the per-component histogram divergences of two samples."""
+    a, b = component_counts(bins_a, bins), component_counts(bins_b, bins)
+    return float(np.mean(js_divergence(a, b, axis=1)))
+
+
+def _classifier(n_samples: int, n_features: int, seed: int):
+    """PCA -> standardise -> logistic regression; PCA size fitted to the samples at hand."""
+    n_comp = int(max(1, min(FIDELITY_COMPONENTS, n_features, n_samples - 1)))
+    return make_pipeline(
+        PCA(n_components=n_comp, random_state=seed),
+        StandardScaler(),  # PCA scores differ in scale by orders of magnitude
+        LogisticRegression(max_iter=5000, random_state=seed),
+    )
+
+
+def _fit_classifier(x: np.ndarray, y: np.ndarray, groups, seed: int):
+    """Fidelity classifier (fitted on the whole fold) and its cross-validated predictions."""
+    smallest = int(pd.Series(y).value_counts().min())
+    k = int(min(MAX_CV_FOLDS, max(2, smallest)))  # fewer folds when a class is small
+    if groups is not None:
+        k = min(k, len(np.unique(groups)))
+        cv = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    else:
+        cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    pred = np.empty_like(y)
+    with warnings.catch_warnings():
+        # a class with fewer than k images (down to 1) makes sklearn warn; its recall is then
+        # coarse, which is what the fidelity margin is there to absorb
+        warnings.filterwarnings("ignore", message=".*least populated class.*", category=UserWarning)
+        for train, test in cv.split(x, y, groups):
+            if len(np.unique(y[train])) < 2:  # a tiny fold lost every other class
+                pred[test] = y[train][0]
+                continue
+            pred[test] = _classifier(len(train), x.shape[1], seed).fit(x[train], y[train]).predict(x[test])
+    return _classifier(len(x), x.shape[1], seed).fit(x, y), pred, k
+
+
+@_single_threaded
+def fit_reference(
+    real_x: np.ndarray,
+    real_y: np.ndarray,
+    settings: GateSettings | dict | None = None,
+    groups: np.ndarray | None = None,
+) -> GateReference:
+    """Fit everything the gate needs from one real training fold (never test images).
+
+    real_x: uint8 greyscale (N, S, S); real_y: class per image (at least 2 classes).
+    groups: optional baby id per image; when given, the real recall is cross-validated grouped by
+    baby (as the folds themselves are), else stratified only.
+    """
+    s = as_settings(settings)
+    x = _as_images(real_x, "real_x")
+    y = np.asarray(real_y).astype(str)
+    if len(y) != len(x):
+        raise ValueError(f"real_x has {len(x)} images but real_y {len(y)} labels")
+    classes = tuple(sorted(np.unique(y)))
+    if len(classes) < 2:
+        raise ValueError("the gate needs real images of at least 2 classes (label fidelity)")
+    if groups is not None:
+        groups = np.asarray(groups)
+        if len(groups) != len(y):
+            raise ValueError("groups must have one entry per real image")
+    xf = _flat(x) / 255.0
+
+    # JS: one PCA on the whole fold; real projections binned once, halves reuse them
+    k = int(min(s.n_components, xf.shape[1], len(xf)))
+    pca = PCA(n_components=k, random_state=s.seed).fit(xf)
+    z = pca.transform(xf)
+    edges = bin_edges(z, s.bins)
+    real_bins = bin_index(z, edges)
+    real_pixels = pixel_histograms(x)
+
+    n_real, halves, rvr, baseline = {}, {}, {}, {}
+    for pos, c in enumerate(classes):
+        idx = np.flatnonzero(y == c)
+        n_real[c] = len(idx)
+        a, b = _real_halves(idx, s.n_draws, _rng(s.seed, pos, 0))
+        halves[c] = a
+        if b.shape[1] == 0:
+            rvr[c] = np.full(s.n_draws, np.nan)
+        else:
+            rvr[c] = np.array([_js_pca(real_bins[a[d]], real_bins[b[d]], s.bins) for d in range(s.n_draws)])
+        baseline[c] = float(np.percentile(rvr[c], BASELINE_PERCENTILE)) if b.shape[1] else float("nan")
+
+    clf, pred, folds = _fit_classifier(xf, y, groups, s.seed)
+    recall = {c: float(np.mean(pred[y == c] == c)) for c in classes}
+
+    # copies: each real image's nearest *other* real image (column 1; column 0 is itself)
+    nn = NearestNeighbors(n_neighbors=1).fit(_flat(x))
+    d_rr = nn.kneighbors(_flat(x), n_neighbors=2)[0][:, 1] if len(x) >= 2 else np.zeros(1)
+    # floor 0.5: distinct uint8 images are >= 1 grey level apart, so exact copies always count,
+    # even when the fold holds duplicates (percentile 0) or distances carry rounding error
+    thr = max(float(np.percentile(d_rr, COPY_PERCENTILE)), 0.5)
+    notes = [f"{c}: {n_real[c]} real images < min_images={s.min_images}, JS not judged"
+             for c in classes if n_real[c] < s.min_images]
+    for note in notes:
+        log.info("gate: %s", note)
+    return GateReference(
+        settings=s, shape=tuple(x.shape[1:]), classes=classes, n_real=n_real, pca=pca, edges=edges,
+        real_bins=real_bins, real_pixels=real_pixels, halves=halves, real_vs_real=rvr,
+        js_real_baseline=baseline, classifier=clf, real_recall=recall, cv_folds=folds, nn=nn,
+        copy_threshold=thr, notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------- one checkpoint
+def _check_settings(ref: GateReference, settings) -> GateSettings:
+    s = ref.settings if settings is None else as_settings(settings)
+    diff = [f for f in _FITTED if getattr(s, f) != getattr(ref.settings, f)]
+    if diff:
+        raise ValueError(f"settings {diff} differ from those the reference was fitted with; refit it")
+    return s
+
+
+def _score_class(ref: GateReference, pos: int, c: str, g: np.ndarray, s: GateSettings) -> dict:
+    n_real, n_gen = ref.n_real[c], len(g)
+    row = dict(
+        n_real=n_real, n_generated=n_gen, js_pca=np.nan, js_pixels=np.nan,
+        js_real_baseline=ref.js_real_baseline[c], js_judged=n_real >= s.min_images,
+        label_agreement=np.nan, real_recall=ref.real_recall[c], copy_share=np.nan, passed=False,
+    )
+    if n_gen == 0:
+        log.warning("gate: no generated images of %s", c)
+        return row
+    gf = _flat(g)
+    g_bins = bin_index(ref.pca.transform(gf / 255.0), ref.edges)
+    g_pix = pixel_histograms(g)
+
+    a = ref.halves[c]
+    h = a.shape[1]
+    if n_gen < h:
+        # unequal sizes bias JS upwards (conservative); the fix is to generate half_size(n_real)
+        log.warning("gate: %s has %d generated images, fewer than the half size %d", c, n_gen, h)
+    rng = _rng(s.seed, pos, 1)
+    js, jp = np.empty(len(a)), np.empty(len(a))
+    for d in range(len(a)):
+        pick = rng.choice(n_gen, size=h, replace=False) if n_gen > h else np.arange(n_gen)
+        js[d] = _js_pca(g_bins[pick], ref.real_bins[a[d]], s.bins)
+        jp[d] = js_divergence(g_pix[pick].sum(axis=0), ref.real_pixels[a[d]].sum(axis=0))
+    row["js_pca"], row["js_pixels"] = float(js.mean()), float(jp.mean())
+
+    row["label_agreement"] = float(np.mean(ref.classifier.predict(gf / 255.0) == c))
+    d_gr = ref.nn.kneighbors(gf, n_neighbors=1, return_distance=True)[0][:, 0]
+    row["copy_share"] = float(np.mean(d_gr < ref.copy_threshold))
+
+    fid_ok = row["label_agreement"] >= row["real_recall"] - s.fidelity_margin
+    js_ok = row["js_pca"] <= row["js_real_baseline"] + s.js_margin  # NaN baseline -> False
+    row["passed"] = bool(fid_ok and (js_ok or not row["js_judged"]))
+    return row
+
+
+@_single_threaded
+def score_checkpoint(
+    ref: GateReference,
+    generated: dict[str, np.ndarray],
+    settings: GateSettings | dict | None = None,
+) -> pd.DataFrame:
+    """Score one checkpoint: one row per generated class (in the reference's class order).
+
+    generated: class -> greyscale images (n, S, S), ideally half_size(n_real) or more of them.
+    settings: None uses the reference's; margins and min_images may differ from it, the fitted
+    ones (n_components, bins, n_draws, seed) may not.
+    """
+    s = _check_settings(ref, settings)
+    unknown = set(generated) - set(ref.classes)
+    if unknown:
+        raise ValueError(f"generated classes {sorted(unknown)} have no real images in the fold")
+    rows = []
+    for pos, c in enumerate(ref.classes):
+        if c in generated:
+            g = _as_images(generated[c], f"generated[{c!r}]", ref.shape)
+            rows.append({"class": c, **_score_class(ref, pos, c, g, s)})
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    return table.astype({"js_judged": bool, "passed": bool})
+
+
+# --------------------------------------------------------------------------- across checkpoints
+def choose(table: pd.DataFrame, settings: GateSettings | dict | None = None) -> pd.DataFrame:
+    """Pick per class the checkpoint whose images are added; adds ``chosen`` and ``accepted``.
+
+    table: rows of several score_checkpoint tables with an int ``checkpoint`` column.
+    Among a class's passing rows: the lowest js_pca when JS is judged, else the highest
+    label_agreement; ties go to the later checkpoint (the longer-trained generator).
+    ``accepted`` is True on the chosen row only; a class that never passes has it False on
+    every row and is logged. ``settings`` is accepted for symmetry; the rule needs none.
+    """
+    as_settings(settings)  # validate only
+    if "checkpoint" not in table.columns:
+        raise ValueError("table needs a 'checkpoint' column (int step)")
+    # positional index: concatenated checkpoint tables usually repeat index labels
+    out = table.reset_index(drop=True)
+    out["chosen"] = False
+    for c, rows in out.groupby("class", sort=False):
+        ok = rows[rows["passed"].astype(bool)]
+        if ok.empty:
+            log.warning("gate: class %s passes at no checkpoint; it gets no synthetic images", c)
+            continue
+        if ok["js_judged"].astype(bool).all():
+            best = ok.sort_values(["js_pca", "checkpoint"], ascending=[True, False], kind="stable")
+        else:
+            best = ok.sort_values(["label_agreement", "checkpoint"], ascending=[False, False], kind="stable")
+        out.loc[best.index[0], "chosen"] = True
+        log.info("gate: class %s uses checkpoint %s", c, best["checkpoint"].iloc[0])
+    out["accepted"] = out["chosen"]
+    out.index = table.index
+    return out
