@@ -4,7 +4,7 @@ import copy
 import pytest
 import yaml
 
-from infantfer.config import ConfigError, dataset_settings, load_config, load_schema, resolve_config
+from infantfer.config import STAGES, ConfigError, dataset_settings, load_config, load_schema, resolve_config
 from conftest import REPO
 
 
@@ -24,7 +24,7 @@ def test_default_config_resolves_with_demo_overrides():
 
 def test_schema_gives_every_stage_key_a_description_and_default():
     schema = load_schema()
-    for stage in ("faces", "split", "smoteenn", "evaluate"):
+    for stage in STAGES:
         for key, spec in schema["$defs"][stage]["properties"].items():
             assert spec.get("description"), f"{stage}.{key} has no description"
             assert "default" in spec, f"{stage}.{key} has no default"
@@ -34,13 +34,14 @@ def test_defaults_fill_missing_sections():
     config = resolve_config({"datasets": {"d": {"layout": "demo"}}})
     assert config["evaluate"]["classifiers"] == ["f1_adaboost", "samme", "chance"]
     assert config["datasets"]["d"]["smoteenn"]["k_neighbors"] == 5
+    assert config["datasets"]["d"]["cgan"]["size"] == config["faces"]["size"]  # 0: the faces' size
 
 
 def test_config_readme_documents_every_key():
     text = (REPO / "config" / "README.md").read_text()
     schema = load_schema()
     keys = set(schema["$defs"]["dataset"]["properties"])
-    for stage in ("faces", "split", "smoteenn", "evaluate"):
+    for stage in STAGES:
         keys |= set(schema["$defs"][stage]["properties"])
     missing = [k for k in keys if f"`{k}`" not in text]
     assert not missing, f"config/README.md does not document {missing}"

@@ -15,7 +15,8 @@ from conftest import REPO, write_image
 
 pytestmark = pytest.mark.e2e
 
-ARMS = {"original", "smoteenn"}
+ARMS = {"original", "smoteenn", "cgan", "smoteenn_cgan"}
+TINY_GAN = {"size": 16, "steps": 20, "checkpoint_every": 10, "batch_size": 16, "g_width": 16, "d_width": 8, "z_dim": 16}
 CLASSIFIERS = {"f1_adaboost", "samme", "chance", "f1_alpha_only"}
 
 
@@ -42,8 +43,10 @@ def tiny_config(folder_root: Path) -> dict:
             "tiny_folders": {"layout": "folders", "path": str(folder_root), "faces": {"detector": "none", "size": 16}},
         },
         "faces": {"size": 24},
-        "split": {"folds": 3, "repeats": 1, "seed": 0},
+        "split": {"folds": 2, "repeats": 1, "seed": 0},
         "evaluate": {"n_estimators": 5, "variants": {"f1_alpha_only": {"class_factor": "none"}}},
+        "cgan": TINY_GAN,
+        "gate": {"n_draws": 5},
     }
 
 
@@ -67,7 +70,7 @@ def test_both_datasets_produce_every_table(tiny_run):
         metrics = pd.read_csv(results / name / "metrics.tsv", sep="\t")
         assert list(metrics.columns) == ["dataset", "arm", "classifier", "repeat", "fold", "macro_f1", "g_mean", "auc_ovr"]
         assert set(metrics["arm"]) == ARMS and set(metrics["classifier"]) == CLASSIFIERS
-        assert len(metrics) == len(ARMS) * len(CLASSIFIERS) * 3
+        assert len(metrics) == len(ARMS) * len(CLASSIFIERS) * 2
         assert metrics[["macro_f1", "g_mean", "auc_ovr"]].notna().all().all()
         assert metrics["macro_f1"].between(0, 1).all()
         manifest = pd.read_csv(results / name / "manifest.tsv", sep="\t")
@@ -80,6 +83,24 @@ def test_both_datasets_produce_every_table(tiny_run):
         assert len(predictions) == len(report[report["status"] == "ok"]) * len(ARMS) * len(CLASSIFIERS)
         counts = pd.read_csv(results / name / "class_counts.tsv", sep="\t")
         assert set(counts["step"]) == {"input", "after_smote", "final"}
+        final = counts[counts["step"] == "final"]
+        assert set(final["arm"]) == ARMS
+        assert (final["total"] == final[["real", "smote", "cgan"]].sum(axis=1)).all()
+        assert (final.loc[final["arm"].isin(["original", "smoteenn"]), "cgan"] == 0).all()
+        js = pd.read_csv(results / name / "js_divergence.tsv", sep="\t")
+        for column in ("dataset", "arm", "repeat", "fold", "checkpoint", "class", "n_real", "js_pca", "js_pixels",
+                       "js_real_baseline", "label_agreement", "real_recall", "copy_share", "chosen", "accepted"):
+            assert column in js.columns, column
+        assert set(js["arm"]) == {"cgan", "smoteenn_cgan"} and set(js["checkpoint"]) == {10, 20}
+        assert js.groupby(["arm", "repeat", "fold", "class"])["chosen"].sum().le(1).all()
+        # generated images only for accepted classes, and only from their chosen checkpoint
+        for (arm, fold), table in final[final["arm"].isin(["cgan", "smoteenn_cgan"])].groupby(["arm", "fold"]):
+            accepted = set(js[(js.arm == arm) & (js.fold == fold) & js.accepted]["class"])
+            assert set(table.loc[table["cgan"] > 0, "label"]) <= accepted
+        balanced = pd.read_csv(results / name / "balanced" / "manifest.tsv", sep="\t")
+        assert list(balanced.columns) == ["id", "file", "label", "source", "checkpoint"]
+        assert set(balanced["source"]) <= {"real", "smote", "cgan"} and (balanced["source"] == "real").any()
+        assert all((results / name / "balanced" / f).is_file() for f in balanced["file"])
         provenance = json.loads((results / name / "provenance.json").read_text())
         assert provenance["settings"]["name"] == name and provenance["seeds"]["split"] == 0
         assert provenance["packages"]["scikit-learn"] and provenance["device"]["cpu_count"]
@@ -89,7 +110,7 @@ def test_both_datasets_produce_every_table(tiny_run):
         assert (results / name / "benchmarks" / "faces.tsv").is_file()
     summary = pd.read_csv(results / "summary.tsv", sep="\t")
     assert set(summary["dataset"]) == {"tiny_demo", "tiny_folders"}
-    assert (summary["n"] == 3).all()
+    assert (summary["n"] == 2).all()
 
 
 def test_grouped_split_keeps_babies_together(tiny_run):
@@ -111,9 +132,33 @@ def test_test_folds_hold_real_images_only(tiny_run):
 def test_same_config_gives_identical_metrics(tiny_run):
     tmp, _ = tiny_run
     before = {name: (tmp / "results" / name / "metrics.tsv").read_bytes() for name in ("tiny_demo", "tiny_folders")}
-    snakemake(tmp, "--cores", "2", "--configfile", "tiny.yaml", "--forcerun", "smoteenn", "evaluate_fold")
+    # regenerates every GAN arm from its checkpoints and refits every classifier
+    snakemake(tmp, "--cores", "2", "--configfile", "tiny.yaml", "--forcerun", "augment", "evaluate_fold")
     for name, content in before.items():
         assert (tmp / "results" / name / "metrics.tsv").read_bytes() == content
+
+
+def jobs_of(dry_run_output: str) -> set[str]:
+    """Rule names in the job table of `snakemake -n`."""
+    table = dry_run_output.split("Job stats:")[1].split("\n\n")[0]
+    return {line.split()[0] for line in table.splitlines()[3:] if line.strip() and line.split()[0] != "total"}
+
+
+@pytest.mark.parametrize(
+    "change, reruns, untouched",
+    [
+        ({"gate": {"js_margin": 0.5}}, {"gate", "augment", "evaluate_fold", "balanced_set"}, {"cgan_train", "smoteenn"}),
+        ({"evaluate": {"n_estimators": 6}}, {"evaluate_fold", "summary"}, {"cgan_train", "gate", "augment"}),
+        ({"cgan": {"target_ratio": 0.8}}, {"augment", "evaluate_fold"}, {"cgan_train", "gate"}),
+        ({"cgan": {"steps": 30}}, {"cgan_train"}, {"ingest", "faces", "split", "smoteenn"}),
+    ],
+)
+def test_what_reruns_after_a_change(tiny_run, change, reruns, untouched):
+    tmp, _ = tiny_run
+    (tmp / "change.yaml").write_text(yaml.safe_dump(change))
+    dry = snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml", "change.yaml")
+    jobs = jobs_of(dry.stdout)
+    assert reruns <= jobs and not (untouched & jobs), jobs
 
 
 def test_configfile_datasets_replace_the_demo(tiny_run):

@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
-STAGES = ("faces", "split", "smoteenn", "evaluate")
+STAGES = ("faces", "split", "smoteenn", "cgan", "gate", "evaluate")
 DEFAULT_LABEL_COLUMN = {"csv": "label", "filename_fields": "label", "pixels_csv": "emotion"}
 
 
@@ -74,6 +74,8 @@ def resolve_config(config: dict) -> dict:
             merged = {**copy.deepcopy(config[stage]), **copy.deepcopy(ds.get(stage, {}))}
             _validate(merged, schema["$defs"][stage], schema, f"datasets.{name}.{stage}")
             ds[stage] = merged
+        if ds["cgan"]["size"] == 0:
+            ds["cgan"]["size"] = ds["faces"]["size"]
         ds["name"] = name
         _check_layout(name, ds)
     return config

@@ -165,7 +165,7 @@ def resample_fold(x: np.ndarray, y: np.ndarray, ids: np.ndarray, k_neighbors: in
 
 
 def counts_table(fold: ResampledFold, dataset: str, repeat: int, fold_index: int) -> pd.DataFrame:
-    """Long class-count table: dataset, repeat, fold, arm, step, label, real, smote, total.
+    """Long class-count table: dataset, repeat, fold, arm, step, label, real, smote, cgan, total.
 
     Steps: ``input`` (the real training images), ``after_smote``, ``final`` (after ENN); the
     ``original`` arm has only ``final``.
@@ -179,5 +179,5 @@ def counts_table(fold: ResampledFold, dataset: str, repeat: int, fold_index: int
             ("smoteenn", "final", r.after_enn_real, r.after_enn_smote),
         ):
             rows.append({"dataset": dataset, "repeat": repeat, "fold": fold_index, "arm": arm, "step": step,
-                         "label": r.label, "real": real, "smote": smote, "total": real + smote})
+                         "label": r.label, "real": real, "smote": smote, "cgan": 0, "total": real + smote})
     return pd.DataFrame(rows)

@@ -95,3 +95,12 @@ def fold_indices(folds: pd.DataFrame, ids: np.ndarray, repeat: int, fold: int) -
 
 def read_folds(path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", dtype={"id": str, "sha256": str, "label": str, "group": str}, keep_default_na=False)
+
+
+def part_indices(folds: pd.DataFrame, ids: np.ndarray, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test positions of a part: ``r{repeat}_f{fold}``, or ``all`` (every image trains,
+    nothing is tested: the balanced set users take home)."""
+    if part == "all":
+        return np.arange(len(ids)), np.array([], dtype=int)
+    repeat, fold = (int(v) for v in part[1:].split("_f"))
+    return fold_indices(folds, ids, repeat, fold)

@@ -11,7 +11,8 @@ from snakemake.utils import validate
 # plain checkout's rules import it.
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
-from infantfer.config import ConfigError, resolve_config
+from infantfer.augment import generator_settings
+from infantfer.config import STAGES, ConfigError, resolve_config
 from infantfer.ingest import DataError, check_enough_groups, class_group_counts
 
 
@@ -45,11 +46,19 @@ wildcard_constraints:
     dataset="|".join(DATASETS),
     repeat=r"\d+",
     fold=r"\d+",
+    part=r"r\d+_f\d+|all",
+    source="original|smoteenn",
 
 
 def ds(wildcards):
     """The resolved settings of the wildcard's dataset."""
     return config["datasets"][wildcards.dataset]
+
+
+def ingest_settings(wildcards):
+    """What ingest reads: the dataset's own keys, without the stage sections, so that a change to
+    a later stage never re-ingests."""
+    return {k: v for k, v in config["datasets"][wildcards.dataset].items() if k not in STAGES}
 
 
 def stage(name):
@@ -71,12 +80,34 @@ def per_fold(pattern):
     return inputs
 
 
+def smoteenn_input(wildcards):
+    """The SMOTEENN output a GAN run's base set comes from (nothing for source original)."""
+    if wildcards.source == "smoteenn":
+        return f"results/{wildcards.dataset}/smoteenn/{wildcards.part}.npz"
+    return []
+
+
+def cgan_generator_settings(wildcards):
+    return generator_settings(config["datasets"][wildcards.dataset]["cgan"])
+
+
+def cgan_gpus(wildcards):
+    return 0 if config["datasets"][wildcards.dataset]["cgan"]["device"] == "cpu" else 1
+
+
+def balanced_input(wildcards):
+    source = config["datasets"][wildcards.dataset]["cgan"]["balanced_source"]
+    return f"results/{wildcards.dataset}/cgan/all_{source}/train.npz"
+
+
 def get_final_output():
     outputs = ["results/summary.tsv"]
     for name in DATASETS:
         outputs += [
             f"results/{name}/metrics.tsv",
             f"results/{name}/class_counts.tsv",
+            f"results/{name}/js_divergence.tsv",
+            f"results/{name}/balanced",
             f"results/{name}/provenance.json",
         ]
     return outputs

@@ -3,6 +3,8 @@ rule evaluate_fold:
         faces="results/{dataset}/faces.npz",
         folds="results/{dataset}/folds.tsv",
         smoteenn="results/{dataset}/smoteenn/r{repeat}_f{fold}.npz",
+        cgan="results/{dataset}/cgan/r{repeat}_f{fold}_original/train.npz",
+        smoteenn_cgan="results/{dataset}/cgan/r{repeat}_f{fold}_smoteenn/train.npz",
     output:
         predictions="results/{dataset}/evaluate/r{repeat}_f{fold}/predictions.tsv",
         metrics="results/{dataset}/evaluate/r{repeat}_f{fold}/metrics.tsv",

@@ -6,7 +6,7 @@ rule ingest:
     benchmark:
         "results/{dataset}/benchmarks/ingest.tsv"
     params:
-        settings=ds,
+        settings=ingest_settings,
         image_dir=lambda wildcards: f"results/{wildcards.dataset}/images",
     threads: 1
     resources:

@@ -3,12 +3,12 @@ rule smoteenn:
         faces="results/{dataset}/faces.npz",
         folds="results/{dataset}/folds.tsv",
     output:
-        resampled="results/{dataset}/smoteenn/r{repeat}_f{fold}.npz",
-        counts="results/{dataset}/smoteenn/r{repeat}_f{fold}_counts.tsv",
+        resampled="results/{dataset}/smoteenn/{part}.npz",
+        counts="results/{dataset}/smoteenn/{part}_counts.tsv",
     log:
-        "logs/{dataset}/smoteenn/r{repeat}_f{fold}.log",
+        "logs/{dataset}/smoteenn/{part}.log",
     benchmark:
-        "results/{dataset}/benchmarks/smoteenn/r{repeat}_f{fold}.tsv"
+        "results/{dataset}/benchmarks/smoteenn/{part}.tsv"
     params:
         smoteenn=stage("smoteenn"),
     threads: 1
@@ -23,6 +23,8 @@ rule smoteenn:
 rule class_counts:
     input:
         per_fold("results/{dataset}/smoteenn/r{repeat}_f{fold}_counts.tsv"),
+        per_fold("results/{dataset}/cgan/r{repeat}_f{fold}_original/counts.tsv"),
+        per_fold("results/{dataset}/cgan/r{repeat}_f{fold}_smoteenn/counts.tsv"),
     output:
         report(
             "results/{dataset}/class_counts.tsv",

@@ -1,6 +1,7 @@
 """Rule evaluate_fold: every arm x classifier of one fold, scored on its real test images."""
 import numpy as np
 
+from infantfer.augment import TrainingSet
 from infantfer.evaluate import evaluate_fold
 from infantfer.faces import read_faces_npz
 from infantfer.logs import limit_threads, setup_logging
@@ -16,6 +17,9 @@ train_sets = {
     "original": (faces["x"][train], faces["y"][train]),
     "smoteenn": (resampled["x"], resampled["y"]),
 }
+for arm in ("cgan", "smoteenn_cgan"):
+    augmented = TrainingSet.load(snakemake.input[arm])
+    train_sets[arm] = (augmented.x, augmented.y)
 result = evaluate_fold(
     train_sets, faces["x"][test], faces["y"][test], faces["id"][test],
     classes=sorted(set(faces["y"].tolist())), settings=snakemake.params.evaluate,

@@ -1,0 +1,101 @@
+"""The GAN arms' glue: run keys, top-up counts, the gate over real checkpoints, the balanced set."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from infantfer.augment import (
+    TrainingSet, augment, export_balanced, gate_run, generator_settings, parse_part, part_offset, run_key,
+    top_up_counts, write_checkpoint_list, read_checkpoint_list,
+)
+from infantfer.cgan import CGANConfig, train_cgan
+from infantfer.config import resolve_config
+from infantfer.demo import generate_demo
+
+CLASSES = ["cry", "laugh", "neutral"]
+
+
+@pytest.fixture(scope="module")
+def demo_fold():
+    import cv2
+
+    demo = generate_demo(counts={"cry": 90, "laugh": 60, "neutral": 40}, size=32, seed=2)
+    x = np.stack([cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) for img in demo.images])
+    return TrainingSet(x, demo.labels, demo.ids, np.full(len(x), "real"))
+
+
+@pytest.fixture(scope="module")
+def untrained(tmp_path_factory, demo_fold):
+    """A generator after one step: the 'untrained generator' the gate must reject."""
+    cfg = CGANConfig(size=16, steps=1, checkpoint_every=1, batch_size=16, g_width=16, d_width=8, z_dim=16)
+    ckdir = tmp_path_factory.mktemp("untrained")
+    checkpoints = train_cgan(demo_fold.x, np.searchsorted(CLASSES, demo_fold.y), 3, cfg, ckdir, threads=1)
+    table = pd.DataFrame({"checkpoint": [1], "path": [str(checkpoints[-1])]})
+    return table
+
+
+def gate_settings(**changes):
+    return {**resolve_config({"datasets": {"d": {"layout": "demo"}}})["gate"], **changes}
+
+
+def test_parts_and_offsets():
+    assert parse_part("r2_f13") == (2, 13) and parse_part("all") is None
+    assert part_offset("r1_f2") == 1002 and part_offset("all") == 999
+    with pytest.raises(ValueError):
+        parse_part("fold3")
+
+
+def test_generator_settings_leave_out_what_does_not_change_a_generator():
+    cgan = resolve_config({"datasets": {"d": {"layout": "demo"}}})["cgan"]
+    settings = generator_settings(cgan)
+    assert "target_ratio" not in settings and "balanced_source" not in settings
+    assert set(settings) <= set(CGANConfig().to_dict())
+
+
+def test_run_key_changes_with_settings_and_data(demo_fold):
+    s = {"steps": 10}
+    key = run_key(s, demo_fold.x, demo_fold.y)
+    assert key == run_key(dict(s), demo_fold.x.copy(), demo_fold.y.copy())
+    assert key != run_key({"steps": 11}, demo_fold.x, demo_fold.y)
+    assert key != run_key(s, demo_fold.x[1:], demo_fold.y[1:])
+
+
+def test_top_up_counts():
+    y = np.array(["cry"] * 10 + ["laugh"] * 4 + ["neutral"] * 2)
+    assert top_up_counts(y, CLASSES, {"laugh", "neutral"}, 1.0) == {"cry": 0, "laugh": 6, "neutral": 8}
+    assert top_up_counts(y, CLASSES, {"neutral"}, 1.0) == {"cry": 0, "laugh": 0, "neutral": 8}  # laugh rejected
+    assert top_up_counts(y, CLASSES, set(CLASSES), 1.5) == {"cry": 5, "laugh": 11, "neutral": 13}
+
+
+def test_gate_rejects_an_untrained_generator(demo_fold, untrained):
+    decided = gate_run(demo_fold, untrained, CLASSES, gate_settings(n_draws=5), face_size=32, seed=0)
+    assert not decided["passed"].any() and not decided["accepted"].any()
+    assert (decided.loc[decided["js_judged"], "js_pca"] > decided.loc[decided["js_judged"], "js_real_baseline"] + 0.05).all()
+
+
+def test_augment_only_accepted_classes_from_their_checkpoint(demo_fold, untrained, tmp_path):
+    gate = pd.DataFrame({"checkpoint": [1, 1, 1], "class": CLASSES, "chosen": [False, True, True],
+                         "accepted": [False, True, False]})
+    out, counts = augment(demo_fold, gate, untrained, CLASSES, 1.0, face_size=32, seed=0, id_prefix="g")
+    c = counts.set_index("label")
+    assert c.loc["laugh", "cgan"] == 30 and c.loc["cry", "cgan"] == 0 and c.loc["neutral", "cgan"] == 0
+    assert (c["real"] == [90, 60, 40]).all() and (c["total"] == c[["real", "smote", "cgan"]].sum(axis=1)).all()
+    assert out.x.shape[1:] == (32, 32) and out.x.dtype == np.uint8
+    assert set(out.checkpoint[out.source == "cgan"]) == {1} and (out.checkpoint[out.source == "real"] == -1).all()
+    again, _ = augment(demo_fold, gate, untrained, CLASSES, 1.0, face_size=32, seed=0, id_prefix="g")
+    assert np.array_equal(out.x, again.x)  # generation is deterministic per seed
+    np.savez_compressed(tmp_path / "t.npz", **out.arrays())
+    loaded = TrainingSet.load(tmp_path / "t.npz")
+    assert np.array_equal(loaded.x, out.x) and loaded.id.tolist() == out.id.tolist()
+    manifest = export_balanced(out, tmp_path / "balanced")
+    assert list(manifest.columns) == ["id", "file", "label", "source", "checkpoint"]
+    assert len(manifest) == len(out.y) and (tmp_path / "balanced" / manifest["file"].iloc[-1]).is_file()
+    read = pd.read_csv(tmp_path / "balanced" / "manifest.tsv", sep="\t")
+    assert read.loc[read["source"] == "cgan", "checkpoint"].eq(1).all()
+
+
+def test_checkpoint_list_round_trip(tmp_path, untrained):
+    from pathlib import Path
+
+    write_checkpoint_list(tmp_path / "c.tsv", [Path(p) for p in untrained["path"]], CLASSES, "abc")
+    table, classes = read_checkpoint_list(tmp_path / "c.tsv")
+    assert classes == CLASSES and table["checkpoint"].tolist() == [1]
