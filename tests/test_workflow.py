@@ -113,6 +113,12 @@ def test_both_datasets_produce_every_table(tiny_run):
     assert (summary["n"] == 2).all()
 
 
+def test_snakemake_report_builds(tiny_run):
+    tmp, _ = tiny_run
+    snakemake(tmp, "--configfile", "tiny.yaml", "--report", "report.html")
+    assert (tmp / "report.html").stat().st_size > 10_000
+
+
 def test_grouped_split_keeps_babies_together(tiny_run):
     tmp, _ = tiny_run
     folds = pd.read_csv(tmp / "results" / "tiny_demo" / "folds.tsv", sep="\t")

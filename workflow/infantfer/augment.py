@@ -82,6 +82,19 @@ def real_part(faces: dict, train_index: np.ndarray) -> TrainingSet:
                        np.full(len(train_index), "real"))
 
 
+def part_sets(faces_path, folds_path, part: str, source: str, smoteenn_path=None) -> tuple[TrainingSet, TrainingSet, list[str]]:
+    """The real training images of a part, the base set its GAN learns from (the real images, or
+    their SMOTEENN output), and the dataset's classes."""
+    from .faces import read_faces_npz
+    from .split import part_indices, read_folds
+
+    faces = read_faces_npz(faces_path)
+    train, _ = part_indices(read_folds(folds_path), faces["id"], part)
+    real = real_part(faces, train)
+    base = TrainingSet.load(smoteenn_path) if source == "smoteenn" else real
+    return real, base, sorted(set(faces["y"].tolist()))
+
+
 def run_key(settings: dict, x: np.ndarray, y: np.ndarray) -> str:
     """A short hash of what a GAN learns: its settings and its training arrays. Checkpoints live
     under it, so a killed job with the same key resumes and a changed one starts afresh."""

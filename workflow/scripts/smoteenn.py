@@ -1,7 +1,7 @@
 """Rule smoteenn: SMOTEENN on the training side of one fold (or on every image, part 'all')."""
 import numpy as np
 
-from infantfer.augment import part_offset
+from infantfer.augment import parse_part, part_offset
 from infantfer.faces import read_faces_npz
 from infantfer.logs import limit_threads, setup_logging
 from infantfer.smoteenn import counts_table, resample_fold
@@ -19,5 +19,5 @@ resampled = resample_fold(
     random_state=settings["seed"] + part_offset(part), id_prefix=f"smote-{part}",
 )
 np.savez_compressed(snakemake.output.resampled, **resampled.arrays())
-repeat, fold = (-1, -1) if part == "all" else (int(v) for v in part[1:].split("_f"))
+repeat, fold = parse_part(part) or ("all", "all")
 counts_table(resampled, snakemake.wildcards.dataset, repeat, fold).to_csv(snakemake.output.counts, sep="\t", index=False)
