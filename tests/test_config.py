@@ -17,7 +17,8 @@ def test_default_config_resolves_with_demo_overrides():
     config = resolve_config(default_config())
     demo = dataset_settings(config, "demo")
     assert demo["faces"]["detector"] == "none"  # the dataset's override
-    assert demo["faces"]["size"] == 48  # the top-level value
+    assert demo["faces"]["size"] == 32 and config["faces"]["size"] == 48  # the dataset's, not the top level's
+    assert demo["faces"]["margin"] == config["faces"]["margin"]  # the top-level value
     assert demo["split"] == config["split"]
     assert demo["counts"] == {"cry": 150, "laugh": 60, "neutral": 20}
 
@@ -95,8 +96,8 @@ def test_load_config_later_datasets_replace_earlier(tmp_path):
 
 def test_resolve_does_not_share_state_between_datasets():
     config = copy.deepcopy(default_config())
-    config["datasets"]["other"] = {"layout": "demo", "faces": {"size": 32}}
+    config["datasets"]["other"] = {"layout": "demo", "faces": {"margin": 0.5}}
     resolve_config(config)
-    assert config["datasets"]["other"]["faces"]["size"] == 32
-    assert config["datasets"]["demo"]["faces"]["size"] == 48
-    assert config["faces"]["size"] == 48
+    assert config["datasets"]["other"]["faces"]["margin"] == 0.5
+    assert config["datasets"]["demo"]["faces"]["margin"] == 0.25
+    assert config["faces"]["margin"] == 0.25

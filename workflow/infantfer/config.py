@@ -57,8 +57,25 @@ def _validate(instance: Any, schema: dict, root: dict, where: str) -> None:
     if errors:
         err = errors[0]
         key = ".".join([where, *map(str, err.absolute_path)]).strip(".") or "(top level)"
-        described = err.schema.get("description", "") if isinstance(err.schema, dict) else ""
-        raise ConfigError(key, err.message, described or "see config/README.md for this key")
+        raise ConfigError(key, err.message, _fix(err))
+
+
+def _fix(err: jsonschema.ValidationError) -> str:
+    """What to do about a schema error, with the key's description."""
+    value = err.validator_value
+    fix = {
+        "type": f"give a value of type {value}",
+        "enum": f"use one of {value}",
+        "minimum": f"use a value >= {value}",
+        "maximum": f"use a value <= {value}",
+        "exclusiveMinimum": f"use a value > {value}",
+        "required": "add the missing key",
+        "minProperties": "name at least one",
+        "additionalProperties": "remove or correct the misspelt key "
+        f"(known keys: {', '.join(sorted(err.schema.get('properties', {})))})",
+    }.get(err.validator, "see config/README.md for this key")
+    described = err.schema.get("description", "") if isinstance(err.schema, dict) else ""
+    return f"{fix}. ({described})" if described and err.validator != "additionalProperties" else fix + "."
 
 
 def resolve_config(config: dict) -> dict:

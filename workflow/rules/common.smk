@@ -5,7 +5,6 @@ from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 # The package lives in workflow/infantfer; it is installed editable, but the path also lets a
 # plain checkout's rules import it.
@@ -31,7 +30,9 @@ _user_datasets = _datasets_of_user_configfiles()
 if _user_datasets:
     config["datasets"] = _user_datasets
 
-validate(config, schema="../schemas/config.schema.yaml")
+# infantfer.config validates against workflow/schemas/config.schema.yaml and fills its defaults,
+# like snakemake.utils.validate, but names the key at fault and its fix in one line, and merges
+# each dataset's own stage settings over the top-level ones.
 try:
     resolve_config(config)
     for _name, _ds in config["datasets"].items():
