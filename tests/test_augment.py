@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from infantfer.augment import (
-    TrainingSet, augment, export_balanced, gate_run, generator_settings, parse_part, part_offset, run_key,
-    top_up_counts, write_checkpoint_list, read_checkpoint_list,
+    TrainingSet, augment, export_balanced, gate_checkpoints, gate_run, generator_settings, parse_part, part_offset,
+    read_checkpoint_list, read_gate_table, run_key, top_up_counts, write_checkpoint_list,
 )
 from infantfer.cgan import CGANConfig, train_cgan
 from infantfer.config import resolve_config
@@ -52,11 +52,42 @@ def test_generator_settings_leave_out_what_does_not_change_a_generator():
 
 
 def test_run_key_changes_with_settings_and_data(demo_fold):
-    s = {"steps": 10}
+    s = {"steps": 10, "z_dim": 16}
     key = run_key(s, demo_fold.x, demo_fold.y)
     assert key == run_key(dict(s), demo_fold.x.copy(), demo_fold.y.copy())
-    assert key != run_key({"steps": 11}, demo_fold.x, demo_fold.y)
+    assert key != run_key({**s, "z_dim": 17}, demo_fold.x, demo_fold.y)
     assert key != run_key(s, demo_fold.x[1:], demo_fold.y[1:])
+    assert key == run_key({**s, "steps": 20}, demo_fold.x, demo_fold.y)  # a longer run continues this one
+
+
+def test_gate_sees_the_checkpoints_a_fresh_run_would_write(tmp_path):
+    from pathlib import Path
+
+    paths = [Path(f"step_{s:06d}.pt") for s in (50, 100, 150, 175, 200, 250, 300)]
+    kept = gate_checkpoints(paths, steps=300, every=50)
+    assert [p.name for p in kept] == [f"step_{s:06d}.pt" for s in (50, 100, 150, 200, 250, 300)]
+    assert [p.name for p in gate_checkpoints(paths, steps=175, every=50)][-1] == "step_000175.pt"
+
+
+def test_numeric_class_names_survive_the_gate_table(tmp_path, demo_fold, untrained):
+    from pathlib import Path
+
+    table = pd.DataFrame({"checkpoint": [1, 1], "class": ["0", "1"], "chosen": [True, True], "accepted": [True, False]})
+    table.to_csv(tmp_path / "g.tsv", sep="\t", index=False)
+    read = read_gate_table(tmp_path / "g.tsv")
+    assert read["class"].tolist() == ["0", "1"]
+    y = np.where(demo_fold.y == "cry", "0", "1")  # "0": 90 images, "1": 100
+    base = TrainingSet(demo_fold.x, y, demo_fold.id, demo_fold.source)
+    _, counts = augment(base, read, untrained, ["0", "1"], 1.0, face_size=32, seed=0, id_prefix="g")
+    # "0" is accepted and tops up to 100; read as the number 0 it would silently get nothing
+    assert counts.set_index("label")["cgan"].to_dict() == {"0": 10, "1": 0}
+
+
+def test_missing_checkpoint_files_say_how_to_retrain(tmp_path):
+    pd.DataFrame({"checkpoint": [5], "path": [str(tmp_path / "gone.pt")], "classes": ['["a", "b"]'],
+                  "run_key": ["k"]}).to_csv(tmp_path / "c.tsv", sep="\t", index=False)
+    with pytest.raises(FileNotFoundError, match="delete"):
+        read_checkpoint_list(tmp_path / "c.tsv")
 
 
 def test_top_up_counts():

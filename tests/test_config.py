@@ -83,6 +83,10 @@ def test_filename_fields_pattern_checked(tmp_path):
     ds = {"layout": "filename_fields", "path": str(tmp_path), "pattern": r"^(?P<age>\d+)_", "filters": {"agee": {"max": 2}}}
     with pytest.raises(ConfigError, match="agee"):
         resolve_config({"datasets": {"u": ds}})
+    ds = {"layout": "filename_fields", "path": str(tmp_path), "pattern": r"^(?P<age>\d+)_", "group_column": "subject"}
+    with pytest.raises(ConfigError) as err:
+        resolve_config({"datasets": {"u": ds}})
+    assert err.value.key == "datasets.u.group_column"
 
 
 def test_load_config_later_datasets_replace_earlier(tmp_path):

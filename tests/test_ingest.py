@@ -132,3 +132,14 @@ def test_too_few_groups_names_class_and_fix(class_folders):
         check_enough_groups(counts, 5, "d")
     assert "'laugh' has 4" in str(err.value) and "'neutral' has 3" in str(err.value)
     assert "datasets.d.split.folds" in str(err.value)
+
+
+def test_fingerprint_follows_the_files(class_folders):
+    from infantfer.ingest import listing_fingerprint
+
+    ds = settings(layout="folders", path=str(class_folders))
+    before = listing_fingerprint(ds)
+    assert listing_fingerprint(ds) == before
+    write_image(class_folders / "laugh" / "new.png", 77)
+    assert listing_fingerprint(ds) != before
+    assert listing_fingerprint(settings(layout="demo")) == "demo"

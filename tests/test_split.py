@@ -72,3 +72,21 @@ def test_fold_indices_follow_array_order():
     train, test = fold_indices(folds, ids, 0, 1)
     assert set(ids[test]) == set(folds[(folds.fold == 1) & (folds.role == "test")]["id"])
     assert not set(train) & set(test) and len(train) + len(test) == len(ids)
+
+
+def test_identical_crops_from_different_files_share_a_group():
+    df = images(per_group=1)
+    df["crop_sha256"] = [f"crop{i}" for i in range(len(df))]
+    df.loc[df.index[1], "crop_sha256"] = df.loc[df.index[0], "crop_sha256"]  # same face, other file
+    folds = make_folds(df, folds=3, repeats=2, seed=0)
+    for _, table in folds.groupby(["repeat", "fold"]):
+        roles = table.set_index("id").loc[[df["id"][0], df["id"][1]], "role"]
+        assert roles.nunique() == 1
+
+
+def test_a_class_lost_at_the_faces_stage_is_an_error():
+    df = images()
+    with pytest.raises(DataError, match=r"\['sleepy'\] lost every image.*on_no_face"):
+        make_folds(df, folds=3, repeats=1, seed=0, expected_classes=["cry", "laugh", "neutral", "sleepy"])
+    with pytest.raises(DataError, match="1 class"):
+        make_folds(df[df.label == "cry"], folds=3, repeats=1, seed=0)

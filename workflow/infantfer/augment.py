@@ -65,6 +65,7 @@ class TrainingSet:
     id: np.ndarray
     source: np.ndarray
     checkpoint: np.ndarray | None = None
+    group: np.ndarray | None = None  # real images' groups (babies), for the gate's grouped recall
 
     def arrays(self) -> dict[str, np.ndarray]:
         out = {"x": self.x, "y": self.y, "id": self.id, "source": self.source}
@@ -79,7 +80,7 @@ class TrainingSet:
 
 def real_part(faces: dict, train_index: np.ndarray) -> TrainingSet:
     return TrainingSet(faces["x"][train_index], faces["y"][train_index], faces["id"][train_index],
-                       np.full(len(train_index), "real"))
+                       np.full(len(train_index), "real"), group=faces["group"][train_index])
 
 
 def part_sets(faces_path, folds_path, part: str, source: str, smoteenn_path=None) -> tuple[TrainingSet, TrainingSet, list[str]]:
@@ -97,24 +98,46 @@ def part_sets(faces_path, folds_path, part: str, source: str, smoteenn_path=None
 
 def run_key(settings: dict, x: np.ndarray, y: np.ndarray) -> str:
     """A short hash of what a GAN learns: its settings and its training arrays. Checkpoints live
-    under it, so a killed job with the same key resumes and a changed one starts afresh."""
-    h = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    under it, so a killed job with the same key resumes and a changed one starts afresh. ``steps``
+    is left out: a longer run continues a shorter one (the states agree bit for bit on CPU)."""
+    h = hashlib.sha256(json.dumps({k: v for k, v in settings.items() if k != "steps"}, sort_keys=True).encode())
     h.update(np.ascontiguousarray(x).tobytes())
     h.update("\n".join(map(str, y)).encode())
     return h.hexdigest()[:12]
 
 
+def gate_checkpoints(checkpoints: list[Path], steps: int, every: int) -> list[Path]:
+    """The checkpoints a run of ``steps`` steps would have written: every ``every`` steps and the
+    last. A run extended from a shorter one also holds the shorter run's final step; leave it out."""
+    step_of = {p: int(re.search(r"(\d+)", p.stem).group(1)) for p in checkpoints}
+    kept = [p for p in checkpoints if step_of[p] <= steps and (step_of[p] % every == 0 or step_of[p] == steps)]
+    if not kept or step_of[kept[-1]] != steps:
+        log.warning("no checkpoint at step %d among %s: the gate uses what there is", steps, sorted(step_of.values()))
+    return kept
+
+
 def write_checkpoint_list(path, checkpoints: list[Path], classes: list[str], key: str) -> None:
     table = pd.DataFrame({"checkpoint": [int(re.search(r"(\d+)", p.stem).group(1)) for p in checkpoints],
                           "path": [str(p) for p in checkpoints]})
-    table["classes"] = ",".join(classes)
+    table["classes"] = json.dumps(classes)  # JSON: class names may hold commas
     table["run_key"] = key
     table.to_csv(path, sep="\t", index=False)
 
 
 def read_checkpoint_list(path) -> tuple[pd.DataFrame, list[str]]:
     table = pd.read_csv(path, sep="\t", keep_default_na=False)
-    return table, table["classes"].iloc[0].split(",")
+    missing = [p for p in table["path"] if not Path(p).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{path} lists checkpoint(s) that are gone, e.g. {missing[0]}. Fix: delete {path} "
+            "so that Snakemake retrains that GAN."
+        )
+    return table, json.loads(table["classes"].iloc[0])
+
+
+def read_gate_table(path) -> pd.DataFrame:
+    """The gate's table with class names as strings, whatever they look like ("0", "NA")."""
+    return pd.read_csv(path, sep="\t", dtype={"class": str}, keep_default_na=False)
 
 
 def gate_run(real: TrainingSet, checkpoints: pd.DataFrame, classes: list[str], gate_settings: dict,
@@ -123,7 +146,7 @@ def gate_run(real: TrainingSet, checkpoints: pd.DataFrame, classes: list[str], g
     from .cgan import generate
     from .gate import choose, fit_reference, score_checkpoint
 
-    ref = fit_reference(real.x, real.y, gate_settings)
+    ref = fit_reference(real.x, real.y, gate_settings, groups=real.group)
     tables = []
     for row in checkpoints.itertuples():
         generated = {}
@@ -133,7 +156,8 @@ def gate_run(real: TrainingSet, checkpoints: pd.DataFrame, classes: list[str], g
                 continue
             # a pool as large as the real class: the gate draws real-half-sized samples from it
             labels = np.full(max(2, n_real), code)
-            generated[c] = generate(row.path, labels, seed=seed + code, size=face_size)
+            # on the CPU whatever trained the GAN: the same images on every machine
+            generated[c] = generate(row.path, labels, seed=seed + code, size=face_size, device="cpu")
         table = score_checkpoint(ref, generated, gate_settings)
         table.insert(0, "checkpoint", int(row.checkpoint))
         tables.append(table)
@@ -160,6 +184,9 @@ def augment(base: TrainingSet, gate_table: pd.DataFrame, checkpoints: pd.DataFra
     from .cgan import generate
 
     chosen = gate_table[gate_table["chosen"] & gate_table["accepted"]].set_index("class")["checkpoint"]
+    unknown = set(chosen.index) - set(classes)
+    if unknown:
+        raise ValueError(f"gate table names class(es) {sorted(unknown)} not among {classes}")
     paths = checkpoints.set_index("checkpoint")["path"]
     wanted = top_up_counts(base.y, classes, set(chosen.index), target_ratio)
     xs, ys, ids, steps = [base.x], [base.y], [base.id], [np.full(len(base.y), -1)]
@@ -168,7 +195,7 @@ def augment(base: TrainingSet, gate_table: pd.DataFrame, checkpoints: pd.DataFra
         if n == 0:
             continue
         step = int(chosen[c])
-        xs.append(generate(paths[step], np.full(n, code), seed=seed + 7919 * (code + 1), size=face_size))
+        xs.append(generate(paths[step], np.full(n, code), seed=seed + 7919 * (code + 1), size=face_size, device="cpu"))
         ys.append(np.full(n, c))
         ids.append(np.array([f"{id_prefix}-{c}-{i:05d}" for i in range(n)]))
         steps.append(np.full(n, step))

@@ -149,8 +149,15 @@ def _check_layout(name: str, ds: dict) -> None:
                 f"'{ds.get('label_field')}' is not a named group of pattern ({', '.join(groups)})",
                 "set label_field to one of the pattern's named groups",
             )
+        group_col = ds.get("group_column")
+        if group_col and group_col not in groups:
+            raise ConfigError(
+                f"{key}.group_column",
+                f"'{group_col}' is not a named group of pattern ({', '.join(groups)})",
+                "name the subject or photo field in the pattern, e.g. (?P<subject>[^_]+)",
+            )
         for field in ds.get("filters", {}):
-            if field not in groups and ds.get("label_from") != "manifest":
+            if field not in groups and field != "label" and ds.get("label_from") != "manifest":
                 raise ConfigError(
                     f"{key}.filters.{field}",
                     f"not a named group of pattern ({', '.join(groups)})",

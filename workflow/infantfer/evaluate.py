@@ -1,7 +1,8 @@
 """Stage 7, evaluate: train each arm's classifiers on its training set, score the real test fold.
 
 Arms are training sets of one fold (``original``: the real training images; ``smoteenn``: their
-SMOTEENN output; later issues add the GAN arms). Every arm of a fold is scored on the same real
+SMOTEENN output; ``cgan`` and ``smoteenn_cgan``: those topped up with gated GAN images, see
+:mod:`infantfer.augment`). Every arm of a fold is scored on the same real
 test images, so the arms can be compared fold by fold.
 
 Classifiers (``evaluate.classifiers`` plus ``evaluate.variants``):

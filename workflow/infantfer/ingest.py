@@ -309,8 +309,8 @@ def stable_id(dataset: str, source: str) -> str:
     return f"{dataset}-{hashlib.sha1(source.encode()).hexdigest()[:12]}"
 
 
-def merge_duplicate_groups(df: pd.DataFrame) -> pd.Series:
-    """Groups after merging every two groups that share a sha256 (union-find over groups)."""
+def merge_duplicate_groups(df: pd.DataFrame, by: str = "sha256") -> pd.Series:
+    """Groups after merging every two groups that share a value of ``by`` (union-find over groups)."""
     parent: dict[str, str] = {}
 
     def find(g: str) -> str:
@@ -319,7 +319,7 @@ def merge_duplicate_groups(df: pd.DataFrame) -> pd.Series:
             g = parent[g]
         return g
 
-    for _, groups in df.groupby("sha256")["group"]:
+    for _, groups in df.groupby(by)["group"]:
         first, *rest = groups.tolist()
         for g in rest:
             a, b = find(first), find(g)
@@ -369,6 +369,21 @@ def ingest(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
 
 def write_manifest(df: pd.DataFrame, path: str | Path) -> None:
     df.to_csv(path, sep="\t", index=False)
+
+
+def listing_fingerprint(ds: dict) -> str:
+    """A hash of a dataset's files (path, size, modification time) and manifest, so that Snakemake
+    re-ingests when images are added, removed or edited. The demo has none: it is drawn."""
+    if ds["layout"] == "demo":
+        return "demo"
+    files = [ds["path"]] if ds["layout"] == "pixels_csv" else list(list_images(ds)["path"])
+    if ds.get("manifest"):
+        files.append(ds["manifest"])
+    h = hashlib.sha256()
+    for f in sorted(files):
+        st = Path(f).stat()
+        h.update(f"{f}\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
 
 
 def read_manifest(path: str | Path) -> pd.DataFrame:

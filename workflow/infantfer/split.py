@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-from .ingest import DataError, check_enough_groups
+from .ingest import DataError, check_enough_groups, merge_duplicate_groups
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +26,30 @@ class LeakageError(AssertionError):
     """A group or an image's sha256 on both sides of one fold."""
 
 
-def make_folds(images: pd.DataFrame, folds: int, repeats: int, seed: int, dataset: str = "dataset") -> pd.DataFrame:
+def make_folds(images: pd.DataFrame, folds: int, repeats: int, seed: int, dataset: str = "dataset",
+               expected_classes: list[str] | None = None) -> pd.DataFrame:
     """One row per image x repeat x fold: id, sha256, label, group, repeat, fold, role.
 
-    ``images`` needs columns id, sha256, label, group (one row per image).
+    ``images`` needs columns id, sha256, label, group (one row per image), and may have
+    ``crop_sha256``, a hash of the face crop: images whose crops are identical (the same photo
+    saved twice in other formats, say) then share a group too. ``expected_classes`` (the
+    manifest's) makes a class that lost every image at the faces stage an error, not a silence.
     """
     images = images.reset_index(drop=True)
+    lost = sorted(set(expected_classes or []) - set(images["label"]))
+    if lost or images["label"].nunique() < 2:
+        raise DataError(
+            f"dataset '{dataset}': after the faces stage {len(images)} image(s) of "
+            f"{images['label'].nunique()} class(es) are left" + (f"; class(es) {lost} lost every image" if lost else "")
+            + ". Fix: check faces_report.tsv; try faces.detector: blazeface (or none for pre-cropped faces), "
+            "or faces.on_no_face: keep_whole."
+        )
+    if "crop_sha256" in images.columns:
+        before = images["group"].nunique()
+        images["group"] = merge_duplicate_groups(images, by="crop_sha256")
+        if images["group"].nunique() < before:
+            log.warning("%s: identical face crops from different files: %d group(s) merged so they stay on one side",
+                        dataset, before - images["group"].nunique())
     group_sizes = images.groupby("group")["id"].transform("size")
     grouped = bool((group_sizes > 1).any())
     counts = images.groupby("label")["group"].nunique()

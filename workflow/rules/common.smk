@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from infantfer.augment import generator_settings
 from infantfer.config import STAGES, ConfigError, resolve_config
-from infantfer.ingest import DataError, check_enough_groups, class_group_counts
+from infantfer.ingest import DataError, check_enough_groups, class_group_counts, listing_fingerprint
 
 
 def _datasets_of_user_configfiles():
@@ -37,6 +37,8 @@ try:
     resolve_config(config)
     for _name, _ds in config["datasets"].items():
         check_enough_groups(class_group_counts(_ds), _ds["split"]["folds"], _name)
+    # ingest re-runs when a dataset's files change, not only when its settings do
+    FINGERPRINTS = {_name: listing_fingerprint(_ds) for _name, _ds in config["datasets"].items()}
 except (ConfigError, DataError) as _err:
     raise WorkflowError(str(_err)) from None
 
@@ -60,6 +62,10 @@ def ingest_settings(wildcards):
     """What ingest reads: the dataset's own keys, without the stage sections, so that a change to
     a later stage never re-ingests."""
     return {k: v for k, v in config["datasets"][wildcards.dataset].items() if k not in STAGES}
+
+
+def ingest_fingerprint(wildcards):
+    return FINGERPRINTS[wildcards.dataset]
 
 
 def stage(name):

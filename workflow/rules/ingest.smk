@@ -7,6 +7,7 @@ rule ingest:
         "results/{dataset}/benchmarks/ingest.tsv"
     params:
         settings=ingest_settings,
+        files=ingest_fingerprint,
         image_dir=lambda wildcards: f"results/{wildcards.dataset}/images",
     threads: 1
     resources:

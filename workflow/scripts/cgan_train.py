@@ -3,7 +3,7 @@ from pathlib import Path
 
 import numpy as np
 
-from infantfer.augment import part_offset, part_sets, run_key, write_checkpoint_list
+from infantfer.augment import gate_checkpoints, part_offset, part_sets, run_key, write_checkpoint_list
 from infantfer.cgan import CGANConfig, train_cgan
 from infantfer.logs import limit_threads, setup_logging
 
@@ -19,4 +19,5 @@ checkpoints = train_cgan(
     base.x, np.searchsorted(classes, base.y), len(classes), CGANConfig.from_dict(settings), checkpoint_dir,
     threads=snakemake.threads,
 )
+checkpoints = gate_checkpoints(checkpoints, settings["steps"], settings["checkpoint_every"])
 write_checkpoint_list(snakemake.output.checkpoints, checkpoints, classes, key)

@@ -1,4 +1,6 @@
 """Rule split: repeated stratified (grouped) folds over the images that have a face."""
+import hashlib
+
 import pandas as pd
 
 from infantfer.faces import read_faces_npz
@@ -12,6 +14,8 @@ faces = read_faces_npz(snakemake.input.faces)
 manifest = read_manifest(snakemake.input.manifest).set_index("id")
 images = pd.DataFrame({"id": faces["id"], "label": faces["y"], "group": faces["group"]})
 images["sha256"] = manifest.loc[images["id"], "sha256"].to_numpy()
+images["crop_sha256"] = [hashlib.sha256(crop.tobytes()).hexdigest() for crop in faces["x"]]
 split = snakemake.params.split
-folds = make_folds(images, split["folds"], split["repeats"], split["seed"], dataset=snakemake.wildcards.dataset)
+folds = make_folds(images, split["folds"], split["repeats"], split["seed"], dataset=snakemake.wildcards.dataset,
+                   expected_classes=sorted(set(manifest["label"])))
 folds.to_csv(snakemake.output.folds, sep="\t", index=False)
