@@ -29,4 +29,4 @@ def test_adult_sample_csv_blazeface_grouped(adult_sample):
     named = folds[folds["subject"] != ""]
     for _, table in named.groupby(["repeat", "fold"]):
         assert not set(table[table.role == "train"]["subject"]) & set(table[table.role == "test"]["subject"])
-    assert np.unique(folds["repeat"]).tolist() == [0, 1]
+    assert np.unique(folds["repeat"]).tolist() == list(range(ds["split"]["repeats"]))
