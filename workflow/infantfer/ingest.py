@@ -33,6 +33,8 @@ from .logs import Progress
 
 log = logging.getLogger(__name__)
 
+# layouts whose images can be listed without writing anything (pixels_csv and demo write theirs)
+LISTED_LAYOUTS = ("folders", "csv", "filename_fields")
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"}
 MANIFEST_COLUMNS = ["id", "path", "label", "group", "width", "height", "mode", "sha256", "source"]
 
@@ -249,9 +251,10 @@ def list_images(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
 # ---------------------------------------------------------------- checks before any job
 
 
-def class_group_counts(ds: dict) -> pd.Series:
+def class_group_counts(ds: dict, listing: pd.DataFrame | None = None) -> pd.Series:
     """Groups per class, as far as can be known without reading images (used before any job
-    runs; duplicates can only merge groups further, which the split stage checks again)."""
+    runs; duplicates can only merge groups further, which the split stage checks again).
+    ``listing``: :func:`list_images` of a listed layout, when the caller has it already."""
     layout = ds["layout"]
     if layout == "demo":
         return pd.Series(ds["counts"], dtype=int)  # images, an upper bound; split checks exactly
@@ -266,7 +269,7 @@ def class_group_counts(ds: dict) -> pd.Series:
             groups = df.loc[labels.index, group_col].where(lambda s: s != "", labels.index.astype(str))
             return pd.DataFrame({"label": labels, "g": groups}).groupby("label")["g"].nunique()
         return labels.value_counts()
-    df = list_images(ds)
+    df = list_images(ds) if listing is None else listing
     groups = df["group_source"].where(df["group_source"] != "", df["path"])
     return pd.DataFrame({"label": df["label"], "g": groups}).groupby("label")["g"].nunique()
 
@@ -371,12 +374,16 @@ def write_manifest(df: pd.DataFrame, path: str | Path) -> None:
     df.to_csv(path, sep="\t", index=False)
 
 
-def listing_fingerprint(ds: dict) -> str:
+def listing_fingerprint(ds: dict, listing: pd.DataFrame | None = None) -> str:
     """A hash of a dataset's files (path, size, modification time) and manifest, so that Snakemake
-    re-ingests when images are added, removed or edited. The demo has none: it is drawn."""
+    re-ingests when images are added, removed or edited. The demo has none: it is drawn.
+    ``listing``: :func:`list_images` of a listed layout, when the caller has it already."""
     if ds["layout"] == "demo":
         return "demo"
-    files = [ds["path"]] if ds["layout"] == "pixels_csv" else list(list_images(ds)["path"])
+    if ds["layout"] == "pixels_csv":
+        files = [ds["path"]]
+    else:
+        files = list((list_images(ds) if listing is None else listing)["path"])
     if ds.get("manifest"):
         files.append(ds["manifest"])
     h = hashlib.sha256()

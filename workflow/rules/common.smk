@@ -12,7 +12,14 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from infantfer.augment import generator_settings
 from infantfer.config import STAGES, ConfigError, resolve_config
-from infantfer.ingest import DataError, check_enough_groups, class_group_counts, listing_fingerprint
+from infantfer.ingest import (
+    LISTED_LAYOUTS,
+    DataError,
+    check_enough_groups,
+    class_group_counts,
+    list_images,
+    listing_fingerprint,
+)
 
 
 def _datasets_of_user_configfiles():
@@ -35,10 +42,12 @@ if _user_datasets:
 # each dataset's own stage settings over the top-level ones.
 try:
     resolve_config(config)
+    FINGERPRINTS = {}
     for _name, _ds in config["datasets"].items():
-        check_enough_groups(class_group_counts(_ds), _ds["split"]["folds"], _name)
-    # ingest re-runs when a dataset's files change, not only when its settings do
-    FINGERPRINTS = {_name: listing_fingerprint(_ds) for _name, _ds in config["datasets"].items()}
+        _listing = list_images(_ds) if _ds["layout"] in LISTED_LAYOUTS else None  # listed once
+        check_enough_groups(class_group_counts(_ds, _listing), _ds["split"]["folds"], _name)
+        # ingest re-runs when a dataset's files change, not only when its settings do
+        FINGERPRINTS[_name] = listing_fingerprint(_ds, _listing)
 except (ConfigError, DataError) as _err:
     raise WorkflowError(str(_err)) from None
 
