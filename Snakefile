@@ -15,7 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/faces.smk"
 include: "workflow/rules/split.smk"
-include: "workflow/rules/smoteenn.smk"
+include: "workflow/rules/resample.smk"
 include: "workflow/rules/cgan.smk"
 include: "workflow/rules/evaluate.smk"
 

@@ -24,7 +24,7 @@ from infantfer.evaluate import evaluate_fold, summarise
 from infantfer.faces import extract_faces
 from infantfer.ingest import ingest
 from infantfer.logs import limit_threads
-from infantfer.smoteenn import resample_fold
+from infantfer.resample import resample_fold
 from infantfer.split import fold_indices, make_folds
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces_adult_sample"

@@ -3,10 +3,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from infantfer.arms import export_balanced
 from infantfer.augment import (
-    TrainingSet, augment, export_balanced, gate_checkpoints, gate_run, generator_settings, parse_part, part_offset,
-    read_checkpoint_list, read_gate_table, run_key, top_up_counts, write_checkpoint_list,
+    augment, gate_checkpoints, gate_run, generator_settings, read_checkpoint_list, read_gate_table, run_key,
+    top_up_counts, write_checkpoint_list,
 )
+from infantfer.io import TrainingSet
+from infantfer.split import fold_seed, parse_part, part_seed
 from infantfer.cgan import CGANConfig, train_cgan
 from infantfer.config import resolve_config
 from infantfer.demo import generate_demo
@@ -37,9 +40,9 @@ def gate_settings(**changes):
     return {**resolve_config({"datasets": {"d": {"layout": "demo"}}})["gate"], **changes}
 
 
-def test_parts_and_offsets():
+def test_parts_and_seeds():
     assert parse_part("r2_f13") == (2, 13) and parse_part("all") is None
-    assert part_offset("r1_f2") == 1002 and part_offset("all") == 999
+    assert part_seed(5, "r1_f2") == 1007 == fold_seed(5, 1, 2) and part_seed(5, "all") == 1004
     with pytest.raises(ValueError):
         parse_part("fold3")
 
@@ -47,7 +50,7 @@ def test_parts_and_offsets():
 def test_generator_settings_leave_out_what_does_not_change_a_generator():
     cgan = resolve_config({"datasets": {"d": {"layout": "demo"}}})["cgan"]
     settings = generator_settings(cgan)
-    assert "target_ratio" not in settings and "balanced_source" not in settings
+    assert "target_ratio" not in settings
     assert set(settings) <= set(CGANConfig().to_dict())
 
 
@@ -78,9 +81,10 @@ def test_numeric_class_names_survive_the_gate_table(tmp_path, demo_fold, untrain
     assert read["class"].tolist() == ["0", "1"]
     y = np.where(demo_fold.y == "cry", "0", "1")  # "0": 90 images, "1": 100
     base = TrainingSet(demo_fold.x, y, demo_fold.id, demo_fold.source)
-    _, counts = augment(base, read, untrained, ["0", "1"], 1.0, face_size=32, seed=0, id_prefix="g")
+    out = augment(base, read, untrained, ["0", "1"], 1.0, face_size=32, seed=0, id_prefix="g")
     # "0" is accepted and tops up to 100; read as the number 0 it would silently get nothing
-    assert counts.set_index("label")["cgan"].to_dict() == {"0": 10, "1": 0}
+    generated = out.y[out.source == "cgan"]
+    assert (generated == "0").sum() == 10 and (generated == "1").sum() == 0
 
 
 def test_missing_checkpoint_files_say_how_to_retrain(tmp_path):
@@ -106,13 +110,13 @@ def test_gate_rejects_an_untrained_generator(demo_fold, untrained):
 def test_augment_only_accepted_classes_from_their_checkpoint(demo_fold, untrained, tmp_path):
     gate = pd.DataFrame({"checkpoint": [1, 1, 1], "class": CLASSES, "chosen": [False, True, True],
                          "accepted": [False, True, False]})
-    out, counts = augment(demo_fold, gate, untrained, CLASSES, 1.0, face_size=32, seed=0, id_prefix="g")
-    c = counts.set_index("label")
+    out = augment(demo_fold, gate, untrained, CLASSES, 1.0, face_size=32, seed=0, id_prefix="g")
+    c = pd.crosstab(out.y, out.source)
     assert c.loc["laugh", "cgan"] == 30 and c.loc["cry", "cgan"] == 0 and c.loc["neutral", "cgan"] == 0
-    assert (c["real"] == [90, 60, 40]).all() and (c["total"] == c[["real", "smote", "cgan"]].sum(axis=1)).all()
+    assert (c["real"] == [90, 60, 40]).all()
     assert out.x.shape[1:] == (32, 32) and out.x.dtype == np.uint8
     assert set(out.checkpoint[out.source == "cgan"]) == {1} and (out.checkpoint[out.source == "real"] == -1).all()
-    again, _ = augment(demo_fold, gate, untrained, CLASSES, 1.0, face_size=32, seed=0, id_prefix="g")
+    again = augment(demo_fold, gate, untrained, CLASSES, 1.0, face_size=32, seed=0, id_prefix="g")
     assert np.array_equal(out.x, again.x)  # generation is deterministic per seed
     np.savez_compressed(tmp_path / "t.npz", **out.arrays())
     loaded = TrainingSet.load(tmp_path / "t.npz")

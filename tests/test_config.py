@@ -4,13 +4,20 @@ import copy
 import pytest
 import yaml
 
-from infantfer.config import STAGES, ConfigError, dataset_settings, load_config, load_schema, resolve_config
+from infantfer.config import (
+    STAGES, ConfigError, add_demo_if_no_datasets, dataset_settings, load_config, load_schema, resolve_config,
+)
 from conftest import REPO
 
 
 def default_config():
+    """config/config.yaml with the demo it falls back to, unresolved."""
     with open(REPO / "config" / "config.yaml") as fh:
-        return yaml.safe_load(fh)
+        return add_demo_if_no_datasets(yaml.safe_load(fh))
+
+
+def schema_defaults(section: str) -> dict:
+    return {k: v["default"] for k, v in load_schema()["$defs"][section]["properties"].items()}
 
 
 def test_default_config_resolves_with_demo_overrides():
@@ -89,13 +96,89 @@ def test_filename_fields_pattern_checked(tmp_path):
     assert err.value.key == "datasets.u.group_column"
 
 
-def test_load_config_later_datasets_replace_earlier(tmp_path):
+def test_load_config_user_datasets_replace_the_demo(tmp_path):
     mine = tmp_path / "mine.yaml"
     mine.write_text(yaml.safe_dump({"datasets": {"mine": {"layout": "demo", "seed": 3}}, "split": {"folds": 4}}))
     config = load_config(REPO / "config" / "config.yaml", mine)
     assert list(config["datasets"]) == ["mine"]
     assert config["split"]["folds"] == 4
     assert config["faces"]["size"] == 48
+    assert list(load_config(REPO / "config" / "config.yaml")["datasets"]) == ["demo"]  # no datasets: the demo
+
+
+def test_config_yaml_holds_the_schema_defaults_and_no_datasets_or_arms():
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    assert "datasets" not in config and "arms" not in config  # yours replace them, never merge with them
+    for section, values in config.items():
+        assert values == schema_defaults(section), section
+
+
+def test_explicitly_empty_datasets_is_an_error_not_the_demo():
+    with pytest.raises(ConfigError) as err:
+        add_demo_if_no_datasets({"datasets": {}})
+    assert err.value.key == "datasets" and "leave the key out to run the demo" in str(err.value)
+
+
+def test_default_arms_are_the_methods_four():
+    arms = resolve_config({"datasets": {"d": {"layout": "demo"}}})["datasets"]["d"]["arms"]
+    assert list(arms) == ["original", "smoteenn", "cgan", "smoteenn_cgan"]
+    assert [(a["resampler"], a["gan"], a["base"]) for a in arms.values()] == [
+        ("none", False, "original"), ("smoteenn", False, "smoteenn"), ("none", True, "original"),
+        ("smoteenn", True, "smoteenn")]
+    assert arms["smoteenn"]["params"] == schema_defaults("smoteenn")
+
+
+def test_user_arms_replace_the_default_and_a_datasets_arms_replace_the_top_level(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(yaml.safe_dump({
+        "arms": {"original": {}, "weighted": {"class_weight": "balanced"}},
+        "datasets": {"a": {"layout": "demo"},
+                     "b": {"layout": "demo", "arms": {"smote": {"resampler": "smote", "params": {"k_neighbors": 3}}},
+                           "balanced": {"arm": "smote"}}},
+        "balanced": {"arm": "original"},
+    }))
+    config = load_config(REPO / "config" / "config.yaml", mine)
+    assert list(config["datasets"]["a"]["arms"]) == ["original", "weighted"]
+    assert config["datasets"]["a"]["arms"]["weighted"]["class_weight"] == "balanced"
+    smote = config["datasets"]["b"]["arms"]["smote"]
+    assert list(config["datasets"]["b"]["arms"]) == ["smote"]
+    assert smote["params"] == {"k_neighbors": 3, "space": "pixels", "pca_components": 50, "seed": 0}
+    assert smote["base"] == "smote_k_neighbors-3"
+
+
+def test_smoteenn_arm_params_override_the_section_and_name_their_base():
+    config = resolve_config({"datasets": {"d": {"layout": "demo", "smoteenn": {"k_neighbors": 4}}},
+                             "arms": {"plain": {"resampler": "smoteenn"},
+                                      "mode": {"resampler": "smoteenn", "params": {"kind_sel": "mode"}},
+                                      "mode_gan": {"resampler": "smoteenn", "params": {"kind_sel": "mode"}, "gan": True}}})
+    arms = config["datasets"]["d"]["arms"]
+    assert arms["plain"]["params"]["k_neighbors"] == 4 and arms["plain"]["base"] == "smoteenn"
+    assert arms["mode"]["params"]["kind_sel"] == "mode" and arms["mode"]["params"]["k_neighbors"] == 4
+    assert arms["mode"]["base"] == arms["mode_gan"]["base"] == "smoteenn_kind_sel-mode"  # one GAN for both
+
+
+@pytest.mark.parametrize("arms, key", [
+    ({"x": {"resampler": "smote", "params": {"kind_sel": "mode"}}}, "arms.x.params"),
+    ({"x": {"resampler": "tomek"}}, "arms.x.resampler"),
+    ({"x": {"params": {"k_neighbors": 3}}}, "arms.x.params"),
+    ({"x": {"gan": "yes"}}, "arms.x.gan"),
+    ({"x": {"resampler": "smoteenn", "params": {"space": "umap"}}}, "arms.x.params.space"),
+])
+def test_bad_arms_name_the_key(arms, key):
+    with pytest.raises(ConfigError) as err:
+        resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": arms, "balanced": {"arm": "best"}})
+    assert err.value.key == key
+
+
+def test_balanced_arm_must_be_an_arm_or_best():
+    with pytest.raises(ConfigError, match="'cgan' is not one of the arms"):
+        resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {"original": {}}, "balanced": {"arm": "cgan"}})
+    # the default (the method's arm) falls back to best when the arms lack it
+    config = resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {"original": {}}})
+    assert config["datasets"]["d"]["balanced"]["arm"] == "best"
+    with pytest.raises(ConfigError, match="f1_adaboost"):
+        resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {"original": {}},
+                        "evaluate": {"classifiers": ["samme"]}})
 
 
 def test_resolve_does_not_share_state_between_datasets():

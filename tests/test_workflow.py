@@ -16,6 +16,8 @@ from conftest import REPO, write_image
 pytestmark = pytest.mark.e2e
 
 ARMS = {"original", "smoteenn", "cgan", "smoteenn_cgan"}
+DEFAULT_ARMS = {"original": {}, "smoteenn": {"resampler": "smoteenn"}, "cgan": {"gan": True},
+                "smoteenn_cgan": {"resampler": "smoteenn", "gan": True}}
 TINY_GAN = {"size": 16, "steps": 20, "checkpoint_every": 10, "batch_size": 16, "g_width": 16, "d_width": 8, "z_dim": 16}
 CLASSIFIERS = {"f1_adaboost", "samme", "chance", "f1_alpha_only"}
 
@@ -82,7 +84,7 @@ def test_both_datasets_produce_every_table(tiny_run):
         # each image is tested once per arm x classifier in the single repeat
         assert len(predictions) == len(report[report["status"] == "ok"]) * len(ARMS) * len(CLASSIFIERS)
         counts = pd.read_csv(results / name / "class_counts.tsv", sep="\t")
-        assert set(counts["step"]) == {"input", "after_smote", "final"}
+        assert set(counts["step"]) == {"input", "after_smote", "resampled", "final"}
         final = counts[counts["step"] == "final"]
         assert set(final["arm"]) == ARMS
         assert (final["total"] == final[["real", "smote", "cgan"]].sum(axis=1)).all()
@@ -153,10 +155,14 @@ def jobs_of(dry_run_output: str) -> set[str]:
 @pytest.mark.parametrize(
     "change, reruns, untouched",
     [
-        ({"gate": {"js_margin": 0.5}}, {"gate", "augment", "evaluate_fold", "balanced_set"}, {"cgan_train", "smoteenn"}),
+        ({"gate": {"js_margin": 0.5}}, {"gate", "augment", "evaluate_fold", "balanced_set"}, {"cgan_train", "resample"}),
         ({"evaluate": {"n_estimators": 6}}, {"evaluate_fold", "summary"}, {"cgan_train", "gate", "augment"}),
         ({"cgan": {"target_ratio": 0.8}}, {"augment", "evaluate_fold"}, {"cgan_train", "gate"}),
-        ({"cgan": {"steps": 30}}, {"cgan_train"}, {"ingest", "faces", "split", "smoteenn"}),
+        ({"cgan": {"steps": 30}}, {"cgan_train"}, {"ingest", "faces", "split", "resample"}),
+        # a new arm is evaluated with the others (cheap) and never retrains or re-gates a GAN
+        ({"arms": {**DEFAULT_ARMS, "weighted": {"class_weight": "balanced"},
+                   "smote": {"resampler": "smote"}, "smote_cgan": {"resampler": "smote", "gan": True}}},
+         {"evaluate_fold", "resample", "js_divergence"}, {"faces", "split"}),
     ],
 )
 def test_what_reruns_after_a_change(tiny_run, change, reruns, untouched):
@@ -165,6 +171,19 @@ def test_what_reruns_after_a_change(tiny_run, change, reruns, untouched):
     dry = snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml", "change.yaml")
     jobs = jobs_of(dry.stdout)
     assert reruns <= jobs and not (untouched & jobs), jobs
+    if "smote_cgan" in change.get("arms", {}):  # only the new base's GANs: those of the old bases stay
+        trained = {line.split("cgan/")[1].split("/")[0] for line in dry.stdout.splitlines()
+                   if "output:" in line and "checkpoints.tsv" in line}
+        assert trained and all(part.endswith("_smote") for part in trained), trained
+
+
+def test_arms_without_a_gan_plan_no_gan_and_no_gate(tiny_run):
+    tmp, _ = tiny_run
+    (tmp / "two_arms.yaml").write_text(yaml.safe_dump({"arms": {"original": {}, "smoteenn": {"resampler": "smoteenn"}}}))
+    dry = snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml", "two_arms.yaml", "--forcerun", "split")
+    jobs = jobs_of(dry.stdout)
+    assert {"split", "resample", "evaluate_fold", "best_arm"} <= jobs, jobs
+    assert not jobs & {"cgan_train", "gate", "augment", "js_divergence"}, jobs
 
 
 def test_configfile_datasets_replace_the_demo(tiny_run):

@@ -1,17 +1,11 @@
-"""Stages 5-6 glue: what each GAN learns from, the gate over its checkpoints, and the top-up.
-
-The two GAN arms of a fold (test images are always the fold's real test images):
-
-========================  =========================  ==============================================
-arm                       the GAN learns from        the classifier trains on
-========================  =========================  ==============================================
-``cgan``                  the real training images   the real training images + accepted generated
-``smoteenn_cgan``         the SMOTEENN output        the SMOTEENN output + accepted generated
-========================  =========================  ==============================================
+"""The GAN top-up: one GAN run per fold and base, the gate over its checkpoints, and the images
+drawn from each accepted class's chosen checkpoint.
 
 A GAN run is named by its *part* (``r{repeat}_f{fold}``, or ``all`` for the balanced set trained on
-every real image) and its *source* (``original`` or ``smoteenn``). Generation from the gate's
-chosen checkpoint happens after the gate, so changing a gate or evaluate setting never retrains.
+every real image; see :mod:`infantfer.split`) and its *base* (``original`` for the real training
+images, or a resampled base such as ``smoteenn``; see :mod:`infantfer.arms`). Generation from the
+gate's chosen checkpoint happens after the gate, so changing a gate or evaluate setting never
+retrains.
 """
 
 from __future__ import annotations
@@ -21,61 +15,22 @@ import json
 import logging
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .io import TrainingSet, read_faces_npz, read_tsv, write_tsv
+
 log = logging.getLogger(__name__)
 
-ARM_OF_SOURCE = {"original": "cgan", "smoteenn": "smoteenn_cgan"}
-# cgan keys that change a generator; target_ratio and balanced_source only change what is drawn
+# cgan keys that change a generator; target_ratio only changes what is drawn
 GENERATOR_KEYS = ("size", "steps", "batch_size", "checkpoint_every", "z_dim", "g_width", "d_width",
                   "lr_g", "lr_d", "ema_decay", "diffaugment", "device", "seed")
-PART = re.compile(r"^r(\d+)_f(\d+)$")
 
 
 def generator_settings(cgan: dict) -> dict:
     return {k: cgan[k] for k in GENERATOR_KEYS}
-
-
-def parse_part(part: str) -> tuple[int, int] | None:
-    """(repeat, fold) of ``r{repeat}_f{fold}``; None for ``all``."""
-    if part == "all":
-        return None
-    m = PART.match(part)
-    if not m:
-        raise ValueError(f"part must be r<repeat>_f<fold> or all, not {part!r}")
-    return int(m.group(1)), int(m.group(2))
-
-
-def part_offset(part: str) -> int:
-    """Seed offset of a part: 1000 * repeat + fold, and 999 for ``all``."""
-    rf = parse_part(part)
-    return 999 if rf is None else 1000 * rf[0] + rf[1]
-
-
-@dataclass
-class TrainingSet:
-    """Images (N, S, S) uint8, labels, ids, and each row's source (real / smote / cgan)."""
-
-    x: np.ndarray
-    y: np.ndarray
-    id: np.ndarray
-    source: np.ndarray
-    checkpoint: np.ndarray | None = None
-    group: np.ndarray | None = None  # real images' groups (babies), for the gate's grouped recall
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        out = {"x": self.x, "y": self.y, "id": self.id, "source": self.source}
-        out["checkpoint"] = self.checkpoint if self.checkpoint is not None else np.full(len(self.y), -1)
-        return out
-
-    @classmethod
-    def load(cls, path) -> "TrainingSet":
-        with np.load(path, allow_pickle=False) as f:
-            return cls(f["x"], f["y"], f["id"], f["source"], f["checkpoint"] if "checkpoint" in f else None)
 
 
 def real_part(faces: dict, train_index: np.ndarray) -> TrainingSet:
@@ -83,16 +38,15 @@ def real_part(faces: dict, train_index: np.ndarray) -> TrainingSet:
                        np.full(len(train_index), "real"), group=faces["group"][train_index])
 
 
-def part_sets(faces_path, folds_path, part: str, source: str, smoteenn_path=None) -> tuple[TrainingSet, TrainingSet, list[str]]:
-    """The real training images of a part, the base set its GAN learns from (the real images, or
-    their SMOTEENN output), and the dataset's classes."""
-    from .faces import read_faces_npz
+def part_sets(faces_path, folds_path, part: str, resampled_path=None) -> tuple[TrainingSet, TrainingSet, list[str]]:
+    """The real training images of a part, the base set a GAN learns from (the real images, or
+    their resampled set at ``resampled_path``), and the dataset's classes."""
     from .split import part_indices, read_folds
 
     faces = read_faces_npz(faces_path)
     train, _ = part_indices(read_folds(folds_path), faces["id"], part)
     real = real_part(faces, train)
-    base = TrainingSet.load(smoteenn_path) if source == "smoteenn" else real
+    base = TrainingSet.load(resampled_path) if resampled_path else real
     return real, base, sorted(set(faces["y"].tolist()))
 
 
@@ -121,7 +75,7 @@ def write_checkpoint_list(path, checkpoints: list[Path], classes: list[str], key
                           "path": [str(p) for p in checkpoints]})
     table["classes"] = json.dumps(classes)  # JSON: class names may hold commas
     table["run_key"] = key
-    table.to_csv(path, sep="\t", index=False)
+    write_tsv(table, path)
 
 
 def read_checkpoint_list(path) -> tuple[pd.DataFrame, list[str]]:
@@ -137,7 +91,7 @@ def read_checkpoint_list(path) -> tuple[pd.DataFrame, list[str]]:
 
 def read_gate_table(path) -> pd.DataFrame:
     """The gate's table with class names as strings, whatever they look like ("0", "NA")."""
-    return pd.read_csv(path, sep="\t", dtype={"class": str}, keep_default_na=False)
+    return read_tsv(path)
 
 
 def gate_run(real: TrainingSet, checkpoints: pd.DataFrame, classes: list[str], gate_settings: dict,
@@ -179,7 +133,7 @@ def top_up_counts(base_y: np.ndarray, classes: list[str], accepted: set[str], ta
 
 
 def augment(base: TrainingSet, gate_table: pd.DataFrame, checkpoints: pd.DataFrame, classes: list[str],
-            target_ratio: float, face_size: int, seed: int, id_prefix: str) -> tuple[TrainingSet, pd.DataFrame]:
+            target_ratio: float, face_size: int, seed: int, id_prefix: str) -> TrainingSet:
     """The base set plus generated images from each accepted class's chosen checkpoint."""
     from .cgan import generate
 
@@ -206,29 +160,4 @@ def augment(base: TrainingSet, gate_table: pd.DataFrame, checkpoints: pd.DataFra
         source=np.concatenate([base.source, np.full(n_gen, "cgan")]).astype(str),
         checkpoint=np.concatenate(steps).astype(np.int64),
     )
-    return out, final_counts(out, classes)
-
-
-def final_counts(ts: TrainingSet, classes: list[str]) -> pd.DataFrame:
-    rows = []
-    for c in classes:
-        mine = ts.source[ts.y == c]
-        real, smote, cgan = int((mine == "real").sum()), int((mine == "smote").sum()), int((mine == "cgan").sum())
-        rows.append({"label": c, "real": real, "smote": smote, "cgan": cgan, "total": real + smote + cgan})
-    return pd.DataFrame(rows)
-
-
-def export_balanced(ts: TrainingSet, out_dir: str | Path) -> pd.DataFrame:
-    """PNG files ``<label>/<id>.png`` and ``manifest.tsv`` (id, file, label, source, checkpoint)."""
-    from PIL import Image
-
-    out_dir = Path(out_dir)
-    rows = []
-    for x, y, i, s, step in zip(ts.x, ts.y, ts.id, ts.source, ts.arrays()["checkpoint"]):
-        rel = Path(str(y)) / f"{i}.png"
-        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(x).save(out_dir / rel)
-        rows.append({"id": i, "file": rel.as_posix(), "label": y, "source": s, "checkpoint": int(step) if step >= 0 else ""})
-    manifest = pd.DataFrame(rows, columns=["id", "file", "label", "source", "checkpoint"])
-    manifest.to_csv(out_dir / "manifest.tsv", sep="\t", index=False)
-    return manifest
+    return out

@@ -17,7 +17,9 @@ import jsonschema
 import yaml
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
-STAGES = ("faces", "split", "smoteenn", "cgan", "gate", "evaluate")
+# the demo dataset, run when no configuration names a dataset
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
+STAGES = ("faces", "split", "smoteenn", "cgan", "gate", "evaluate", "balanced")
 DEFAULT_LABEL_COLUMN = {"csv": "label", "filename_fields": "label", "pixels_csv": "emotion"}
 
 
@@ -78,11 +80,24 @@ def _fix(err: jsonschema.ValidationError) -> str:
     return f"{fix}. ({described})" if described and err.validator != "additionalProperties" else fix + "."
 
 
+def add_demo_if_no_datasets(config: dict, demo_config: str | Path = DEMO_CONFIG) -> dict:
+    """The demo is the fallback: when no configuration names a ``datasets`` key, the datasets of
+    ``config/demo.yaml`` run. An explicitly empty ``datasets:`` is an error, not the demo."""
+    if "datasets" not in config:
+        with open(demo_config) as fh:
+            config["datasets"] = copy.deepcopy((yaml.safe_load(fh) or {})["datasets"])
+    elif not config["datasets"]:
+        raise ConfigError("datasets", "is empty", "name at least one dataset (config/README.md shows how), "
+                          "or leave the key out to run the demo")
+    return config
+
+
 def resolve_config(config: dict) -> dict:
     """Validate ``config`` in place (filling defaults) and return it.
 
-    Each ``config["datasets"][name]`` gains ``name`` and its stage sections merged with the
-    top-level ones, so that stages never look anything up twice.
+    Each ``config["datasets"][name]`` gains ``name``, its stage sections merged with the
+    top-level ones, and its arms resolved (see :func:`resolve_arms`), so that stages never look
+    anything up twice.
     """
     schema = load_schema()
     _validate(config, schema, schema, "")
@@ -91,11 +106,55 @@ def resolve_config(config: dict) -> dict:
             merged = {**copy.deepcopy(config[stage]), **copy.deepcopy(ds.get(stage, {}))}
             _validate(merged, schema["$defs"][stage], schema, f"datasets.{name}.{stage}")
             ds[stage] = merged
-        if ds["cgan"]["size"] == 0:
-            ds["cgan"]["size"] = ds["faces"]["size"]
+        ds["cgan"]["size"] = gan_size(ds["cgan"]["size"], ds["faces"]["size"])
+        ds["arms"] = resolve_arms(ds.get("arms") or config["arms"], ds, schema, f"datasets.{name}")
         ds["name"] = name
         _check_layout(name, ds)
     return config
+
+
+def gan_size(cgan_size: int, face_size: int) -> int:
+    """The side the GAN works at: ``cgan.size``, where 0 means the faces' size."""
+    return int(cgan_size) or int(face_size)
+
+
+def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
+    """Each arm with its defaults, the resampler's full settings (smoteenn: the dataset's
+    ``smoteenn`` section under the arm's ``params``) and its base (see infantfer.arms)."""
+    from .arms import base_name
+
+    resolved = {}
+    for name, spec in copy.deepcopy(arms).items():
+        key = f"{where}.arms.{name}" if "arms" in ds else f"arms.{name}"
+        _validate(spec, schema["$defs"]["arm"], schema, key)
+        resampler, params = spec["resampler"], spec["params"]
+        if resampler == "none":
+            if params:
+                raise ConfigError(f"{key}.params", "given for an arm without a resampler",
+                                  "remove params, or set resampler (e.g. smoteenn)")
+            defaults = {}
+        elif resampler == "smoteenn":
+            defaults = ds["smoteenn"]
+            params = {**defaults, **params}
+            _validate(params, schema["$defs"]["smoteenn"], schema, f"{key}.params")
+        else:
+            sub = schema["$defs"]["resamplers"]["properties"][resampler]
+            defaults = {k: v["default"] for k, v in sub["properties"].items()}
+            _validate(params, sub, schema, f"{key}.params")
+        spec["params"] = params
+        spec["base"] = base_name(resampler, params, defaults)
+        resolved[name] = spec
+    wanted = ds["balanced"]["arm"]
+    if wanted not in resolved and wanted == schema["$defs"]["balanced"]["properties"]["arm"]["default"]:
+        # the default names the method's arm; arms without it (original vs smoteenn, say) export the best
+        ds["balanced"]["arm"] = wanted = "best"
+    if wanted != "best" and wanted not in resolved:
+        raise ConfigError(f"{where}.balanced.arm", f"'{wanted}' is not one of the arms ({', '.join(resolved)})",
+                          "name one of the arms, or best")
+    if wanted == "best" and "f1_adaboost" not in ds["evaluate"]["classifiers"]:
+        raise ConfigError(f"{where}.balanced.arm", "best ranks the arms by f1_adaboost, which evaluate.classifiers lacks",
+                          "add f1_adaboost to evaluate.classifiers, or name the arm")
+    return resolved
 
 
 def _require(ds: dict, name: str, key: str, fix: str) -> Any:
@@ -118,7 +177,9 @@ def _check_layout(name: str, ds: dict) -> None:
     if layout in DEFAULT_LABEL_COLUMN:
         ds.setdefault("label_column", DEFAULT_LABEL_COLUMN[layout])
     if layout == "demo":
-        ds.setdefault("counts", {"cry": 150, "laugh": 60, "neutral": 20})
+        from .demo import DEFAULT_COUNTS  # the demo's counts live in demo.py only
+
+        ds.setdefault("counts", dict(DEFAULT_COUNTS))
         ds.setdefault("size", 64)
         ds.setdefault("seed", 0)
         return
@@ -174,16 +235,14 @@ def dataset_settings(config: dict, name: str) -> dict:
 
 
 def load_config(*paths: str | Path) -> dict:
-    """Read and merge YAML files the way Snakemake does (later files win, recursively), then
-    resolve. Datasets named in a later file replace those of earlier files."""
+    """Read and merge YAML files the way Snakemake does (later files win, recursively), fall back
+    to the demo when none names datasets, then resolve."""
     merged: dict = {}
     for path in paths:
         with open(path) as fh:
             data = yaml.safe_load(fh) or {}
-        if "datasets" in data:
-            merged.pop("datasets", None)
         _deep_update(merged, data)
-    return resolve_config(merged)
+    return resolve_config(add_demo_if_no_datasets(merged))
 
 
 def _deep_update(base: dict, new: dict) -> None:

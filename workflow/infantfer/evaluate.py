@@ -1,9 +1,9 @@
 """Stage 7, evaluate: train each arm's classifiers on its training set, score the real test fold.
 
-Arms are training sets of one fold (``original``: the real training images; ``smoteenn``: their
-SMOTEENN output; ``cgan`` and ``smoteenn_cgan``: those topped up with gated GAN images, see
-:mod:`infantfer.augment`). Every arm of a fold is scored on the same real
-test images, so the arms can be compared fold by fold.
+Arms are training sets of one fold (see :mod:`infantfer.arms`; by default ``original``: the real
+training images; ``smoteenn``: their SMOTEENN output; ``cgan`` and ``smoteenn_cgan``: those topped
+up with gated GAN images), optionally with balanced sample weights. Every arm of a fold is scored
+on the same real test images, so the arms can be compared fold by fold.
 
 Classifiers (``evaluate.classifiers`` plus ``evaluate.variants``):
 
@@ -28,9 +28,12 @@ import numpy as np
 import pandas as pd
 from imblearn.metrics import geometric_mean_score
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import has_fit_parameter
 
 from .boosting import make_classifier
 from .logs import Progress
+from .split import fold_seed
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +62,6 @@ def classifier_specs(settings: dict) -> dict[str, dict]:
     for name, variant in settings.get("variants", {}).items():
         specs[name] = {"kind": "f1_adaboost", **base, **variant}
     return specs
-
-
-def fold_seed(seed: int, repeat: int, fold: int) -> int:
-    return int(seed) + 1000 * int(repeat) + int(fold)
 
 
 def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray, classes: list[str]) -> dict[str, float]:
@@ -99,12 +98,15 @@ def evaluate_fold(
     dataset: str,
     repeat: int,
     fold: int,
+    class_weight: dict[str, str] | None = None,
 ) -> FoldResult:
     """Fit every classifier on every arm's training images and score the real test fold.
 
     ``train_sets`` maps an arm name to (uint8 images (N, S, S), labels). ``settings`` is an
-    ``evaluate`` config section.
+    ``evaluate`` config section. ``class_weight`` maps an arm to ``"balanced"`` when its
+    classifiers get balanced sample weights (``compute_sample_weight("balanced")``).
     """
+    class_weight = class_weight or {}
     classes = sorted(classes)
     specs = classifier_specs(settings)
     X_test = features(test_x, settings["features"])
@@ -114,9 +116,14 @@ def evaluate_fold(
     predictions, metrics, per_class, confusion = [], [], [], []
     for arm, (x, y) in train_sets.items():
         X_train = features(x, settings["features"])
+        weights = compute_sample_weight("balanced", np.asarray(y)) if class_weight.get(arm, "none") == "balanced" else None
         for name, spec in specs.items():
             start = time.perf_counter()
-            model = make_classifier(name, spec, random_state=seed).fit(X_train, np.asarray(y))
+            model = make_classifier(name, spec, random_state=seed)
+            if weights is not None and not has_fit_parameter(model, "sample_weight"):
+                raise ValueError(f"classifier {name} takes no sample_weight; arm {arm} asks for class weights")
+            fit_kwargs = {} if weights is None else {"sample_weight": weights}
+            model.fit(X_train, np.asarray(y), **fit_kwargs)
             # Columns in sorted class order, whatever the model saw: a class missing from an
             # arm's training set scores 0.
             scores = np.zeros((len(X_test), len(classes)))

@@ -56,7 +56,13 @@ def device() -> dict:
 
 
 def seeds(settings: dict) -> dict:
-    found = {stage: settings[stage]["seed"] for stage in ("split", "smoteenn", "evaluate") if "seed" in settings.get(stage, {})}
+    """The configured seed of every stage (each fold adds 1000 * repeat + fold; see
+    infantfer.split.fold_seed) and of each arm's resampler."""
+    found = {stage: settings[stage]["seed"] for stage in ("split", "smoteenn", "cgan", "gate", "evaluate")
+             if "seed" in settings.get(stage, {})}
+    for name, arm in settings.get("arms", {}).items():
+        if "seed" in arm.get("params", {}):
+            found[f"arm {name}"] = arm["params"]["seed"]
     if settings.get("layout") == "demo":
         found["demo"] = settings.get("seed", 0)
     return found

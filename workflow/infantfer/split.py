@@ -10,6 +10,7 @@ duplicates merged at ingest); StratifiedKFold otherwise. Repeat r shuffles with 
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -118,7 +119,39 @@ def read_folds(path) -> pd.DataFrame:
 def part_indices(folds: pd.DataFrame, ids: np.ndarray, part: str) -> tuple[np.ndarray, np.ndarray]:
     """Train and test positions of a part: ``r{repeat}_f{fold}``, or ``all`` (every image trains,
     nothing is tested: the balanced set users take home)."""
-    if part == "all":
+    rf = parse_part(part)
+    if rf is None:
         return np.arange(len(ids)), np.array([], dtype=int)
-    repeat, fold = (int(v) for v in part[1:].split("_f"))
-    return fold_indices(folds, ids, repeat, fold)
+    return fold_indices(folds, ids, *rf)
+
+
+# ---------------------------------------------------------------------------------------- parts
+# A *part* names the training images a job works on: ``r{repeat}_f{fold}`` (one fold's training
+# side) or ``all`` (every image: the balanced set users take home).
+PART = re.compile(r"^r(\d+)_f(\d+)$")
+ALL_OFFSET = 999  # the seed offset of part "all"; folds stay below 1000 (see fold_seed)
+
+
+def parse_part(part: str) -> tuple[int, int] | None:
+    """(repeat, fold) of ``r{repeat}_f{fold}``; None for ``all``."""
+    if part == "all":
+        return None
+    m = PART.match(part)
+    if not m:
+        raise ValueError(f"part must be r<repeat>_f<fold> or all, not {part!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def part_name(repeat: int, fold: int) -> str:
+    return f"r{int(repeat)}_f{int(fold)}"
+
+
+def fold_seed(seed: int, repeat: int, fold: int) -> int:
+    """The seed every stage uses on one fold: its configured seed + 1000 * repeat + fold."""
+    return int(seed) + 1000 * int(repeat) + int(fold)
+
+
+def part_seed(seed: int, part: str) -> int:
+    """:func:`fold_seed` of a part; ``all`` adds 999."""
+    rf = parse_part(part)
+    return int(seed) + ALL_OFFSET if rf is None else fold_seed(seed, *rf)

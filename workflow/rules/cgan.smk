@@ -2,13 +2,13 @@ rule cgan_train:
     input:
         faces="results/{dataset}/faces.npz",
         folds="results/{dataset}/folds.tsv",
-        smoteenn=smoteenn_input,
+        resampled=resampled_input,
     output:
-        checkpoints="results/{dataset}/cgan/{part}_{source}/checkpoints.tsv",
+        checkpoints="results/{dataset}/cgan/{part}_{base}/checkpoints.tsv",
     log:
-        "logs/{dataset}/cgan/{part}_{source}.log",
+        "logs/{dataset}/cgan/{part}_{base}.log",
     benchmark:
-        "results/{dataset}/benchmarks/cgan/{part}_{source}.tsv"
+        "results/{dataset}/benchmarks/cgan/{part}_{base}.tsv"
     params:
         # only what changes a generator: gate and evaluate settings never retrain
         cgan=cgan_generator_settings,
@@ -29,13 +29,13 @@ rule gate:
     input:
         faces="results/{dataset}/faces.npz",
         folds="results/{dataset}/folds.tsv",
-        checkpoints="results/{dataset}/cgan/{part}_{source}/checkpoints.tsv",
+        checkpoints="results/{dataset}/cgan/{part}_{base}/checkpoints.tsv",
     output:
-        gate="results/{dataset}/gate/{part}_{source}.tsv",
+        gate="results/{dataset}/gate/{part}_{base}.tsv",
     log:
-        "logs/{dataset}/gate/{part}_{source}.log",
+        "logs/{dataset}/gate/{part}_{base}.log",
     benchmark:
-        "results/{dataset}/benchmarks/gate/{part}_{source}.tsv"
+        "results/{dataset}/benchmarks/gate/{part}_{base}.tsv"
     params:
         gate=stage("gate"),
         face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
@@ -52,14 +52,13 @@ rule augment:
     input:
         faces="results/{dataset}/faces.npz",
         folds="results/{dataset}/folds.tsv",
-        smoteenn=smoteenn_input,
-        checkpoints="results/{dataset}/cgan/{part}_{source}/checkpoints.tsv",
-        gate="results/{dataset}/gate/{part}_{source}.tsv",
+        resampled=resampled_input,
+        checkpoints="results/{dataset}/cgan/{part}_{base}/checkpoints.tsv",
+        gate="results/{dataset}/gate/{part}_{base}.tsv",
     output:
-        train="results/{dataset}/cgan/{part}_{source}/train.npz",
-        counts="results/{dataset}/cgan/{part}_{source}/counts.tsv",
+        train="results/{dataset}/cgan/{part}_{base}/train.npz",
     log:
-        "logs/{dataset}/augment/{part}_{source}.log",
+        "logs/{dataset}/augment/{part}_{base}.log",
     params:
         target_ratio=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["target_ratio"],
         seed=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["seed"],
@@ -75,8 +74,7 @@ rule augment:
 
 rule js_divergence:
     input:
-        per_fold("results/{dataset}/gate/r{repeat}_f{fold}_original.tsv"),
-        per_fold("results/{dataset}/gate/r{repeat}_f{fold}_smoteenn.tsv"),
+        gate_tables,
     output:
         report(
             "results/{dataset}/js_divergence.tsv",
@@ -86,23 +84,44 @@ rule js_divergence:
         ),
     log:
         "logs/{dataset}/js_divergence.log",
+    params:
+        gan_arms=gan_arm_bases,
     threads: 1
     resources:
         mem_mb=500,
     conda:
         "../../envs/core.yaml"
     script:
-        "../scripts/concat_tables.py"
+        "../scripts/js_divergence.py"
+
+
+checkpoint best_arm:
+    input:
+        metrics="results/{dataset}/metrics.tsv",
+    output:
+        "results/{dataset}/best_arm.tsv",
+    log:
+        "logs/{dataset}/best_arm.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/best_arm.py"
 
 
 rule balanced_set:
     input:
-        train=balanced_input,
-        gate=lambda wildcards: f"results/{wildcards.dataset}/gate/all_{config['datasets'][wildcards.dataset]['cgan']['balanced_source']}.tsv",
+        unpack(balanced_inputs),
     output:
         directory("results/{dataset}/balanced"),
     log:
         "logs/{dataset}/balanced_set.log",
+    params:
+        arm=lambda wildcards: config["datasets"][wildcards.dataset]["balanced"]["arm"],
+        arms=balanced_arm_settings,
+        target_ratio=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["target_ratio"],
     threads: 1
     resources:
         mem_mb=2000,

@@ -1,17 +1,18 @@
 # Everything rules must not do themselves: validate the config once, check the datasets before any
 # job runs, and the input functions.
+import re
 import sys
 from pathlib import Path
 
-import yaml
 from snakemake.exceptions import WorkflowError
 
 # The package lives in workflow/infantfer; it is installed editable, but the path also lets a
 # plain checkout's rules import it.
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
+from infantfer.arms import ORIGINAL, arms_of, gan_bases, resampled_bases
 from infantfer.augment import generator_settings
-from infantfer.config import STAGES, ConfigError, resolve_config
+from infantfer.config import STAGES, ConfigError, add_demo_if_no_datasets, resolve_config
 from infantfer.ingest import (
     LISTED_LAYOUTS,
     DataError,
@@ -21,26 +22,12 @@ from infantfer.ingest import (
     listing_fingerprint,
 )
 
-
-def _datasets_of_user_configfiles():
-    """Datasets named in --configfile files replace the demo of config/config.yaml (Snakemake
-    would otherwise merge the two mappings and run the demo as well)."""
-    named = {}
-    for path in workflow.overwrite_configfiles or []:
-        with open(path) as fh:
-            data = yaml.safe_load(fh) or {}
-        named.update(data.get("datasets") or {})
-    return named
-
-
-_user_datasets = _datasets_of_user_configfiles()
-if _user_datasets:
-    config["datasets"] = _user_datasets
-
 # infantfer.config validates against workflow/schemas/config.schema.yaml and fills its defaults,
-# like snakemake.utils.validate, but names the key at fault and its fix in one line, and merges
-# each dataset's own stage settings over the top-level ones.
+# like snakemake.utils.validate, but names the key at fault and its fix in one line, merges each
+# dataset's own stage settings over the top-level ones and resolves its arms. With no dataset
+# named anywhere, the demo of config/demo.yaml runs.
 try:
+    add_demo_if_no_datasets(config, Path(workflow.basedir) / "config" / "demo.yaml")
     resolve_config(config)
     FINGERPRINTS = {}
     for _name, _ds in config["datasets"].items():
@@ -52,6 +39,8 @@ except (ConfigError, DataError) as _err:
     raise WorkflowError(str(_err)) from None
 
 DATASETS = sorted(config["datasets"])
+ARMS = {name: arms_of(ds) for name, ds in config["datasets"].items()}
+_RESAMPLED = sorted({b for arms in ARMS.values() for b in resampled_bases(arms)})
 
 
 wildcard_constraints:
@@ -59,7 +48,7 @@ wildcard_constraints:
     repeat=r"\d+",
     fold=r"\d+",
     part=r"r\d+_f\d+|all",
-    source="original|smoteenn",
+    base="|".join(map(re.escape, [ORIGINAL, *_RESAMPLED])),
 
 
 def ds(wildcards):
@@ -68,9 +57,9 @@ def ds(wildcards):
 
 
 def ingest_settings(wildcards):
-    """What ingest reads: the dataset's own keys, without the stage sections, so that a change to
-    a later stage never re-ingests."""
-    return {k: v for k, v in config["datasets"][wildcards.dataset].items() if k not in STAGES}
+    """What ingest reads: the dataset's own keys, without the stage sections and arms, so that a
+    change to a later stage never re-ingests."""
+    return {k: v for k, v in config["datasets"][wildcards.dataset].items() if k not in (*STAGES, "arms")}
 
 
 def ingest_fingerprint(wildcards):
@@ -82,25 +71,35 @@ def stage(name):
     return lambda wildcards: config["datasets"][wildcards.dataset][name]
 
 
-def fold_keys(dataset):
+def fold_parts(dataset):
     split = config["datasets"][dataset]["split"]
-    return [(r, f) for r in range(split["repeats"]) for f in range(split["folds"])]
+    return [f"r{r}_f{f}" for r in range(split["repeats"]) for f in range(split["folds"])]
 
 
 def per_fold(pattern):
     """An input function: ``pattern`` for every repeat x fold of the wildcard's dataset."""
 
     def inputs(wildcards):
-        return [pattern.format(dataset=wildcards.dataset, repeat=r, fold=f) for r, f in fold_keys(wildcards.dataset)]
+        return [pattern.format(dataset=wildcards.dataset, part=p) for p in fold_parts(wildcards.dataset)]
 
     return inputs
 
 
-def smoteenn_input(wildcards):
-    """The SMOTEENN output a GAN run's base set comes from (nothing for source original)."""
-    if wildcards.source == "smoteenn":
-        return f"results/{wildcards.dataset}/smoteenn/{wildcards.part}.npz"
-    return []
+def resampled_path(dataset, base, part):
+    return f"results/{dataset}/resampled/{base}/{part}.npz"
+
+
+def resampled_input(wildcards):
+    """The resampled set a GAN run's base is (nothing for the real images, base original)."""
+    if wildcards.base == ORIGINAL:
+        return []
+    return resampled_path(wildcards.dataset, wildcards.base, wildcards.part)
+
+
+def resampler_of(wildcards):
+    """The resampler and its full settings of the wildcard's base."""
+    arm = resampled_bases(ARMS[wildcards.dataset])[wildcards.base]
+    return {"resampler": arm.resampler, "params": arm.params}
 
 
 def cgan_generator_settings(wildcards):
@@ -111,9 +110,74 @@ def cgan_gpus(wildcards):
     return 0 if config["datasets"][wildcards.dataset]["cgan"]["device"] == "cpu" else 1
 
 
-def balanced_input(wildcards):
-    source = config["datasets"][wildcards.dataset]["cgan"]["balanced_source"]
-    return f"results/{wildcards.dataset}/cgan/all_{source}/train.npz"
+def arm_settings(wildcards):
+    """Every arm of the dataset, resolved: what evaluate assembles and weighs."""
+    return config["datasets"][wildcards.dataset]["arms"]
+
+
+def balanced_arm_settings(wildcards):
+    """The balanced set's arm's settings (every arm's with best, which may choose any)."""
+    arms = config["datasets"][wildcards.dataset]["arms"]
+    wanted = config["datasets"][wildcards.dataset]["balanced"]["arm"]
+    return arms if wanted == "best" else {wanted: arms[wanted]}
+
+
+def gan_arm_bases(wildcards):
+    """GAN arm -> its base: all the gate tables' assembly needs (other arms never rerun it)."""
+    return {a.name: a.base for a in ARMS[wildcards.dataset].values() if a.gan}
+
+
+def arm_training_file(dataset, arm, part):
+    """The file an arm's training set of one part is (None: the real images of the part)."""
+    if arm.gan:
+        return f"results/{dataset}/cgan/{part}_{arm.base}/train.npz"
+    if arm.resampled:
+        return resampled_path(dataset, arm.base, part)
+    return None
+
+
+def evaluate_inputs(wildcards):
+    """Faces, folds, and of one fold: each resampled base with its step counts, and each GAN
+    base's topped-up set; arms are assembled from these."""
+    d, part = wildcards.dataset, f"r{wildcards.repeat}_f{wildcards.fold}"
+    inputs = {"faces": f"results/{d}/faces.npz", "folds": f"results/{d}/folds.tsv"}
+    for base in resampled_bases(ARMS[d]):
+        inputs[f"resampled_{base}"] = resampled_path(d, base, part)
+        inputs[f"steps_{base}"] = f"results/{d}/resampled/{base}/{part}_counts.tsv"
+    for base in gan_bases(ARMS[d]):
+        inputs[f"topped_{base}"] = f"results/{d}/cgan/{part}_{base}/train.npz"
+    return inputs
+
+
+def gate_tables(wildcards):
+    """Every gate table of the dataset's GAN arms, per base and fold."""
+    return [f"results/{wildcards.dataset}/gate/{part}_{base}.tsv"
+            for base in gan_bases(ARMS[wildcards.dataset]) for part in fold_parts(wildcards.dataset)]
+
+
+def balanced_arm(wildcards):
+    """The arm the balanced set is made from: balanced.arm, or the winner of best_arm."""
+    wanted = config["datasets"][wildcards.dataset]["balanced"]["arm"]
+    if wanted != "best":
+        return wanted
+    import pandas as pd
+
+    table = pd.read_csv(checkpoints.best_arm.get(dataset=wildcards.dataset).output[0], sep="\t")
+    return str(table.loc[table["chosen"], "arm"].iloc[0])
+
+
+def balanced_inputs(wildcards):
+    """The balanced set's arm made from all real images, and its gate table when it has a GAN."""
+    arm = ARMS[wildcards.dataset][balanced_arm(wildcards)]
+    inputs = {"faces": f"results/{wildcards.dataset}/faces.npz", "folds": f"results/{wildcards.dataset}/folds.tsv"}
+    train = arm_training_file(wildcards.dataset, arm, "all")
+    if train:
+        inputs["train"] = train
+    if arm.gan:
+        inputs["gate"] = f"results/{wildcards.dataset}/gate/all_{arm.base}.tsv"
+    if config["datasets"][wildcards.dataset]["balanced"]["arm"] == "best":
+        inputs["best"] = f"results/{wildcards.dataset}/best_arm.tsv"
+    return inputs
 
 
 def get_final_output():
@@ -122,8 +186,9 @@ def get_final_output():
         outputs += [
             f"results/{name}/metrics.tsv",
             f"results/{name}/class_counts.tsv",
-            f"results/{name}/js_divergence.tsv",
             f"results/{name}/balanced",
             f"results/{name}/provenance.json",
         ]
+        if gan_bases(ARMS[name]):
+            outputs.append(f"results/{name}/js_divergence.tsv")
     return outputs

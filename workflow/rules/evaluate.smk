@@ -1,21 +1,19 @@
 rule evaluate_fold:
     input:
-        faces="results/{dataset}/faces.npz",
-        folds="results/{dataset}/folds.tsv",
-        smoteenn="results/{dataset}/smoteenn/r{repeat}_f{fold}.npz",
-        cgan="results/{dataset}/cgan/r{repeat}_f{fold}_original/train.npz",
-        smoteenn_cgan="results/{dataset}/cgan/r{repeat}_f{fold}_smoteenn/train.npz",
+        unpack(evaluate_inputs),
     output:
         predictions="results/{dataset}/evaluate/r{repeat}_f{fold}/predictions.tsv",
         metrics="results/{dataset}/evaluate/r{repeat}_f{fold}/metrics.tsv",
         per_class="results/{dataset}/evaluate/r{repeat}_f{fold}/per_class_f1.tsv",
         confusion="results/{dataset}/evaluate/r{repeat}_f{fold}/confusion.tsv",
+        counts="results/{dataset}/evaluate/r{repeat}_f{fold}/class_counts.tsv",
     log:
         "logs/{dataset}/evaluate/r{repeat}_f{fold}.log",
     benchmark:
         "results/{dataset}/benchmarks/evaluate/r{repeat}_f{fold}.tsv"
     params:
         evaluate=stage("evaluate"),
+        arms=arm_settings,
     threads: 1
     resources:
         mem_mb=2000,
@@ -27,10 +25,11 @@ rule evaluate_fold:
 
 rule collect_dataset:
     input:
-        predictions=per_fold("results/{dataset}/evaluate/r{repeat}_f{fold}/predictions.tsv"),
-        metrics=per_fold("results/{dataset}/evaluate/r{repeat}_f{fold}/metrics.tsv"),
-        per_class=per_fold("results/{dataset}/evaluate/r{repeat}_f{fold}/per_class_f1.tsv"),
-        confusion=per_fold("results/{dataset}/evaluate/r{repeat}_f{fold}/confusion.tsv"),
+        predictions=per_fold("results/{dataset}/evaluate/{part}/predictions.tsv"),
+        metrics=per_fold("results/{dataset}/evaluate/{part}/metrics.tsv"),
+        per_class=per_fold("results/{dataset}/evaluate/{part}/per_class_f1.tsv"),
+        confusion=per_fold("results/{dataset}/evaluate/{part}/confusion.tsv"),
+        counts=per_fold("results/{dataset}/evaluate/{part}/class_counts.tsv"),
     output:
         predictions="results/{dataset}/predictions.tsv",
         metrics=report(
@@ -41,6 +40,12 @@ rule collect_dataset:
         ),
         per_class="results/{dataset}/per_class_f1.tsv",
         confusion="results/{dataset}/confusion.tsv",
+        counts=report(
+            "results/{dataset}/class_counts.tsv",
+            caption="../report/class_counts.rst",
+            category="Class counts",
+            subcategory="{dataset}",
+        ),
     log:
         "logs/{dataset}/collect.log",
     threads: 1

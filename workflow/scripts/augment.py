@@ -1,25 +1,15 @@
-"""Rule augment: the arm's base set topped up from each accepted class's chosen checkpoint."""
-import numpy as np
-
-from infantfer.augment import (
-    ARM_OF_SOURCE, augment, parse_part, part_offset, part_sets, read_checkpoint_list, read_gate_table,
-)
+"""Rule augment: a base set topped up from each accepted class's chosen checkpoint."""
+from infantfer.augment import augment, part_sets, read_checkpoint_list, read_gate_table
 from infantfer.logs import limit_threads, setup_logging
+from infantfer.split import part_seed
 
 setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)
-part, source = snakemake.wildcards.part, snakemake.wildcards.source
-_, base, _ = part_sets(snakemake.input.faces, snakemake.input.folds, part, source, snakemake.input.smoteenn)
+part, base_name = snakemake.wildcards.part, snakemake.wildcards.base
+_, base, _ = part_sets(snakemake.input.faces, snakemake.input.folds, part, snakemake.input.resampled or None)
 checkpoints, classes = read_checkpoint_list(snakemake.input.checkpoints)
-augmented, counts = augment(
+augmented = augment(
     base, read_gate_table(snakemake.input.gate), checkpoints, classes, snakemake.params.target_ratio,
-    snakemake.params.face_size, seed=snakemake.params.seed + part_offset(part), id_prefix=f"cgan-{part}-{source}",
+    snakemake.params.face_size, seed=part_seed(snakemake.params.seed, part), id_prefix=f"cgan-{part}-{base_name}",
 )
-np.savez_compressed(snakemake.output.train, **augmented.arrays())
-repeat, fold = parse_part(part) or ("all", "all")
-for position, (column, value) in enumerate([
-    ("dataset", snakemake.wildcards.dataset), ("repeat", repeat), ("fold", fold),
-    ("arm", ARM_OF_SOURCE[source]), ("step", "final"),
-]):
-    counts.insert(position, column, value)
-counts.to_csv(snakemake.output.counts, sep="\t", index=False)
+augmented.save(snakemake.output.train)

@@ -1,11 +1,39 @@
-"""Rule balanced_set: the balanced training set users take home, as PNGs and a manifest."""
-import shutil
+"""Rule balanced_set: the balanced training set users take home, as PNGs, a manifest and a class report."""
 from pathlib import Path
 
-from infantfer.augment import TrainingSet, export_balanced
+from infantfer.arms import arms_of, balanced_classes, count_columns, export_balanced
+from infantfer.augment import read_gate_table, real_part
+from infantfer.io import TrainingSet, read_faces_npz, read_tsv, write_tsv
 from infantfer.logs import setup_logging
+from infantfer.split import part_indices, read_folds
 
 log = setup_logging(snakemake.log[0])
-manifest = export_balanced(TrainingSet.load(snakemake.input.train), snakemake.output[0])
-shutil.copy(snakemake.input.gate, Path(snakemake.output[0]) / "gate.tsv")
-log.info("balanced set: %s", manifest.groupby(["label", "source"]).size().to_dict())
+out = Path(snakemake.output[0])
+arms = arms_of({"arms": snakemake.params.arms})
+name = snakemake.params.arm
+if name == "best":
+    table = read_tsv(snakemake.input.best)
+    name = str(table.loc[table["chosen"].astype(str) == "True", "arm"].iloc[0])
+    log.info("balanced.arm best: %s won (mean f1_adaboost macro F1 over the folds)", name)
+arm = arms[name]
+faces = read_faces_npz(snakemake.input.faces)
+train, _ = part_indices(read_folds(snakemake.input.folds), faces["id"], "all")
+real = real_part(faces, train)
+ts = TrainingSet.load(snakemake.input.train) if "train" in snakemake.input.keys() else real
+manifest = export_balanced(ts, out)
+if arm.gan:
+    gate = read_gate_table(snakemake.input.gate)
+    gate.insert(1, "arm", name)
+    write_tsv(gate, out / "gate.tsv")
+# the target follows the GAN top-up's: target_ratio x the largest class of the arm's base set
+base_y = ts.y[ts.source != "cgan"]
+classes = sorted(set(faces["y"].tolist()))
+report = balanced_classes(ts, base_y, real.y, classes, snakemake.params.target_ratio, count_columns({name: arm}))
+report.insert(0, "arm", name)
+write_tsv(report, out / "classes.tsv")
+log.info("balanced set of arm %s: %s", name, manifest.groupby(["label", "source"]).size().to_dict())
+for row in report.itertuples():
+    log.info("class '%s': %d of target %d (%d of %d real images kept)", row.label, row.total, row.target,
+             row.real_kept, row.real_available)
+    if row.warning:
+        log.warning("balanced set, class '%s': %s", row.label, row.warning)

@@ -3,18 +3,19 @@ from pathlib import Path
 
 import numpy as np
 
-from infantfer.augment import gate_checkpoints, part_offset, part_sets, run_key, write_checkpoint_list
+from infantfer.augment import gate_checkpoints, part_sets, run_key, write_checkpoint_list
 from infantfer.cgan import CGANConfig, train_cgan
 from infantfer.logs import limit_threads, setup_logging
+from infantfer.split import part_seed
 
 log = setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)
-part, source = snakemake.wildcards.part, snakemake.wildcards.source
-_, base, classes = part_sets(snakemake.input.faces, snakemake.input.folds, part, source, snakemake.input.smoteenn)
-settings = {**snakemake.params.cgan, "seed": snakemake.params.cgan["seed"] + part_offset(part)}
+part, base_name = snakemake.wildcards.part, snakemake.wildcards.base
+_, base, classes = part_sets(snakemake.input.faces, snakemake.input.folds, part, snakemake.input.resampled or None)
+settings = {**snakemake.params.cgan, "seed": part_seed(snakemake.params.cgan["seed"], part)}
 key = run_key(settings, base.x, base.y)
-checkpoint_dir = Path(snakemake.params.checkpoint_root) / f"{part}_{source}-{key}"
-log.info("%d %s training images, classes %s; checkpoints in %s", len(base.y), source, classes, checkpoint_dir)
+checkpoint_dir = Path(snakemake.params.checkpoint_root) / f"{part}_{base_name}-{key}"
+log.info("%d %s training images, classes %s; checkpoints in %s", len(base.y), base_name, classes, checkpoint_dir)
 checkpoints = train_cgan(
     base.x, np.searchsorted(classes, base.y), len(classes), CGANConfig.from_dict(settings), checkpoint_dir,
     threads=snakemake.threads,

@@ -1,0 +1,233 @@
+"""Arms: the training sets the comparison is made of, and how each is assembled.
+
+An arm is one way of training the classifiers on a fold (``arms:`` in the config):
+
+- a **resampler** (``none``, ``smoteenn``, or one of imbalanced-learn's over-samplers:
+  ``smote``, ``random_over``, ``adasyn``, ``borderline_smote``) with its settings;
+- whether a class-conditional **GAN** tops the resampled set up with gated generated images;
+- whether the classifiers get **balanced sample weights**
+  (``sklearn.utils.class_weight.compute_sample_weight("balanced")``).
+
+The default arms are the thesis' four:
+
+========================  ==========  =====  ===================================================
+arm                       resampler   GAN    the classifier trains on
+========================  ==========  =====  ===================================================
+``original``              none        no     the real training images
+``smoteenn``              smoteenn    no     their SMOTEENN output
+``cgan``                  none        yes    the real training images + accepted generated
+``smoteenn_cgan``         smoteenn    yes    the SMOTEENN output + accepted generated
+========================  ==========  =====  ===================================================
+
+Arms that share a resampler and its settings share a **base**: the base is resampled once per
+fold, and one GAN is trained per fold and base however many arms use it (``cgan`` and a class-
+weighted ``cgan`` share one). A base is named ``original`` (no resampler), the resampler's name
+(its settings as the dataset's defaults), or the resampler with what differs
+(``smoteenn_kind_sel-mode``). Test folds are always the fold's real test images.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .io import TrainingSet
+
+log = logging.getLogger(__name__)
+
+ORIGINAL = "original"  # the base of arms without a resampler: the real training images
+# column order of the class-count tables: real, then each source that can add images
+SOURCES = ("smote", "adasyn", "borderline_smote", "random_over", "cgan")
+SOURCE_OF_RESAMPLER = {"smoteenn": "smote", "smote": "smote", "random_over": "random_over", "adasyn": "adasyn",
+                       "borderline_smote": "borderline_smote"}
+BALANCED_WARN_SHARE = 0.9  # a balanced-set class below this share of its target is warned about
+REMOVED_WARN_SHARE = 0.5  # ... and so is one that lost more than this share of its real images
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One arm, resolved: ``params`` are the resampler's full settings."""
+
+    name: str
+    resampler: str = "none"
+    params: dict = field(default_factory=dict, hash=False, compare=False)
+    gan: bool = False
+    class_weight: str = "none"
+    base: str = ORIGINAL
+
+    @property
+    def resampled(self) -> bool:
+        return self.resampler != "none"
+
+
+def base_name(resampler: str, params: dict, defaults: dict) -> str:
+    """``original``, the resampler's name, or the resampler plus the settings that differ from
+    ``defaults`` (a hash when that would be long)."""
+    if resampler == "none":
+        return ORIGINAL
+    differ = {k: v for k, v in sorted(params.items()) if defaults.get(k) != v}
+    if not differ:
+        return resampler
+    slug = "_".join(f"{k}-{v}" for k, v in differ.items())
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", slug).strip("-")
+    if len(slug) > 40:
+        slug = hashlib.sha256(json.dumps(differ, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    return f"{resampler}_{slug}"
+
+
+def arms_of(ds: dict) -> dict[str, Arm]:
+    """The resolved arms of a dataset's settings (``ds["arms"]``, filled by infantfer.config)."""
+    return {name: Arm(name=name, **spec) for name, spec in ds["arms"].items()}
+
+
+def resampled_bases(arms: dict[str, Arm]) -> dict[str, Arm]:
+    """Base name -> an arm that defines it, for every base that is resampled (config order)."""
+    out: dict[str, Arm] = {}
+    for arm in arms.values():
+        if arm.resampled:
+            out.setdefault(arm.base, arm)
+    return out
+
+
+def gan_bases(arms: dict[str, Arm]) -> list[str]:
+    """Bases a GAN is trained on (config order, each once)."""
+    return list(dict.fromkeys(a.base for a in arms.values() if a.gan))
+
+
+def count_columns(arms: dict[str, Arm]) -> list[str]:
+    """Source columns of the class-count tables for these arms."""
+    present = {SOURCE_OF_RESAMPLER[a.resampler] for a in arms.values() if a.resampled}
+    if any(a.gan for a in arms.values()):
+        present.add("cgan")
+    return [s for s in SOURCES if s in present]
+
+
+def training_set(arm: Arm, real: TrainingSet, resampled: dict[str, TrainingSet],
+                 topped: dict[str, TrainingSet]) -> TrainingSet:
+    """What an arm's classifiers train on: the base (real or resampled), topped up by its GAN."""
+    if arm.gan:
+        return topped[arm.base]
+    return resampled[arm.base] if arm.resampled else real
+
+
+def _counts(step: str, ts: TrainingSet, classes: list[str], columns: list[str]) -> list[dict]:
+    rows = []
+    for c in classes:
+        mine = np.asarray(ts.source)[np.asarray(ts.y) == c]
+        row = {"step": step, "label": c, "real": int((mine == "real").sum())}
+        row.update({s: int((mine == s).sum()) for s in columns})
+        rows.append(row)
+    return rows
+
+
+def class_counts(arms: dict[str, Arm], sets: dict[str, TrainingSet], steps: dict[str, pd.DataFrame],
+                 resampled: dict[str, TrainingSet], classes: list[str], dataset: str, repeat, fold) -> pd.DataFrame:
+    """Per arm and class, the images of each source after each step (the thesis' Table 2).
+
+    Arms with a resampler show the base's steps (``input``, the sampler's own, e.g.
+    ``after_smote``) and, when a GAN tops them up, ``resampled``; every arm ends with ``final``,
+    what its classifiers train on.
+    """
+    columns = count_columns(arms)
+    rows = []
+    for arm in arms.values():
+        mine = []
+        if arm.resampled:
+            base_steps = steps[arm.base]
+            for step in base_steps["step"].unique():
+                if step == "resampled":
+                    continue
+                for r in base_steps[base_steps["step"] == step].to_dict("records"):
+                    mine.append({"step": step, "label": r["label"], "real": r["real"],
+                                 **{s: int(r.get(s, 0)) for s in columns}})
+            if arm.gan:
+                mine += _counts("resampled", resampled[arm.base], classes, columns)
+        mine += _counts("final", sets[arm.name], classes, columns)
+        rows += [{"dataset": dataset, "repeat": repeat, "fold": fold, "arm": arm.name, **r} for r in mine]
+    table = pd.DataFrame(rows, columns=["dataset", "repeat", "fold", "arm", "step", "label", "real", *columns])
+    table["total"] = table[["real", *columns]].sum(axis=1)
+    return table
+
+
+def gate_tables_by_arm(arms: dict[str, Arm], tables: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
+    """The gate's tables (per base, one per part) as one table with an ``arm`` column: each GAN
+    arm's rows, arms in config order, parts in order. Two arms sharing a base share its rows."""
+    out = []
+    for arm in arms.values():
+        if arm.gan:
+            for table in tables[arm.base]:
+                t = table.copy()
+                t.insert(1, "arm", arm.name)
+                out.append(t)
+    return pd.concat(out, ignore_index=True)
+
+
+# --------------------------------------------------------------------------------- balanced set
+def best_arm(metrics: pd.DataFrame, classifier: str = "f1_adaboost", metric: str = "macro_f1") -> tuple[str, pd.DataFrame]:
+    """The arm with the highest mean ``metric`` of ``classifier`` over the folds (ties: config
+    order, i.e. first in ``metrics``). This is model selection on the same folds the arms are
+    compared on: the winner's score is optimistic."""
+    mine = metrics[metrics["classifier"] == classifier]
+    if mine.empty:
+        raise ValueError(f"no metrics of classifier {classifier!r} to choose the best arm from; "
+                         "add it to evaluate.classifiers or name balanced.arm")
+    means = mine.groupby("arm", sort=False)[metric].agg(["mean", "std", "count"]).reset_index()
+    means = means.rename(columns={"mean": f"{metric}_mean", "std": f"{metric}_sd", "count": "n"})
+    best = means.loc[means[f"{metric}_mean"].idxmax(), "arm"]
+    means["chosen"] = means["arm"] == best
+    return str(best), means
+
+
+def balanced_classes(ts: TrainingSet, base_y: np.ndarray, real_y: np.ndarray, classes: list[str],
+                     target_ratio: float, sources: list[str] | None = None) -> pd.DataFrame:
+    """Per class of a balanced set: its target (``target_ratio`` x the largest class of the arm's
+    base set, as the GAN top-up uses), the user's real images available and kept, the images of
+    each source, and a warning when the class is short of its target or lost most of its real
+    images. ``sources``: the source columns to report (default: every source)."""
+    sources = list(SOURCES) if sources is None else sources
+    base_counts = {c: int((np.asarray(base_y) == c).sum()) for c in classes}
+    target = math.ceil(target_ratio * max(base_counts.values()))
+    rows = []
+    for c in classes:
+        mine = np.asarray(ts.source)[np.asarray(ts.y) == c]
+        available = int((np.asarray(real_y) == c).sum())
+        kept = int((mine == "real").sum())
+        row = {"label": c, "target": target, "real_available": available, "real_kept": kept}
+        row.update({s: int((mine == s).sum()) for s in sources})
+        row["total"] = int(len(mine))
+        row["share_of_target"] = round(len(mine) / target, 4) if target else float("nan")
+        row["real_removed_share"] = round(1 - kept / available, 4) if available else 0.0
+        warnings = []
+        if len(mine) < BALANCED_WARN_SHARE * target:
+            warnings.append(f"{len(mine)} images, below {BALANCED_WARN_SHARE:.0%} of the target {target}")
+        if available and kept < (1 - REMOVED_WARN_SHARE) * available:
+            warnings.append(f"only {kept} of the {available} real images kept")
+        row["warning"] = "; ".join(warnings)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def export_balanced(ts: TrainingSet, out_dir: str | Path) -> pd.DataFrame:
+    """PNG files ``<label>/<id>.png`` and ``manifest.tsv`` (id, file, label, source, checkpoint)."""
+    from PIL import Image
+
+    from .io import write_tsv
+
+    out_dir = Path(out_dir)
+    rows = []
+    for x, y, i, s, step in zip(ts.x, ts.y, ts.id, ts.source, ts.arrays()["checkpoint"]):
+        rel = Path(str(y)) / f"{i}.png"
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(x).save(out_dir / rel)
+        rows.append({"id": i, "file": rel.as_posix(), "label": y, "source": s, "checkpoint": int(step) if step >= 0 else ""})
+    manifest = pd.DataFrame(rows, columns=["id", "file", "label", "source", "checkpoint"])
+    write_tsv(manifest, out_dir / "manifest.tsv")
+    return manifest

@@ -1,0 +1,132 @@
+"""The workflow's interface files, read and written in one place.
+
+Every file a job hands to another job goes through here: ``faces.npz``, training sets (``*.npz``
+with x, y, id, source and checkpoint), and the TSV tables. Every write is atomic (a temporary file
+in the same folder, fsync, rename), so a job killed mid-write never leaves a half file that a
+rerun would trust.
+
+:func:`atomic_path` uses only the standard library, so the torch-and-numpy-only GAN code can use
+it too; numpy and pandas are imported where a function needs them, which keeps ``import
+infantfer.io`` light.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+# Columns read as strings whatever they hold: ids, labels and class names ("0", "NA", "1e3") must
+# never turn into numbers or NaN.
+STRING_COLUMNS = {c: str for c in ("id", "label", "class", "y_true", "y_pred", "true", "pred", "group",
+                                   "sha256", "source", "arm", "base", "file")}
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it is fsynced and renamed onto ``path``,
+    on failure removed. The parent folder is created."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_npz(path: str | os.PathLike, arrays: dict) -> None:
+    """``np.savez_compressed`` of ``arrays`` at exactly ``path`` (no ``.npz`` appended), atomically.
+    Object arrays become fixed-width strings, so the file loads with ``allow_pickle=False``."""
+    import numpy as np
+
+    clean = {}
+    for k, v in arrays.items():
+        a = np.asarray(v)
+        clean[k] = a.astype(str) if a.dtype == object else a
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **clean)
+
+
+def read_npz(path: str | os.PathLike) -> dict:
+    """Every array of an npz file (``allow_pickle=False``)."""
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+# faces.npz: x uint8 (N, S, S), y, group, id
+write_faces_npz = write_npz
+read_faces_npz = read_npz
+
+
+def write_tsv(table: "pd.DataFrame", path: str | os.PathLike, **kwargs) -> None:
+    """A table as TSV without its index, atomically."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, **kwargs)
+
+
+def read_tsv(path: str | os.PathLike, **kwargs) -> "pd.DataFrame":
+    """A TSV table; id, label and class columns stay strings, empty cells stay empty strings."""
+    import pandas as pd
+
+    return pd.read_csv(path, sep="\t", dtype=STRING_COLUMNS, keep_default_na=False, **kwargs)
+
+
+def read_metrics(path: str | os.PathLike) -> "pd.DataFrame":
+    """A metrics table: NaN metrics (a fold missing a class) stay NaN."""
+    import pandas as pd
+
+    return pd.read_csv(path, sep="\t", dtype={"dataset": str, "arm": str, "classifier": str})
+
+
+def concat_tsv(paths, out: str | os.PathLike) -> "pd.DataFrame":
+    """Concatenate TSV tables with the same columns into one."""
+    import pandas as pd
+
+    table = pd.concat([read_tsv(p) for p in paths], ignore_index=True)
+    write_tsv(table, out)
+    return table
+
+
+@dataclass
+class TrainingSet:
+    """A training set: images (N, S, S) uint8, labels, ids, each row's source (``real``,
+    ``smote``, ``adasyn``, ``random_over``, ``borderline_smote``, ``cgan``), the GAN checkpoint
+    of generated rows (-1 otherwise), and the real images' groups where known."""
+
+    x: "np.ndarray"
+    y: "np.ndarray"
+    id: "np.ndarray"
+    source: "np.ndarray"
+    checkpoint: "np.ndarray | None" = None
+    group: "np.ndarray | None" = None  # real images' groups (babies), for the gate's grouped recall
+
+    def arrays(self) -> dict:
+        import numpy as np
+
+        out = {"x": self.x, "y": self.y, "id": self.id, "source": self.source}
+        out["checkpoint"] = self.checkpoint if self.checkpoint is not None else np.full(len(self.y), -1)
+        return out
+
+    def save(self, path: str | os.PathLike) -> None:
+        write_npz(path, self.arrays())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "TrainingSet":
+        a = read_npz(path)
+        return cls(a["x"], a["y"], a["id"], a["source"], a.get("checkpoint"))

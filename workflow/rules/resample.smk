@@ -1,0 +1,22 @@
+rule resample:
+    input:
+        faces="results/{dataset}/faces.npz",
+        folds="results/{dataset}/folds.tsv",
+    output:
+        resampled="results/{dataset}/resampled/{base}/{part}.npz",
+        counts="results/{dataset}/resampled/{base}/{part}_counts.tsv",
+    log:
+        "logs/{dataset}/resample/{base}/{part}.log",
+    benchmark:
+        "results/{dataset}/benchmarks/resample/{base}/{part}.tsv"
+    wildcard_constraints:
+        base="|".join(map(re.escape, _RESAMPLED)) or "no-resampled-base",
+    params:
+        resampler=resampler_of,
+    threads: 1
+    resources:
+        mem_mb=2000,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/resample.py"

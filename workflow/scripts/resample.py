@@ -1,0 +1,17 @@
+"""Rule resample: one base's resampler on the training side of one fold (or of every image, part 'all')."""
+from infantfer.io import read_faces_npz, write_tsv
+from infantfer.logs import limit_threads, setup_logging
+from infantfer.resample import SOURCE_OF, resample_fold
+from infantfer.split import part_indices, part_seed, read_folds
+
+setup_logging(snakemake.log[0])
+limit_threads(snakemake.threads)
+part, spec = snakemake.wildcards.part, snakemake.params.resampler
+faces = read_faces_npz(snakemake.input.faces)
+train, _ = part_indices(read_folds(snakemake.input.folds), faces["id"], part)
+resampled = resample_fold(
+    faces["x"][train], faces["y"][train], faces["id"][train], resampler=spec["resampler"], params=spec["params"],
+    random_state=part_seed(spec["params"]["seed"], part), id_prefix=f"{SOURCE_OF[spec['resampler']]}-{part}",
+)
+resampled.save(snakemake.output.resampled)
+write_tsv(resampled.steps, snakemake.output.counts)
