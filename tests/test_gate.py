@@ -2,7 +2,9 @@
 
 Real data: the demo set (cry 240 / laugh 200 / neutral 200), grey 32x32, split by baby into a
 "training fold" (the gate's reference) and "held-back" real images of other babies, which stand in
-for a perfect generator. The measured values are printed to the terminal (capsys.disabled).
+for a perfect generator; blurred and down-up-sampled copies of them stand in for a blurry one
+(sharpness and C2ST tests, at 32 and 24 px). The measured values are printed to the terminal
+(capsys.disabled).
 """
 from __future__ import annotations
 
@@ -22,16 +24,21 @@ SHOW = ["class", "n_real", "n_generated", "js_pca", "js_real_baseline", "js_pixe
         "label_agreement", "real_recall", "copy_share", "js_judged", "passed"]
 
 
-def _grey(images: np.ndarray) -> np.ndarray:
+def _grey(images: np.ndarray, size: int = SIZE) -> np.ndarray:
     return np.stack([
-        cv2.resize(cv2.cvtColor(im, cv2.COLOR_RGB2GRAY), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+        cv2.resize(cv2.cvtColor(im, cv2.COLOR_RGB2GRAY), (size, size), interpolation=cv2.INTER_AREA)
         for im in images
     ])
 
 
 @pytest.fixture(scope="module")
-def data():
-    demo = generate_demo(counts={"cry": 240, "laugh": 200, "neutral": 200}, seed=0)
+def demo_set():
+    return generate_demo(counts={"cry": 240, "laugh": 200, "neutral": 200}, seed=0)
+
+
+@pytest.fixture(scope="module")
+def data(demo_set):
+    demo = demo_set
     x = _grey(demo.images)
     held = np.isin(demo.groups, np.unique(demo.groups)[1::2])  # every other baby held back
     return dict(x=x[~held], y=demo.labels[~held], g=demo.groups[~held], xh=x[held], yh=demo.labels[held])
@@ -279,3 +286,202 @@ def test_tiny_fold_still_scores():
     assert np.isnan(t.loc[t["class"] == "neutral", "js_real_baseline"]).all()  # 1 image: no halves
     t0 = gate.score_checkpoint(ref, {"laugh": np.zeros((0, 8, 8), np.uint8)})
     assert not t0["passed"].any() and t0["n_generated"].tolist() == [0]
+
+
+# --------------------------------------------------------------------------- sharpness, C2ST, criteria
+SHOW_NEW = ["class", "n_real", "n_generated", "js_pca", "js_real_baseline", "label_agreement", "real_recall",
+            "sharpness_ratio", "sharpness_baseline", "c2st_auc", "c2st_baseline",
+            "js_ok", "fidelity_ok", "sharpness_ok", "c2st_ok", "passed"]
+
+
+def _show_new(capsys, name: str, table: pd.DataFrame) -> None:
+    with capsys.disabled():
+        print(f"\n[{name}]\n" + table[SHOW_NEW].round(3).to_string(index=False))
+
+
+def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
+    return np.stack([cv2.GaussianBlur(im, (0, 0), sigma) for im in x])
+
+
+def _down_up(x: np.ndarray) -> np.ndarray:
+    s = x.shape[1]
+    return np.stack([
+        cv2.resize(cv2.resize(im, (s // 2, s // 2), interpolation=cv2.INTER_AREA), (s, s),
+                   interpolation=cv2.INTER_LINEAR)
+        for im in x
+    ])
+
+
+def test_columns_and_criteria_settings():
+    assert gate.COLUMNS == [
+        "class", "n_real", "n_generated", "js_pca", "js_pixels", "js_real_baseline", "js_judged",
+        "label_agreement", "real_recall", "copy_share",
+        "sharpness_ratio", "sharpness_baseline", "c2st_auc", "c2st_baseline",
+        "js_ok", "fidelity_ok", "sharpness_ok", "c2st_ok", "passed",
+    ]
+    default = gate.GateSettings()
+    assert default.criteria == ("js", "fidelity", "sharpness")
+    assert (default.sharpness_margin, default.c2st_margin) == (0.1, 0.1)
+    # a YAML list becomes a tuple (hashable, comparable), duplicates dropped; one name is fine too
+    s = gate.as_settings({"criteria": ["c2st", "js", "c2st"], "sharpness_margin": 0.2})
+    assert s.criteria == ("c2st", "js") and s.sharpness_margin == 0.2
+    assert gate.as_settings({"criteria": "js"}).criteria == ("js",)
+    assert gate.as_settings({"criteria": ["js", "fidelity", "sharpness"]}) == default
+    with pytest.raises(ValueError, match=r"unknown \['blur'\]"):
+        gate.as_settings({"criteria": ["js", "blur"]})
+    with pytest.raises(ValueError, match="empty"):
+        gate.as_settings({"criteria": []})
+    with pytest.raises(ValueError, match="criteria"):
+        gate.as_settings({"criteria": 3})
+    with pytest.raises(ValueError, match="margins"):
+        gate.as_settings({"c2st_margin": -0.1})
+
+
+def test_gradient_energy_and_ratio_helpers():
+    a = 200.0
+    assert gate.gradient_energy(np.full((2, 6, 6), 77, np.uint8)).tolist() == [0.0, 0.0]
+    checker = (np.indices((6, 6)).sum(axis=0) % 2) * a  # one-pixel checkerboard: every step is a
+    assert gate.gradient_energy(checker) == pytest.approx([a])
+    stripes = (np.arange(6)[:, None] % 2 * np.ones((1, 6))) * a  # rows alternate: dx 0, dy a
+    assert gate.gradient_energy(stripes) == pytest.approx([a / 2])
+    blocks = np.kron((np.indices((2, 2)).sum(axis=0) % 2), np.ones((2, 2))) * a  # 2x2 blocks, 4x4
+    assert gate.gradient_energy(blocks) == pytest.approx([a / 3])  # 1 step in 3 per row and column
+    # uint8 input: 0 -> 255 counts 255, no wrap-around
+    assert gate.gradient_energy(np.array([[[0, 255]]], np.uint8)) == pytest.approx([127.5])
+
+    rng = np.random.default_rng(0)
+    g, r = rng.random((7, 8, 8)) * 100, rng.random((5, 8, 8)) * 50
+    eg, er = gate.gradient_energy(g), gate.gradient_energy(r)
+    np.testing.assert_allclose(gate.gradient_energy(3 * g), 3 * eg)  # linear in contrast
+    ratio = gate.energy_ratio(eg, er)
+    assert ratio == pytest.approx(eg.mean() / er.mean())
+    assert gate.energy_ratio(gate.gradient_energy(0.5 * g), gate.gradient_energy(0.5 * r)) == pytest.approx(ratio)
+    assert gate.energy_ratio(np.r_[eg, eg, eg], er) == pytest.approx(ratio)  # sample size does not matter
+    assert gate.energy_ratio(er, eg) == pytest.approx(1 / ratio)
+    assert gate.energy_ratio([0.0], [0.0]) == 1.0 and gate.energy_ratio([1.0], [0.0]) == np.inf
+
+    lo, hi = gate.SHARPNESS_BASELINE_RANGE
+    assert gate.sharpness_baseline(np.linspace(0.9, 1.1, 21)) == pytest.approx(0.91)  # 5th percentile
+    assert gate.sharpness_baseline([0.3, 0.5, 0.6]) == lo  # tiny halves: clipped up
+    assert gate.sharpness_baseline([1.2, 1.3, np.inf]) == hi  # never asks for sharper than real
+    assert gate.sharpness_baseline([np.nan, np.nan]) == lo  # one image: no halves
+
+
+def test_c2st_auc_helper():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0, 1, (60, 40)), rng.normal(0, 1, (60, 40))
+    assert abs(gate.c2st_auc(a, b) - 0.5) < 0.15
+    assert gate.c2st_auc(a, b + 1.5) > 0.95  # a shift in every feature
+    assert gate.c2st_auc(a, b, seed=3) == gate.c2st_auc(a, b, seed=3)
+    assert np.isnan(gate.c2st_auc(a[:2], b))  # 3 folds need 3 images a side
+
+
+def test_js_and_fidelity_criteria_reproduce_the_previous_gate(data, ref, scored):
+    # ("js", "fidelity") is the gate as it was: the same numbers and the same rule
+    previous = {"real held-back": True, "noise": False, "mean face + noise": False, "collapsed": False,
+                "label-swapped": False}
+    for case, gen in _generators(data, ref.classes).items():
+        t = gate.score_checkpoint(ref, gen, {"criteria": ["js", "fidelity"]})
+        rule = (t["label_agreement"] >= t["real_recall"] - 0.15) & (
+            (t["js_pca"] <= t["js_real_baseline"] + 0.05) | ~t["js_judged"])
+        assert t["passed"].tolist() == rule.tolist() == [previous[case]] * 3, case
+        pd.testing.assert_frame_equal(t.drop(columns="passed"), scored[case].drop(columns="passed"))
+        assert (scored[case]["passed"] == t["passed"]).all()  # sharpness changes none of these
+    # ("js",) alone: the published gate; a class JS cannot judge then passes nowhere
+    t = gate.score_checkpoint(ref, _generators(data, ref.classes)["label-swapped"], {"criteria": ["js"]})
+    assert t["passed"].tolist() == t["js_ok"].tolist()
+    assert not gate.score_checkpoint(ref, {"cry": data["xh"][:40]}, {"criteria": ["js"], "min_images": 10_000})[
+        "passed"].any()
+
+
+@pytest.fixture(scope="module", params=[32, 24], ids=lambda s: f"{s}px")
+def degraded(request, demo_set, data, ref):
+    """Held-back real images, blurred and down-up-sampled, scored with the default criteria."""
+    size = request.param
+    if size == SIZE:
+        d, r = data, ref
+    else:
+        x = _grey(demo_set.images, size)
+        held = np.isin(demo_set.groups, np.unique(demo_set.groups)[1::2])
+        d = dict(x=x[~held], y=demo_set.labels[~held], xh=x[held], yh=demo_set.labels[held])
+        r = gate.fit_reference(d["x"], d["y"])
+    real = {c: d["xh"][d["yh"] == c] for c in r.classes}
+    gen = {
+        "real held-back": real,
+        "blurred 1.5": {c: _blur(v, 1.5) for c, v in real.items()},
+        "blurred 0.5": {c: _blur(v, 0.5) for c, v in real.items()},
+        "down-up x2": {c: _down_up(v) for c, v in real.items()},
+    }
+    tables = {k: gate.score_checkpoint(r, g) for k, g in gen.items()}
+    return dict(size=size, ref=r, gen=gen, tables=tables)
+
+
+def test_real_held_back_images_pass_every_default_criterion(degraded, capsys):
+    t = degraded["tables"]["real held-back"]
+    _show_new(capsys, f"{degraded['size']} px: real held-back", t)
+    assert t[["js_ok", "fidelity_ok", "sharpness_ok", "c2st_ok", "passed"]].all().all()
+    assert (t["sharpness_ratio"] > 0.85).all()  # other babies than the fold's: 0.86-1.05
+
+
+@pytest.mark.parametrize("case", ["blurred 1.5", "down-up x2"])
+def test_sharpness_rejects_blur_and_upsampling(degraded, case, capsys):
+    size, ref, t = degraded["size"], degraded["ref"], degraded["tables"][case]
+    _show_new(capsys, f"{size} px: {case}", t)
+    assert not t["sharpness_ok"].any() and not t["passed"].any()
+    assert (t["sharpness_ratio"] < 0.75).all()
+    # JS and label fidelity let them through; only 24 px laugh, blurred 1.5, fails them as well
+    old = gate.score_checkpoint(ref, degraded["gen"][case], {"criteria": ["js", "fidelity"]})
+    caught_anyway = {"laugh"} if (size, case) == (24, "blurred 1.5") else set()
+    assert old.set_index("class")["passed"].to_dict() == {c: c not in caught_anyway for c in ref.classes}
+
+
+def test_less_blur_lowers_the_ratio_less(degraded, capsys):
+    tables = degraded["tables"]
+    _show_new(capsys, f"{degraded['size']} px: blurred 0.5 (reported)", tables["blurred 0.5"])
+    ratio = {k: t["sharpness_ratio"].to_numpy() for k, t in tables.items()}
+    assert (ratio["blurred 1.5"] < ratio["blurred 0.5"]).all()
+    assert (ratio["blurred 0.5"] < ratio["real held-back"]).all()
+
+
+def test_c2st_separates_blurred_images(degraded, capsys):
+    ref, tables = degraded["ref"], degraded["tables"]
+    held, blurred = tables["real held-back"], tables["blurred 1.5"]
+    assert (held["c2st_auc"] <= held["c2st_baseline"] + 0.1).all() and (held["c2st_auc"] < 0.75).all()
+    assert (blurred["c2st_auc"] > held["c2st_auc"] + 0.05).all()
+    assert blurred["c2st_auc"].mean() > 0.8
+    only = gate.score_checkpoint(ref, degraded["gen"]["blurred 1.5"], {"criteria": ["c2st"]})
+    _show_new(capsys, f"{degraded['size']} px: blurred 1.5, C2ST alone", only)
+    assert (only["passed"] == only["c2st_ok"]).all()
+    # a linear classifier on 10 components: cry and laugh are caught, neutral only just (24 px) or not
+    assert not only.set_index("class").loc[["cry", "laugh"], "passed"].any()
+
+
+def test_sharpness_judges_a_small_class(data, capsys):
+    x, y = data["x"], data["y"]
+    keep = np.r_[np.flatnonzero(y != "neutral"), np.flatnonzero(y == "neutral")[:12]]
+    ref = gate.fit_reference(x[keep], y[keep])
+    raw = np.percentile(ref.sharpness_real_vs_real["neutral"], 5)
+    assert ref.sharpness_baseline["neutral"] == np.clip(raw, 0.85, 1.0)  # halves of 6, clipped
+    copies = np.resize(x[keep][y[keep] == "neutral"], (24, SIZE, SIZE))  # the 12 real images twice
+    cases = {"copies": copies, "blurred copies": _blur(copies, 1.5), "down-up copies": _down_up(copies)}
+    for name, gen in cases.items():
+        t = gate.score_checkpoint(ref, {"neutral": gen})
+        _show_new(capsys, f"12 neutral: {name}", t)
+        r = t.iloc[0]
+        assert not r["js_judged"] and r["fidelity_ok"]  # before sharpness, all three passed
+        assert r["passed"] == r["sharpness_ok"] == (name == "copies")
+    assert t["sharpness_ratio"].iloc[0] < 0.75
+
+
+def test_tiny_classes_get_floor_baselines():
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 256, (14, 8, 8), dtype=np.uint8)
+    y = np.array(["cry"] * 8 + ["laugh"] * 5 + ["neutral"])
+    ref = gate.fit_reference(x, y, {"min_images": 2})
+    assert ref.sharpness_baseline["neutral"] == gate.SHARPNESS_BASELINE_RANGE[0]  # 1 image, no halves
+    assert np.isnan(ref.c2st_baseline["laugh"])  # halves of 2: too few for 3 folds
+    assert ref.c2st_baseline["cry"] >= 0.5  # halves of 4
+    # C2ST alone cannot judge laugh (no baseline): with nothing deciding, it does not pass
+    t = gate.score_checkpoint(ref, {"cry": x[:8], "laugh": x[8:13]}, {"criteria": ["c2st"], "min_images": 2})
+    assert t["passed"].tolist() == [bool(t["c2st_ok"].iloc[0]), False]
+    assert any("C2ST" in note for note in ref.notes)
