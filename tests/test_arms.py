@@ -61,8 +61,12 @@ def test_training_sets_and_class_counts_of_the_default_arms():
               "smoteenn": concat(smoteenn, labelled({"neutral": 2}, "cgan", "h"))}
     sets = {name: training_set(arm, real, {"smoteenn": smoteenn}, topped) for name, arm in arms.items()}
     assert sets["original"] is real and sets["smoteenn"] is smoteenn and sets["cgan"] is topped["original"]
-    table = class_counts(arms, sets, {"smoteenn": smoteenn.steps}, {"smoteenn": smoteenn}, CLASSES, "d", 0, 1)
-    assert list(table.columns) == ["dataset", "repeat", "fold", "arm", "step", "label", "real", "smote", "cgan", "total"]
+    table = class_counts(arms, sets, {"smoteenn": smoteenn.steps}, {"smoteenn": smoteenn}, CLASSES, "d", 0, 1, real.y)
+    assert list(table.columns) == ["dataset", "repeat", "fold", "arm", "step", "label", "real", "smote", "cgan", "total",
+                                   "real_removed"]
+    assert (table.loc[table.arm.isin(["original", "cgan"]), "real_removed"] == 0).all()
+    enn = table[(table.arm == "smoteenn") & (table.step == "final")]
+    assert (enn["real_removed"] == [30, 12, 5] - enn["real"]).all()
     steps = table.groupby("arm", sort=False)["step"].unique().map(list).to_dict()
     assert steps == {"original": ["final"], "smoteenn": ["input", "after_smote", "final"], "cgan": ["final"],
                      "smoteenn_cgan": ["input", "after_smote", "resampled", "final"]}

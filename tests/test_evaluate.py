@@ -6,7 +6,8 @@ from imblearn.metrics import geometric_mean_score
 from sklearn.metrics import f1_score, roc_auc_score
 
 from infantfer.config import resolve_config
-from infantfer.evaluate import METRIC_COLUMNS, classifier_specs, evaluate_fold, features, fold_metrics, summarise
+from infantfer.evaluate import METRIC_COLUMNS, classifier_specs, evaluate_fold, features, fold_metrics
+from infantfer.statistics import summarise
 
 CLASSES = ["cry", "laugh", "neutral"]
 

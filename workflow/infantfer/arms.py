@@ -129,8 +129,11 @@ def _counts(step: str, ts: TrainingSet, classes: list[str], columns: list[str]) 
 
 
 def class_counts(arms: dict[str, Arm], sets: dict[str, TrainingSet], steps: dict[str, pd.DataFrame],
-                 resampled: dict[str, TrainingSet], classes: list[str], dataset: str, repeat, fold) -> pd.DataFrame:
-    """Per arm and class, the images of each source after each step (the thesis' Table 2).
+                 resampled: dict[str, TrainingSet], classes: list[str], dataset: str, repeat, fold,
+                 real_y: np.ndarray) -> pd.DataFrame:
+    """Per arm and class, the images of each source after each step (the thesis' Table 2), and
+    ``real_removed``: how many of the fold's real training images of the class (``real_y``) the
+    step no longer holds (ENN's cleaning).
 
     Arms with a resampler show the base's steps (``input``, the sampler's own, e.g.
     ``after_smote``) and, when a GAN tops them up, ``resampled``; every arm ends with ``final``,
@@ -154,6 +157,8 @@ def class_counts(arms: dict[str, Arm], sets: dict[str, TrainingSet], steps: dict
         rows += [{"dataset": dataset, "repeat": repeat, "fold": fold, "arm": arm.name, **r} for r in mine]
     table = pd.DataFrame(rows, columns=["dataset", "repeat", "fold", "arm", "step", "label", "real", *columns])
     table["total"] = table[["real", *columns]].sum(axis=1)
+    available = {c: int((np.asarray(real_y) == c).sum()) for c in classes}
+    table["real_removed"] = table["label"].map(available) - table["real"]
     return table
 
 

@@ -34,10 +34,10 @@ from sklearn.utils.validation import has_fit_parameter
 from .boosting import make_classifier
 from .logs import Progress
 from .split import fold_seed
+from .statistics import METRICS
 
 log = logging.getLogger(__name__)
 
-METRICS = ["macro_f1", "g_mean", "auc_ovr"]
 METRIC_COLUMNS = ["dataset", "arm", "classifier", "repeat", "fold", *METRICS]
 
 
@@ -157,13 +157,3 @@ def evaluate_fold(
         per_class=pd.concat(per_class, ignore_index=True),
         confusion=pd.concat(confusion, ignore_index=True),
     )
-
-
-def summarise(metrics: pd.DataFrame) -> pd.DataFrame:
-    """dataset, arm, classifier, n (folds with a value), and mean and sd (ddof=1) of each metric."""
-    grouped = metrics.groupby(["dataset", "arm", "classifier"], sort=False)
-    table = grouped[METRICS[0]].count().rename("n").to_frame()
-    for m in METRICS:
-        table[f"{m}_mean"] = grouped[m].mean()
-        table[f"{m}_sd"] = grouped[m].std(ddof=1)
-    return table.reset_index()

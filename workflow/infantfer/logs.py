@@ -38,12 +38,9 @@ def limit_threads(threads: int) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(threads)
-    try:
-        import cv2
-
-        cv2.setNumThreads(threads)
-    except ImportError:  # pragma: no cover - cv2 is a dependency
-        pass
+    # only libraries already loaded: importing OpenCV or torch here would cost every job its time
+    if "cv2" in sys.modules:
+        sys.modules["cv2"].setNumThreads(threads)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
 

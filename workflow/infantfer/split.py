@@ -14,7 +14,6 @@ import re
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from .ingest import DataError, check_enough_groups, merge_duplicate_groups
 
@@ -36,6 +35,9 @@ def make_folds(images: pd.DataFrame, folds: int, repeats: int, seed: int, datase
     saved twice in other formats, say) then share a group too. ``expected_classes`` (the
     manifest's) makes a class that lost every image at the faces stage an error, not a silence.
     """
+    # imported here: scikit-learn takes ~3 s to import, and the GAN jobs that read folds need none of it
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
     images = images.reset_index(drop=True)
     lost = sorted(set(expected_classes or []) - set(images["label"]))
     if lost or images["label"].nunique() < 2:

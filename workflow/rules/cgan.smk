@@ -15,6 +15,11 @@ rule cgan_train:
         # not a declared output: Snakemake deletes the outputs of failed jobs, and a killed job
         # must find its checkpoints to resume
         checkpoint_root=lambda wildcards: f"results/{wildcards.dataset}/cgan_checkpoints",
+    wildcard_constraints:
+        part=r"r\d+_f\d+",
+    # GANs are the long jobs: the folds' start first, so that their gates and evaluations fill
+    # the gaps instead of one of them running last while the other cores idle
+    priority: 10
     threads: 1
     resources:
         mem_mb=4000,
@@ -23,6 +28,14 @@ rule cgan_train:
         "../../envs/cgan.yaml"
     script:
         "../scripts/cgan_train.py"
+
+
+# The balanced set's GAN (part all), last among the GANs: only the short gate -> augment ->
+# balanced_set chain waits for it, not the evaluation of every fold.
+use rule cgan_train as cgan_train_all with:
+    wildcard_constraints:
+        part="all",
+    priority: 1
 
 
 rule gate:
@@ -115,7 +128,13 @@ rule balanced_set:
     input:
         unpack(balanced_inputs),
     output:
-        directory("results/{dataset}/balanced"),
+        balanced=directory("results/{dataset}/balanced"),
+        classes=report(
+            "results/{dataset}/balanced_classes.tsv",
+            caption="../report/balanced_classes.rst",
+            category="Balanced set",
+            subcategory="{dataset}",
+        ),
     log:
         "logs/{dataset}/balanced_set.log",
     params:

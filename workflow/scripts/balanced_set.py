@@ -8,7 +8,7 @@ from infantfer.logs import setup_logging
 from infantfer.split import part_indices, read_folds
 
 log = setup_logging(snakemake.log[0])
-out = Path(snakemake.output[0])
+out = Path(snakemake.output.balanced)
 arms = arms_of({"arms": snakemake.params.arms})
 name = snakemake.params.arm
 if name == "best":
@@ -31,6 +31,7 @@ classes = sorted(set(faces["y"].tolist()))
 report = balanced_classes(ts, base_y, real.y, classes, snakemake.params.target_ratio, count_columns({name: arm}))
 report.insert(0, "arm", name)
 write_tsv(report, out / "classes.tsv")
+write_tsv(report, snakemake.output.classes)
 log.info("balanced set of arm %s: %s", name, manifest.groupby(["label", "source"]).size().to_dict())
 for row in report.itertuples():
     log.info("class '%s': %d of target %d (%d of %d real images kept)", row.label, row.total, row.target,

@@ -27,7 +27,7 @@ result = evaluate_fold(
     class_weight={name: arm.class_weight for name, arm in arms.items()},
 )
 steps = {base: read_tsv(snakemake.input[f"steps_{base}"]) for base in resampled}
-counts = class_counts(arms, sets, steps, resampled, classes, snakemake.wildcards.dataset, repeat, fold)
+counts = class_counts(arms, sets, steps, resampled, classes, snakemake.wildcards.dataset, repeat, fold, real.y)
 for name in ("predictions", "metrics", "per_class", "confusion"):
     write_tsv(getattr(result, name), snakemake.output[name])
 write_tsv(counts, snakemake.output.counts)

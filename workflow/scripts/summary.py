@@ -1,7 +1,7 @@
 """Rule summary: mean and sd of each metric per dataset, arm and classifier."""
 import pandas as pd
 
-from infantfer.evaluate import summarise
+from infantfer.statistics import summarise
 from infantfer.logs import setup_logging
 
 log = setup_logging(snakemake.log[0])
