@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from infantfer.config import resolve_config
-from infantfer.evaluate import evaluate_fold, summarise
+from infantfer.evaluate import evaluate_fold
+from infantfer.statistics import summarise
 from infantfer.faces import extract_faces
 from infantfer.ingest import ingest
 from infantfer.logs import limit_threads

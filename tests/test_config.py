@@ -24,7 +24,7 @@ def test_default_config_resolves_with_demo_overrides():
     config = resolve_config(default_config())
     demo = dataset_settings(config, "demo")
     assert demo["faces"]["detector"] == "none"  # the dataset's override
-    assert demo["faces"]["size"] == 32 and config["faces"]["size"] == 48  # the dataset's, not the top level's
+    assert demo["faces"]["size"] == 16 and config["faces"]["size"] == 48  # the dataset's, not the top level's
     assert demo["faces"]["margin"] == config["faces"]["margin"]  # the top-level value
     assert demo["split"] == config["split"]
     assert demo["counts"] == {"cry": 150, "laugh": 60, "neutral": 20}

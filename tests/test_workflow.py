@@ -31,7 +31,7 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
 
 
 def workdir_with_defaults(tmp: Path) -> Path:
-    """A run directory laid out like the repository root: config/config.yaml holds the demo."""
+    """A run directory laid out like the repository root (the demo comes from the repository's config/demo.yaml)."""
     (tmp / "config").mkdir(parents=True)
     shutil.copy(REPO / "config" / "config.yaml", tmp / "config" / "config.yaml")
     return tmp
@@ -155,10 +155,10 @@ def jobs_of(dry_run_output: str) -> set[str]:
 @pytest.mark.parametrize(
     "change, reruns, untouched",
     [
-        ({"gate": {"js_margin": 0.5}}, {"gate", "augment", "evaluate_fold", "balanced_set"}, {"cgan_train", "resample"}),
-        ({"evaluate": {"n_estimators": 6}}, {"evaluate_fold", "summary"}, {"cgan_train", "gate", "augment"}),
-        ({"cgan": {"target_ratio": 0.8}}, {"augment", "evaluate_fold"}, {"cgan_train", "gate"}),
-        ({"cgan": {"steps": 30}}, {"cgan_train"}, {"ingest", "faces", "split", "resample"}),
+        ({"gate": {"js_margin": 0.5}}, {"gate", "augment", "evaluate_fold", "balanced_set"}, {"cgan_train", "cgan_train_all", "resample"}),
+        ({"evaluate": {"n_estimators": 6}}, {"evaluate_fold", "summary"}, {"cgan_train", "cgan_train_all", "gate", "augment"}),
+        ({"cgan": {"target_ratio": 0.8}}, {"augment", "evaluate_fold"}, {"cgan_train", "cgan_train_all", "gate"}),
+        ({"cgan": {"steps": 30}}, {"cgan_train", "cgan_train_all"}, {"ingest", "faces", "split", "resample"}),
         # a new arm is evaluated with the others (cheap) and never retrains or re-gates a GAN
         ({"arms": {**DEFAULT_ARMS, "weighted": {"class_weight": "balanced"},
                    "smote": {"resampler": "smote"}, "smote_cgan": {"resampler": "smote", "gan": True}}},
@@ -183,14 +183,14 @@ def test_arms_without_a_gan_plan_no_gan_and_no_gate(tiny_run):
     dry = snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml", "two_arms.yaml", "--forcerun", "split")
     jobs = jobs_of(dry.stdout)
     assert {"split", "resample", "evaluate_fold", "best_arm"} <= jobs, jobs
-    assert not jobs & {"cgan_train", "gate", "augment", "js_divergence"}, jobs
+    assert not jobs & {"cgan_train", "cgan_train_all", "gate", "augment", "js_divergence"}, jobs
 
 
 def test_configfile_datasets_replace_the_demo(tiny_run):
     tmp, _ = tiny_run
     dry = snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml", "--forcerun", "ingest")
     assert "dataset=tiny_demo" in dry.stdout and "dataset=demo\n" not in dry.stdout
-    default = snakemake(tmp, "-n", "--cores", "1")  # no --configfile: the demo of config/config.yaml
+    default = snakemake(tmp, "-n", "--cores", "1")  # no --configfile: the demo of config/demo.yaml
     assert "dataset=demo" in default.stdout and "tiny" not in default.stdout
 
 
@@ -220,3 +220,55 @@ def test_lint_is_clean():
     result = subprocess.run([sys.executable, "-m", "snakemake", "--lint", "--snakefile", str(REPO / "Snakefile")],
                             capture_output=True, text=True, cwd=REPO, timeout=120)
     assert "Congratulations" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_baseline_arms_run_and_the_best_arm_is_exported(tmp_path):
+    """Arms without a GAN: class weights, random oversampling, a SMOTEENN variant; balanced.arm best."""
+    tmp = workdir_with_defaults(tmp_path)
+    config = {
+        "datasets": {"tiny": {"layout": "demo", "counts": {"cry": 30, "laugh": 18, "neutral": 14}, "size": 32,
+                              "faces": {"detector": "none", "size": 16}}},
+        "split": {"folds": 2},
+        "evaluate": {"n_estimators": 5, "classifiers": ["f1_adaboost", "chance"]},
+        "arms": {"original": {}, "weighted": {"class_weight": "balanced"}, "random_over": {"resampler": "random_over"},
+                 "enn_mode": {"resampler": "smoteenn", "params": {"kind_sel": "mode"}}},
+        "balanced": {"arm": "best"},
+    }
+    (tmp / "baselines.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp, "--cores", "2", "--configfile", "baselines.yaml")
+    assert "cgan_train" not in result.stderr and "rule gate" not in result.stderr
+    root = tmp / "results" / "tiny"
+    metrics = pd.read_csv(root / "metrics.tsv", sep="\t")
+    assert list(metrics["arm"].unique()) == ["original", "weighted", "random_over", "enn_mode"]
+    wide = metrics[metrics.classifier == "f1_adaboost"].pivot(index="fold", columns="arm", values="macro_f1")
+    assert not wide["weighted"].equals(wide["original"])  # the weights reached the classifier
+    counts = pd.read_csv(root / "class_counts.tsv", sep="\t")
+    assert list(counts.columns) == ["dataset", "repeat", "fold", "arm", "step", "label", "real", "smote",
+                                    "random_over", "total", "real_removed"]
+    final = counts[counts.step == "final"].set_index(["fold", "arm", "label"])
+    for fold in (0, 1):  # random oversampling copies up to the majority and removes nothing
+        ro = final.loc[(fold, "random_over")]
+        assert ro["total"].nunique() == 1 and (ro["real_removed"] == 0).all()
+        assert (ro["real"] == final.loc[(fold, "original"), "real"]).all()
+    assert (counts.loc[counts.arm == "enn_mode", "real_removed"] >= 0).all()
+    best = pd.read_csv(root / "best_arm.tsv", sep="\t")
+    means = metrics[metrics.classifier == "f1_adaboost"].groupby("arm")["macro_f1"].mean()
+    winner = best.loc[best["chosen"], "arm"].item()
+    assert winner == means.idxmax()
+    classes = pd.read_csv(root / "balanced" / "classes.tsv", sep="\t", keep_default_na=False)
+    assert set(classes["arm"]) == {winner} and classes["real_available"].tolist() == [30, 18, 14]
+    manifest = pd.read_csv(root / "balanced" / "manifest.tsv", sep="\t")
+    assert (manifest.groupby("label").size() == classes.set_index("label")["total"]).all()
+    assert "best arm for the balanced set" in (tmp / "logs" / "tiny" / "best_arm.log").read_text()
+
+
+def test_baselines_config_plans_its_arms(tmp_path):
+    """config/baselines.yaml: GANs only for the two GAN arms' bases, a resampled set per other base."""
+    tmp = workdir_with_defaults(tmp_path)
+    shutil.copy(REPO / "config" / "baselines.yaml", tmp / "config" / "baselines.yaml")
+    out = snakemake(tmp, "-n", "--cores", "1", "--configfile", "config/baselines.yaml").stdout
+    trained = {line.split("cgan/")[1].split("/")[0] for line in out.splitlines() if "checkpoints.tsv" in line and "output:" in line}
+    assert trained == {f"r0_f{f}_{b}" for f in range(3) for b in ("original", "smoteenn")} | {"all_smoteenn"}
+    resampled = {line.split("resampled/")[1].split("/")[0] for line in out.splitlines() if "output:" in line and "resampled/" in line}
+    assert resampled == {"random_over", "smote", "smoteenn", "smoteenn_kind_sel-mode"}
+    assert "results/demo_baselines/" in out and "results/demo/" not in out
