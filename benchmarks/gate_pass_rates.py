@@ -51,7 +51,7 @@ def main(paths: list[str]) -> None:
             sets = table.groupby(["arm", "repeat", "fold", "class"])["p"].any()
             judged = table.groupby(["arm", "repeat", "fold", "class"])["js_judged"].first().pipe(as_bool)
             for arm, s in sets.groupby(level="arm"):
-                rows.append({"run": Path(path).name, "arm": arm, "criteria": name,
+                rows.append({"run": str(path), "arm": arm, "criteria": name,
                              "class sets passing": f"{int(s.sum())}/{len(s)}",
                              "JS-judged passing": f"{int(s[judged[s.index]].sum())}/{int(judged[s.index].sum())}"})
     out = pd.DataFrame(rows)

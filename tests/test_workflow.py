@@ -234,7 +234,7 @@ def test_baseline_arms_run_and_the_best_arm_is_exported(tmp_path):
                  "enn_mode": {"resampler": "smoteenn", "params": {"kind_sel": "mode"}}},
         "balanced": {"arm": "best"},
     }
-    (tmp / "baselines.yaml").write_text(yaml.safe_dump(config))
+    (tmp / "baselines.yaml").write_text(yaml.safe_dump(config, sort_keys=False))  # arms keep their order
     result = snakemake(tmp, "--cores", "2", "--configfile", "baselines.yaml")
     assert "cgan_train" not in result.stderr and "rule gate" not in result.stderr
     root = tmp / "results" / "tiny"
@@ -245,7 +245,7 @@ def test_baseline_arms_run_and_the_best_arm_is_exported(tmp_path):
     counts = pd.read_csv(root / "class_counts.tsv", sep="\t")
     assert list(counts.columns) == ["dataset", "repeat", "fold", "arm", "step", "label", "real", "smote",
                                     "random_over", "total", "real_removed"]
-    final = counts[counts.step == "final"].set_index(["fold", "arm", "label"])
+    final = counts[counts.step == "final"].set_index(["fold", "arm", "label"]).sort_index()
     for fold in (0, 1):  # random oversampling copies up to the majority and removes nothing
         ro = final.loc[(fold, "random_over")]
         assert ro["total"].nunique() == 1 and (ro["real_removed"] == 0).all()
