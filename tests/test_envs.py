@@ -54,3 +54,25 @@ def test_constraints_pin_every_dependency_but_torch():
             if line and not line.startswith("#")}
     assert package_dependencies() - {"torch"} <= pins
     assert "torch" not in pins and not (NO_DEPS & pins)
+
+
+def test_scripts_that_need_no_faces_import_no_opencv():
+    """Only the faces (and ingest, which draws the demo) jobs need OpenCV: the others load arrays
+    through infantfer.io and start without it."""
+    import ast
+    import subprocess
+    import sys
+
+    scripts = sorted((REPO / "workflow" / "scripts").glob("*.py"))
+    heavy = []
+    for script in scripts:
+        if script.stem in ("faces", "ingest"):
+            continue
+        tree = ast.parse(script.read_text())
+        imports = "\n".join(ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom)))
+        code = f"import sys\n{imports}\nprint('cv2' in sys.modules)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert out.returncode == 0, out.stderr
+        if out.stdout.strip() == "True":
+            heavy.append(script.name)
+    assert len(scripts) > 10 and not heavy, f"these scripts import OpenCV: {heavy}"

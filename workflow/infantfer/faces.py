@@ -40,7 +40,6 @@ import importlib.metadata
 import logging
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +49,8 @@ import cv2
 import numpy as np
 import pandas as pd
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .io import read_faces_npz, write_faces_npz  # noqa: F401  (faces.npz lives in infantfer.io)
 
 __all__ = [
     "BlazeFaceDetector",
@@ -626,38 +627,3 @@ def _process_one(path, det, det_name, size, margin, align, equalize, on_no_face)
     face = crop_face(rgb, best, size=size, margin=margin, align=align, equalize=equalize)
     more = f" (largest of {len(dets)})" if len(dets) > 1 else ""
     return "ok", float(best.score), f"face found by {det_name}{more}", face
-
-
-# --------------------------------------------------------------------------
-# Storage
-# --------------------------------------------------------------------------
-
-def write_faces_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
-    """Write ``arrays`` with ``np.savez_compressed`` (atomically; the exact
-    ``path`` is used, no ``.npz`` is appended).  Object arrays are refused
-    so the file always loads with ``allow_pickle=False``."""
-    path = Path(path)
-    clean = {}
-    for k, v in arrays.items():
-        a = np.asarray(v)
-        if a.dtype == object:
-            a = a.astype(str)
-        clean[k] = a
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **clean)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def read_faces_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Load a faces npz (``allow_pickle=False``) into a plain dict."""
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}

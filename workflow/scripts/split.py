@@ -3,7 +3,7 @@ import hashlib
 
 import pandas as pd
 
-from infantfer.faces import read_faces_npz
+from infantfer.io import read_faces_npz
 from infantfer.ingest import read_manifest
 from infantfer.logs import limit_threads, setup_logging
 from infantfer.split import make_folds
