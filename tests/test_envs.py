@@ -76,3 +76,12 @@ def test_scripts_that_need_no_faces_import_no_opencv():
         if out.stdout.strip() == "True":
             heavy.append(script.name)
     assert len(scripts) > 10 and not heavy, f"these scripts import OpenCV: {heavy}"
+
+
+def test_the_installed_package_brings_what_snakemake_report_needs():
+    """`snakemake --report` needs pygments (snakemake's "reports" extra) in the env the README's first
+    command builds, which has no test extras: the package itself must ask for it."""
+    import importlib.metadata as md
+
+    requirements = [r.replace(" ", "") for r in md.requires("infantfer")]
+    assert any(r.startswith("snakemake[reports]") for r in requirements), requirements
