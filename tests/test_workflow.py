@@ -16,6 +16,8 @@ from conftest import REPO, write_image
 pytestmark = pytest.mark.e2e
 
 ARMS = {"original", "smoteenn", "cgan", "smoteenn_cgan"}
+BASELINE_ARMS = {"original": {}, "weighted": {"class_weight": "balanced"}, "random_over": {"resampler": "random_over"},
+                 "enn_mode": {"resampler": "smoteenn", "params": {"kind_sel": "mode"}}}
 DEFAULT_ARMS = {"original": {}, "smoteenn": {"resampler": "smoteenn"}, "cgan": {"gan": True},
                 "smoteenn_cgan": {"resampler": "smoteenn", "gan": True}}
 TINY_GAN = {"size": 16, "steps": 20, "checkpoint_every": 10, "batch_size": 16, "g_width": 16, "d_width": 8, "z_dim": 16}
@@ -42,7 +44,9 @@ def tiny_config(folder_root: Path) -> dict:
         "datasets": {
             "tiny_demo": {"layout": "demo", "counts": {"cry": 30, "laugh": 18, "neutral": 14}, "size": 32,
                           "faces": {"detector": "none"}},
-            "tiny_folders": {"layout": "folders", "path": str(folder_root), "faces": {"detector": "none", "size": 16}},
+            # its own arms, none with a GAN: class weights, random oversampling, a SMOTEENN variant
+            "tiny_folders": {"layout": "folders", "path": str(folder_root), "faces": {"detector": "none", "size": 16},
+                             "arms": BASELINE_ARMS, "balanced": {"arm": "best"}},
         },
         "faces": {"size": 24},
         "split": {"folds": 2, "repeats": 1, "seed": 0},
@@ -59,7 +63,7 @@ def tiny_run(tmp_path_factory):
 
     tmp = workdir_with_defaults(tmp_path_factory.mktemp("run"))
     write_demo(tmp / "folders", counts={"cry": 20, "laugh": 10, "neutral": 6}, size=32, seed=5)
-    (tmp / "tiny.yaml").write_text(yaml.safe_dump(tiny_config(tmp / "folders")))
+    (tmp / "tiny.yaml").write_text(yaml.safe_dump(tiny_config(tmp / "folders"), sort_keys=False))  # arms keep their order
     result = snakemake(tmp, "--cores", "2", "--configfile", "tiny.yaml")
     return tmp, result
 
@@ -69,6 +73,25 @@ def test_both_datasets_produce_every_table(tiny_run):
     results = tmp / "results"
     assert sorted(p.name for p in results.iterdir() if p.is_dir()) == ["tiny_demo", "tiny_folders"]  # no demo
     for name in ("tiny_demo", "tiny_folders"):
+        manifest = pd.read_csv(results / name / "manifest.tsv", sep="\t")
+        report = pd.read_csv(results / name / "faces_report.tsv", sep="\t")
+        assert sorted(report["id"]) == sorted(manifest["id"])  # every image has a faces row
+        provenance = json.loads((results / name / "provenance.json").read_text())
+        assert provenance["settings"]["name"] == name and provenance["seeds"]["split"] == 0
+        assert provenance["packages"]["scikit-learn"] and provenance["device"]["cpu_count"]
+        for table in ("per_class_f1.tsv", "confusion.tsv", "folds.tsv"):
+            assert (results / name / table).stat().st_size > 0
+        assert "evaluate r0 f0: " in (tmp / "logs" / name / "evaluate" / "r0_f0.log").read_text()
+        assert (results / name / "benchmarks" / "faces.tsv").is_file()
+    summary = pd.read_csv(results / "summary.tsv", sep="\t")
+    assert set(summary["dataset"]) == {"tiny_demo", "tiny_folders"}
+    assert (summary["n"] == 2).all()
+
+
+def test_the_method_s_four_arms(tiny_run):
+    tmp, _ = tiny_run
+    results = tmp / "results"
+    for name in ("tiny_demo",):
         metrics = pd.read_csv(results / name / "metrics.tsv", sep="\t")
         assert list(metrics.columns) == ["dataset", "arm", "classifier", "repeat", "fold", "macro_f1", "g_mean", "auc_ovr"]
         assert set(metrics["arm"]) == ARMS and set(metrics["classifier"]) == CLASSIFIERS
@@ -103,16 +126,6 @@ def test_both_datasets_produce_every_table(tiny_run):
         assert list(balanced.columns) == ["id", "file", "label", "source", "checkpoint"]
         assert set(balanced["source"]) <= {"real", "smote", "cgan"} and (balanced["source"] == "real").any()
         assert all((results / name / "balanced" / f).is_file() for f in balanced["file"])
-        provenance = json.loads((results / name / "provenance.json").read_text())
-        assert provenance["settings"]["name"] == name and provenance["seeds"]["split"] == 0
-        assert provenance["packages"]["scikit-learn"] and provenance["device"]["cpu_count"]
-        for table in ("per_class_f1.tsv", "confusion.tsv", "folds.tsv"):
-            assert (results / name / table).stat().st_size > 0
-        assert "evaluate r0 f0: " in (tmp / "logs" / name / "evaluate" / "r0_f0.log").read_text()
-        assert (results / name / "benchmarks" / "faces.tsv").is_file()
-    summary = pd.read_csv(results / "summary.tsv", sep="\t")
-    assert set(summary["dataset"]) == {"tiny_demo", "tiny_folders"}
-    assert (summary["n"] == 2).all()
 
 
 def test_snakemake_report_builds(tiny_run):
@@ -222,26 +235,18 @@ def test_lint_is_clean():
     assert "Congratulations" in result.stdout + result.stderr, result.stdout + result.stderr
 
 
-def test_baseline_arms_run_and_the_best_arm_is_exported(tmp_path):
-    """Arms without a GAN: class weights, random oversampling, a SMOTEENN variant; balanced.arm best."""
-    tmp = workdir_with_defaults(tmp_path)
-    config = {
-        "datasets": {"tiny": {"layout": "demo", "counts": {"cry": 30, "laugh": 18, "neutral": 14}, "size": 32,
-                              "faces": {"detector": "none", "size": 16}}},
-        "split": {"folds": 2},
-        "evaluate": {"n_estimators": 5, "classifiers": ["f1_adaboost", "chance"]},
-        "arms": {"original": {}, "weighted": {"class_weight": "balanced"}, "random_over": {"resampler": "random_over"},
-                 "enn_mode": {"resampler": "smoteenn", "params": {"kind_sel": "mode"}}},
-        "balanced": {"arm": "best"},
-    }
-    (tmp / "baselines.yaml").write_text(yaml.safe_dump(config, sort_keys=False))  # arms keep their order
-    result = snakemake(tmp, "--cores", "2", "--configfile", "baselines.yaml")
-    assert "cgan_train" not in result.stderr and "rule gate" not in result.stderr
-    root = tmp / "results" / "tiny"
+def test_a_datasets_own_baseline_arms_and_the_best_arm(tiny_run):
+    """tiny_folders' own arms (no GAN): class weights, random oversampling, a SMOTEENN variant;
+    balanced.arm best."""
+    tmp, _ = tiny_run
+    root = tmp / "results" / "tiny_folders"
+    assert not (root / "cgan").exists() and not (root / "gate").exists() and not (root / "js_divergence.tsv").exists()
     metrics = pd.read_csv(root / "metrics.tsv", sep="\t")
-    assert list(metrics["arm"].unique()) == ["original", "weighted", "random_over", "enn_mode"]
+    assert list(metrics["arm"].unique()) == list(BASELINE_ARMS)
     wide = metrics[metrics.classifier == "f1_adaboost"].pivot(index="fold", columns="arm", values="macro_f1")
-    assert not wide["weighted"].equals(wide["original"])  # the weights reached the classifier
+    predictions = pd.read_csv(root / "predictions.tsv", sep="\t")
+    weighted, original = (predictions[(predictions.arm == a) & (predictions.classifier == "f1_adaboost")] for a in ("weighted", "original"))
+    assert not weighted["score_neutral"].reset_index(drop=True).equals(original["score_neutral"].reset_index(drop=True))  # the weights reached the classifier
     counts = pd.read_csv(root / "class_counts.tsv", sep="\t")
     assert list(counts.columns) == ["dataset", "repeat", "fold", "arm", "step", "label", "real", "smote",
                                     "random_over", "total", "real_removed"]
@@ -252,14 +257,13 @@ def test_baseline_arms_run_and_the_best_arm_is_exported(tmp_path):
         assert (ro["real"] == final.loc[(fold, "original"), "real"]).all()
     assert (counts.loc[counts.arm == "enn_mode", "real_removed"] >= 0).all()
     best = pd.read_csv(root / "best_arm.tsv", sep="\t")
-    means = metrics[metrics.classifier == "f1_adaboost"].groupby("arm")["macro_f1"].mean()
     winner = best.loc[best["chosen"], "arm"].item()
-    assert winner == means.idxmax()
+    assert winner == wide.mean().idxmax()
     classes = pd.read_csv(root / "balanced" / "classes.tsv", sep="\t", keep_default_na=False)
-    assert set(classes["arm"]) == {winner} and classes["real_available"].tolist() == [30, 18, 14]
+    assert set(classes["arm"]) == {winner} and classes["real_available"].tolist() == [20, 10, 6]
     manifest = pd.read_csv(root / "balanced" / "manifest.tsv", sep="\t")
     assert (manifest.groupby("label").size() == classes.set_index("label")["total"]).all()
-    assert "best arm for the balanced set" in (tmp / "logs" / "tiny" / "best_arm.log").read_text()
+    assert "best arm for the balanced set" in (tmp / "logs" / "tiny_folders" / "best_arm.log").read_text()
 
 
 def test_baselines_config_plans_its_arms(tmp_path):
