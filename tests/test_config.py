@@ -176,6 +176,10 @@ def test_balanced_arm_must_be_an_arm_or_best():
     # the default (the method's arm) falls back to best when the arms lack it
     config = resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {"original": {}}})
     assert config["datasets"]["d"]["balanced"]["arm"] == "best"
+    with pytest.raises(ConfigError, match="'smoteenn_cgan' is not one of the arms"):  # named: an error, not best
+        resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {"original": {}},
+                        "balanced": {"arm": "smoteenn_cgan"}})
+    assert resolve_config({"datasets": {"d": {"layout": "demo"}}})["datasets"]["d"]["balanced"]["arm"] == "smoteenn_cgan"
     with pytest.raises(ConfigError, match="f1_adaboost"):
         resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {"original": {}},
                         "evaluate": {"classifiers": ["samme"]}})
@@ -188,3 +192,15 @@ def test_resolve_does_not_share_state_between_datasets():
     assert config["datasets"]["other"]["faces"]["margin"] == 0.5
     assert config["datasets"]["demo"]["faces"]["margin"] == 0.25
     assert config["faces"]["margin"] == 0.25
+
+
+@pytest.mark.parametrize("faces_size, cgan_size", [(20, 0), (48, 12), (48, 36)])
+def test_a_gan_size_the_generator_cannot_draw_stops_before_any_job(faces_size, cgan_size):
+    with pytest.raises(ConfigError) as err:
+        resolve_config({"datasets": {"d": {"layout": "demo"}}, "faces": {"size": faces_size}, "cgan": {"size": cgan_size}})
+    assert err.value.key.startswith("datasets.d.cgan.size") and "multiple of 8" in str(err.value)
+
+
+def test_arm_and_dataset_names_must_be_text():
+    with pytest.raises(ConfigError, match="is not text"):
+        resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {1: {}}, "balanced": {"arm": "best"}})

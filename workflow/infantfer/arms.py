@@ -186,6 +186,12 @@ def best_arm(metrics: pd.DataFrame, classifier: str = "f1_adaboost", metric: str
                          "add it to evaluate.classifiers or name balanced.arm")
     means = mine.groupby("arm", sort=False)[metric].agg(["mean", "std", "count"]).reset_index()
     means = means.rename(columns={"mean": f"{metric}_mean", "std": f"{metric}_sd", "count": "n"})
+    if means[f"{metric}_mean"].isna().all():
+        raise ValueError(f"no fold has a {metric} of {classifier} (a class is missing from every test fold?): "
+                         "no arm can be called best; name balanced.arm")
+    if means["n"].nunique() > 1:
+        log.warning("best arm: the arms have %s over different numbers of folds %s", metric,
+                    dict(zip(means["arm"], means["n"])))
     best = means.loc[means[f"{metric}_mean"].idxmax(), "arm"]
     means["chosen"] = means["arm"] == best
     return str(best), means

@@ -20,6 +20,7 @@ SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.y
 # the demo dataset, run when no configuration names a dataset
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
 STAGES = ("faces", "split", "smoteenn", "cgan", "gate", "evaluate", "balanced")
+METHOD_ARM = "smoteenn_cgan"  # the thesis' method: the balanced set's arm unless one is named
 DEFAULT_LABEL_COLUMN = {"csv": "label", "filename_fields": "label", "pixels_csv": "emotion"}
 
 
@@ -102,20 +103,28 @@ def resolve_config(config: dict) -> dict:
     schema = load_schema()
     _validate(config, schema, schema, "")
     for name, ds in config["datasets"].items():
+        if not isinstance(name, str):
+            raise ConfigError("datasets", f"dataset name {name!r} is not text", "quote it, e.g. '2024': {...}")
         for stage in STAGES:
             merged = {**copy.deepcopy(config[stage]), **copy.deepcopy(ds.get(stage, {}))}
             _validate(merged, schema["$defs"][stage], schema, f"datasets.{name}.{stage}")
             ds[stage] = merged
-        ds["cgan"]["size"] = gan_size(ds["cgan"]["size"], ds["faces"]["size"])
+        ds["cgan"]["size"] = gan_size(ds["cgan"]["size"], ds["faces"]["size"], f"datasets.{name}.cgan")
         ds["arms"] = resolve_arms(ds.get("arms") or config["arms"], ds, schema, f"datasets.{name}")
         ds["name"] = name
         _check_layout(name, ds)
     return config
 
 
-def gan_size(cgan_size: int, face_size: int) -> int:
-    """The side the GAN works at: ``cgan.size``, where 0 means the faces' size."""
-    return int(cgan_size) or int(face_size)
+def gan_size(cgan_size: int, face_size: int, where: str = "cgan") -> int:
+    """The side the GAN works at: ``cgan.size``, where 0 means the faces' size; a multiple of 8,
+    at least 16 (the generator doubles its side from a start of 4 or more)."""
+    size = int(cgan_size) or int(face_size)
+    if size < 16 or size % 8:
+        key = f"{where}.size" if int(cgan_size) else f"{where}.size (0: faces.size {face_size})"
+        raise ConfigError(key, f"the GAN would work at {size} px, not a multiple of 8 of at least 16",
+                          "set cgan.size to 16, 24, 32, 48 or 64 (generated faces are resized to faces.size)")
+    return size
 
 
 def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
@@ -125,6 +134,8 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
 
     resolved = {}
     for name, spec in copy.deepcopy(arms).items():
+        if not isinstance(name, str):  # YAML reads `1:` as a number, which the name pattern never sees
+            raise ConfigError(f"{where}.arms", f"arm name {name!r} is not text", "quote it, e.g. '1': {}")
         key = f"{where}.arms.{name}" if "arms" in ds else f"arms.{name}"
         _validate(spec, schema["$defs"]["arm"], schema, key)
         resampler, params = spec["resampler"], spec["params"]
@@ -145,15 +156,15 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
         spec["base"] = base_name(resampler, params, defaults)
         resolved[name] = spec
     wanted = ds["balanced"]["arm"]
-    if wanted not in resolved and wanted == schema["$defs"]["balanced"]["properties"]["arm"]["default"]:
-        # the default names the method's arm; arms without it (original vs smoteenn, say) export the best
-        ds["balanced"]["arm"] = wanted = "best"
+    if wanted is None:  # unset: the method's arm when configured, else the best arm
+        ds["balanced"]["arm"] = wanted = METHOD_ARM if METHOD_ARM in resolved else "best"
     if wanted != "best" and wanted not in resolved:
         raise ConfigError(f"{where}.balanced.arm", f"'{wanted}' is not one of the arms ({', '.join(resolved)})",
                           "name one of the arms, or best")
     if wanted == "best" and "f1_adaboost" not in ds["evaluate"]["classifiers"]:
-        raise ConfigError(f"{where}.balanced.arm", "best ranks the arms by f1_adaboost, which evaluate.classifiers lacks",
-                          "add f1_adaboost to evaluate.classifiers, or name the arm")
+        raise ConfigError(f"{where}.balanced.arm", "best (the default when the arms lack smoteenn_cgan) ranks the "
+                          "arms by f1_adaboost, which evaluate.classifiers lacks",
+                          "add f1_adaboost to evaluate.classifiers, or name the balanced set's arm")
     return resolved
 
 

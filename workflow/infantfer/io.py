@@ -88,10 +88,16 @@ def read_tsv(path: str | os.PathLike, **kwargs) -> "pd.DataFrame":
 
 
 def read_metrics(path: str | os.PathLike) -> "pd.DataFrame":
-    """A metrics table: NaN metrics (a fold missing a class) stay NaN."""
+    """A metrics table: names stay text whatever they look like ("NA", "01"); empty or NaN
+    metrics (a fold missing a class) are NaN."""
     import pandas as pd
 
-    return pd.read_csv(path, sep="\t", dtype={"dataset": str, "arm": str, "classifier": str})
+    table = read_tsv(path)
+    for column in ("repeat", "fold"):
+        table[column] = pd.to_numeric(table[column])
+    for column in ("macro_f1", "g_mean", "auc_ovr"):
+        table[column] = pd.to_numeric(table[column].replace("", "nan"), errors="coerce")
+    return table
 
 
 def concat_tsv(paths, out: str | os.PathLike) -> "pd.DataFrame":

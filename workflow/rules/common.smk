@@ -160,10 +160,10 @@ def balanced_arm(wildcards):
     wanted = config["datasets"][wildcards.dataset]["balanced"]["arm"]
     if wanted != "best":
         return wanted
-    import pandas as pd
+    from infantfer.io import read_tsv
 
-    table = pd.read_csv(checkpoints.best_arm.get(dataset=wildcards.dataset).output[0], sep="\t")
-    return str(table.loc[table["chosen"], "arm"].iloc[0])
+    table = read_tsv(checkpoints.best_arm.get(dataset=wildcards.dataset).output[0])
+    return table.loc[table["chosen"].astype(str) == "True", "arm"].iloc[0]
 
 
 def balanced_inputs(wildcards):
