@@ -46,8 +46,10 @@ log = logging.getLogger(__name__)
 ORIGINAL = "original"  # the base of arms without a resampler: the real training images
 # column order of the class-count tables: real, then each source that can add images
 SOURCES = ("smote", "adasyn", "borderline_smote", "random_over", "cgan")
-SOURCE_OF_RESAMPLER = {"smoteenn": "smote", "smote": "smote", "random_over": "random_over", "adasyn": "adasyn",
-                       "borderline_smote": "borderline_smote"}
+# resampler -> the source its new rows get (infantfer.resample uses it too; defined here, where no
+# scikit-learn is imported, so that the jobs that only assemble tables start fast)
+SOURCE_OF = {"smoteenn": "smote", "smote": "smote", "random_over": "random_over", "adasyn": "adasyn",
+             "borderline_smote": "borderline_smote"}
 BALANCED_WARN_SHARE = 0.9  # a balanced-set class below this share of its target is warned about
 REMOVED_WARN_SHARE = 0.5  # ... and so is one that lost more than this share of its real images
 
@@ -104,7 +106,7 @@ def gan_bases(arms: dict[str, Arm]) -> list[str]:
 
 def count_columns(arms: dict[str, Arm]) -> list[str]:
     """Source columns of the class-count tables for these arms."""
-    present = {SOURCE_OF_RESAMPLER[a.resampler] for a in arms.values() if a.resampled}
+    present = {SOURCE_OF[a.resampler] for a in arms.values() if a.resampled}
     if any(a.gan for a in arms.values()):
         present.add("cgan")
     return [s for s in SOURCES if s in present]

@@ -41,14 +41,11 @@ from imblearn.under_sampling import EditedNearestNeighbours
 from sklearn.decomposition import PCA
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .arms import SOURCE_OF  # resampler -> the source its new rows get
 from .io import TrainingSet
 
 log = logging.getLogger(__name__)
 
-# resampler name -> the source its new rows get
-SOURCE_OF = {"smoteenn": "smote", "smote": "smote", "random_over": "random_over", "adasyn": "adasyn",
-             "borderline_smote": "borderline_smote"}
-RESAMPLERS = ("none", *SOURCE_OF)
 ENN_STRATEGIES = ("all", "auto", "majority", "not minority", "not majority")
 
 
