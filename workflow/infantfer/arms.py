@@ -199,6 +199,14 @@ def best_arm(metrics: pd.DataFrame, classifier: str = "f1_adaboost", metric: str
     return str(best), means
 
 
+def read_best_arm(path) -> str:
+    """The winner recorded in a ``best_arm.tsv`` written from :func:`best_arm`."""
+    from .io import read_tsv
+
+    table = read_tsv(path)
+    return table.loc[table["chosen"].astype(str) == "True", "arm"].iloc[0]
+
+
 def balanced_classes(ts: TrainingSet, base_y: np.ndarray, real_y: np.ndarray, classes: list[str],
                      target_ratio: float, sources: list[str] | None = None) -> pd.DataFrame:
     """Per class of a balanced set: its target (``target_ratio`` x the largest class of the arm's

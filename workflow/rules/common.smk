@@ -160,10 +160,9 @@ def balanced_arm(wildcards):
     wanted = config["datasets"][wildcards.dataset]["balanced"]["arm"]
     if wanted != "best":
         return wanted
-    from infantfer.io import read_tsv
+    from infantfer.arms import read_best_arm
 
-    table = read_tsv(checkpoints.best_arm.get(dataset=wildcards.dataset).output[0])
-    return table.loc[table["chosen"].astype(str) == "True", "arm"].iloc[0]
+    return read_best_arm(checkpoints.best_arm.get(dataset=wildcards.dataset).output[0])
 
 
 def balanced_inputs(wildcards):

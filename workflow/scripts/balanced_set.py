@@ -1,24 +1,20 @@
 """Rule balanced_set: the balanced training set users take home, as PNGs, a manifest and a class report."""
 from pathlib import Path
 
-from infantfer.arms import arms_of, balanced_classes, count_columns, export_balanced
-from infantfer.augment import read_gate_table, real_part
-from infantfer.io import TrainingSet, read_faces_npz, read_tsv, write_tsv
+from infantfer.arms import arms_of, balanced_classes, count_columns, export_balanced, read_best_arm
+from infantfer.augment import part_sets, read_gate_table
+from infantfer.io import TrainingSet, write_tsv
 from infantfer.logs import setup_logging
-from infantfer.split import part_indices, read_folds
 
 log = setup_logging(snakemake.log[0])
 out = Path(snakemake.output.balanced)
 arms = arms_of({"arms": snakemake.params.arms})
 name = snakemake.params.arm
 if name == "best":
-    table = read_tsv(snakemake.input.best)
-    name = str(table.loc[table["chosen"].astype(str) == "True", "arm"].iloc[0])
+    name = read_best_arm(snakemake.input.best)
     log.info("balanced.arm best: %s won (mean f1_adaboost macro F1 over the folds)", name)
 arm = arms[name]
-faces = read_faces_npz(snakemake.input.faces)
-train, _ = part_indices(read_folds(snakemake.input.folds), faces["id"], "all")
-real = real_part(faces, train)
+real, _, classes = part_sets(snakemake.input.faces, snakemake.input.folds, "all")  # every real image
 ts = TrainingSet.load(snakemake.input.train) if "train" in snakemake.input.keys() else real
 manifest = export_balanced(ts, out)
 if arm.gan:
@@ -27,7 +23,6 @@ if arm.gan:
     write_tsv(gate, out / "gate.tsv")
 # the target follows the GAN top-up's: target_ratio x the largest class of the arm's base set
 base_y = ts.y[ts.source != "cgan"]
-classes = sorted(set(faces["y"].tolist()))
 report = balanced_classes(ts, base_y, real.y, classes, snakemake.params.target_ratio, count_columns({name: arm}))
 report.insert(0, "arm", name)
 write_tsv(report, out / "classes.tsv")
