@@ -18,6 +18,7 @@ include: "workflow/rules/split.smk"
 include: "workflow/rules/resample.smk"
 include: "workflow/rules/cgan.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -46,7 +46,8 @@ def tiny_config(folder_root: Path) -> dict:
                           "faces": {"detector": "none"}},
             # its own arms, none with a GAN: class weights, random oversampling, a SMOTEENN variant
             "tiny_folders": {"layout": "folders", "path": str(folder_root), "faces": {"detector": "none", "size": 16},
-                             "arms": BASELINE_ARMS, "balanced": {"arm": "best"}},
+                             "arms": BASELINE_ARMS, "balanced": {"arm": "best"},
+                             "split": {"folds": 2, "repeats": 3}},  # n = 6: enough pairs to test
         },
         "faces": {"size": 24},
         "split": {"folds": 2, "repeats": 1, "seed": 0},
@@ -85,7 +86,7 @@ def test_both_datasets_produce_every_table(tiny_run):
         assert (results / name / "benchmarks" / "faces.tsv").is_file()
     summary = pd.read_csv(results / "summary.tsv", sep="\t")
     assert set(summary["dataset"]) == {"tiny_demo", "tiny_folders"}
-    assert (summary["n"] == 2).all()
+    assert summary.groupby("dataset")["n"].unique().map(list).to_dict() == {"tiny_demo": [2], "tiny_folders": [6]}
 
 
 def test_the_method_s_four_arms(tiny_run):
@@ -128,10 +129,91 @@ def test_the_method_s_four_arms(tiny_run):
         assert all((results / name / "balanced" / f).is_file() for f in balanced["file"])
 
 
-def test_snakemake_report_builds(tiny_run):
+def test_statistics_of_the_run(tiny_run):
+    """statistics.tsv per dataset, the thesis' claim and the answer, from the run's own metrics."""
+    tmp, _ = tiny_run
+    results = tmp / "results"
+    demo = pd.read_csv(results / "tiny_demo" / "statistics.tsv", sep="\t")
+    pairs = list(dict.fromkeys(zip(demo["arm"], demo["baseline"])))
+    assert pairs == [("smoteenn", "original"), ("cgan", "original"), ("smoteenn_cgan", "original"),
+                     ("smoteenn_cgan", "cgan"), ("smoteenn_cgan", "smoteenn")]
+    assert len(demo) == len(pairs) * len(CLASSIFIERS) * 3
+    assert (demo["n"] == 2).all() and demo["p_holm"].isna().all()
+    assert set(demo["verdict"]) <= {"too few folds to test", "identical"}
+    assert demo.loc[demo["verdict"] == "too few folds to test", "ci_low"].isna().all()
+    metrics = pd.read_csv(results / "tiny_demo" / "metrics.tsv", sep="\t")
+    row = demo[(demo.arm == "cgan") & (demo.classifier == "f1_adaboost") & (demo.metric == "macro_f1")].iloc[0]
+    wide = metrics[metrics.classifier == "f1_adaboost"].pivot(index="fold", columns="arm", values="macro_f1")
+    assert row["mean_diff"] == pytest.approx((wide["cgan"] - wide["original"]).mean(), abs=1e-6)
+
+    folders = pd.read_csv(results / "tiny_folders" / "statistics.tsv", sep="\t")
+    assert set(folders["baseline"]) == {"original"} and (folders["n"] == 6).all()  # no smoteenn_cgan: no method pairs
+    assert (folders["ratio_used"] == 1.0).all() and folders["ratio_measured"].between(0.8, 1.25).all()
+    tested = folders[folders["verdict"].isin(["higher", "lower", "no detectable difference"])]
+    assert len(tested) and tested[["ci_low", "ci_high", "p_corrected", "p_holm"]].notna().all().all()
+    assert (tested["ci_low"] <= tested["mean_diff"]).all() and (tested["mean_diff"] <= tested["ci_high"]).all()
+    assert (tested["p_holm"] >= tested["p_corrected"] - 1e-12).all()
+
+    claim = pd.read_csv(results / "thesis_claim.tsv", sep="\t")
+    assert set(claim["dataset"]) == {"tiny_demo", "mean over datasets"}
+    f1 = claim[(claim.dataset == "tiny_demo") & (claim.metric == "macro_f1")].iloc[0]
+    wide = wide[["cgan", "smoteenn_cgan"]]
+    assert f1["change_points"] == pytest.approx(100 * (wide["smoteenn_cgan"] - wide["cgan"]).mean(), abs=1e-4)
+    assert f1["thesis_pct"] == 6.3
+    summary = (results / "summary.md").read_text()
+    assert "## tiny_demo" in summary and "Too few folds to test: n = 2" in summary
+    assert "## tiny_folders" in summary and "n = 6" in summary
+
+
+def _report_payloads(html: str) -> str:
+    """The report page with every embedded file (base64 data URIs) decoded beside it."""
+    import base64
+    import re
+
+    decoded = []
+    for m in re.finditer(r"data:[\w/.+-]+(?:;[\w=.-]+)*;base64,([A-Za-z0-9+/=]+)", html):
+        try:
+            decoded.append(base64.b64decode(m.group(1)).decode("utf-8", errors="ignore"))
+        except ValueError:
+            pass
+    return html + "\n".join(decoded)
+
+
+def test_report_answers_and_opens_in_a_browser(tiny_run, tmp_path):
+    """The report of the tiny run: built in the workflow's env, its first page states the answer and
+    Table 4, it names no absolute path or original file, and headless Chromium renders it without
+    console errors (skipped where Chromium is absent)."""
     tmp, _ = tiny_run
     snakemake(tmp, "--configfile", "tiny.yaml", "--report", "report.html")
-    assert (tmp / "report.html").stat().st_size > 10_000
+    page = (tmp / "report.html").read_text()
+    everything = _report_payloads(page)
+    assert str(tmp) not in everything and "/work/" not in everything and str(Path.home()) + "/" not in everything
+    originals = pd.read_csv(tmp / "results" / "tiny_folders" / "manifest.tsv", sep="\t")["path"].map(lambda p: Path(p).name)
+    assert not [name for name in originals if name in everything]  # no original file name, e.g. demo_0003.png
+    for figure in ("class_counts", "faces", "gate", "metrics_folds", "confusion", "per_class_f1"):
+        assert f"{figure}.png" in page
+    for table in ("table2_class_counts.html", "table3_gate.html", "table4_arms.html", "statistics.tsv", "thesis_claim.tsv"):
+        assert table in page
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if chromium is None:
+        pytest.skip("Chromium is not installed (bash envs/system-setup.sh as root installs it): report not opened")
+    args = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+            "--virtual-time-budget=10000", "--window-size=1400,1800"]
+    url = (tmp / "report.html").as_uri()
+    dom = subprocess.run([*args, "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    console_errors = [line for line in dom.stderr.splitlines() if "CONSOLE" in line and
+                      ("ERROR" in line or "Uncaught" in line)]
+    assert not console_errors, console_errors
+    text = dom.stdout
+    assert "Did balancing help?" in text
+    assert "Too few folds to test: n = 2 paired test folds" in text  # tiny_demo: 1 x 2 folds
+    assert "The method&#x27;s headline" in text or "The method's headline" in text
+    assert "Table 4, tiny_demo" in text and "smoteenn_cgan" in text
+    shot = tmp_path / "report.png"
+    subprocess.run([*args, f"--screenshot={shot}", url], capture_output=True, timeout=120, check=True)
+    assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
 
 
 def test_grouped_split_keeps_babies_together(tiny_run):
@@ -243,18 +325,18 @@ def test_a_datasets_own_baseline_arms_and_the_best_arm(tiny_run):
     assert not (root / "cgan").exists() and not (root / "gate").exists() and not (root / "js_divergence.tsv").exists()
     metrics = pd.read_csv(root / "metrics.tsv", sep="\t")
     assert list(metrics["arm"].unique()) == list(BASELINE_ARMS)
-    wide = metrics[metrics.classifier == "f1_adaboost"].pivot(index="fold", columns="arm", values="macro_f1")
+    wide = metrics[metrics.classifier == "f1_adaboost"].pivot(index=["repeat", "fold"], columns="arm", values="macro_f1")
     predictions = pd.read_csv(root / "predictions.tsv", sep="\t")
     weighted, original = (predictions[(predictions.arm == a) & (predictions.classifier == "f1_adaboost")] for a in ("weighted", "original"))
     assert not weighted["score_neutral"].reset_index(drop=True).equals(original["score_neutral"].reset_index(drop=True))  # the weights reached the classifier
     counts = pd.read_csv(root / "class_counts.tsv", sep="\t")
     assert list(counts.columns) == ["dataset", "repeat", "fold", "arm", "step", "label", "real", "smote",
                                     "random_over", "total", "real_removed"]
-    final = counts[counts.step == "final"].set_index(["fold", "arm", "label"]).sort_index()
-    for fold in (0, 1):  # random oversampling copies up to the majority and removes nothing
-        ro = final.loc[(fold, "random_over")]
+    final = counts[counts.step == "final"].set_index(["repeat", "fold", "arm", "label"]).sort_index()
+    for part in [(r, f) for r in range(3) for f in range(2)]:  # random oversampling copies up to the majority, removes nothing
+        ro = final.loc[(*part, "random_over")]
         assert ro["total"].nunique() == 1 and (ro["real_removed"] == 0).all()
-        assert (ro["real"] == final.loc[(fold, "original"), "real"]).all()
+        assert (ro["real"] == final.loc[(*part, "original"), "real"]).all()
     assert (counts.loc[counts.arm == "enn_mode", "real_removed"] >= 0).all()
     best = pd.read_csv(root / "best_arm.tsv", sep="\t")
     winner = best.loc[best["chosen"], "arm"].item()

@@ -26,7 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
 # Columns read as strings whatever they hold: ids, labels and class names ("0", "NA", "1e3") must
 # never turn into numbers or NaN.
 STRING_COLUMNS = {c: str for c in ("id", "label", "class", "y_true", "y_pred", "true", "pred", "group",
-                                   "sha256", "source", "arm", "base", "file")}
+                                   "sha256", "source", "arm", "base", "file", "dataset", "classifier",
+                                   "baseline", "metric", "step", "verdict", "note")}
 
 
 @contextlib.contextmanager
@@ -97,6 +98,23 @@ def read_metrics(path: str | os.PathLike) -> "pd.DataFrame":
         table[column] = pd.to_numeric(table[column])
     for column in ("macro_f1", "g_mean", "auc_ovr"):
         table[column] = pd.to_numeric(table[column].replace("", "nan"), errors="coerce")
+    return table
+
+
+def read_numeric_tsv(path: str | os.PathLike) -> "pd.DataFrame":
+    """A table of numbers beside names (statistics.tsv, thesis_claim.tsv, ...): the columns of
+    STRING_COLUMNS stay text, every other column whose cells are all numbers or empty becomes
+    numeric, with empty cells NaN."""
+    import pandas as pd
+
+    table = read_tsv(path)
+    for column in table.columns:
+        if column in STRING_COLUMNS or table[column].dtype == bool:
+            continue
+        filled = table[column] != ""
+        converted = pd.to_numeric(table[column].where(filled), errors="coerce")
+        if converted.notna().sum() == filled.sum():
+            table[column] = converted
     return table
 
 

@@ -92,8 +92,8 @@ rule js_divergence:
         report(
             "results/{dataset}/js_divergence.tsv",
             caption="../report/js_divergence.rst",
-            category="Gate",
-            subcategory="{dataset}",
+            category="Dataset {dataset}",
+            subcategory="3 Data (TSV)",
         ),
     log:
         "logs/{dataset}/js_divergence.log",
@@ -132,8 +132,8 @@ rule balanced_set:
         classes=report(
             "results/{dataset}/balanced_classes.tsv",
             caption="../report/balanced_classes.rst",
-            category="Balanced set",
-            subcategory="{dataset}",
+            category="Dataset {dataset}",
+            subcategory="3 Data (TSV)",
         ),
     log:
         "logs/{dataset}/balanced_set.log",

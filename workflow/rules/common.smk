@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from infantfer.arms import ORIGINAL, arms_of, gan_bases, resampled_bases
 from infantfer.augment import generator_settings
+from infantfer.report import run_facts
 from infantfer.config import STAGES, ConfigError, add_demo_if_no_datasets, resolve_config
 from infantfer.ingest import (
     LISTED_LAYOUTS,
@@ -179,15 +180,76 @@ def balanced_inputs(wildcards):
     return inputs
 
 
+def common_arms(wildcards=None):
+    """Arms every dataset has (the first dataset's order): what is ranked across datasets."""
+    first = list(ARMS[DATASETS[0]])
+    return [a for a in first if all(a in ARMS[d] for d in DATASETS)]
+
+
+def table_inputs(wildcards):
+    d = wildcards.dataset
+    inputs = {"class_counts": f"results/{d}/class_counts.tsv", "metrics": f"results/{d}/metrics.tsv",
+              "statistics": f"results/{d}/statistics.tsv"}
+    if gan_bases(ARMS[d]):
+        inputs["js"] = f"results/{d}/js_divergence.tsv"
+    return inputs
+
+
+def _first_part(dataset):
+    return fold_parts(dataset)[0]
+
+
+def figure_inputs(wildcards):
+    """The tables the figures draw, and of the first fold: each GAN base's topped-up set (its
+    generated faces) and each resampled set (its SMOTE images)."""
+    d = wildcards.dataset
+    inputs = {"class_counts": f"results/{d}/class_counts.tsv", "metrics": f"results/{d}/metrics.tsv",
+              "per_class": f"results/{d}/per_class_f1.tsv", "confusion": f"results/{d}/confusion.tsv"}
+    if gan_bases(ARMS[d]):
+        inputs["js"] = f"results/{d}/js_divergence.tsv"
+    inputs.update({f"sample_{i}": path for i, path in enumerate(_sample_files(d))})
+    if config["datasets"][d]["report"]["show_real_faces"]:
+        inputs["faces"] = f"results/{d}/faces.npz"
+    return inputs
+
+
+def _sample_files(dataset):
+    part = _first_part(dataset)
+    files = [f"results/{dataset}/cgan/{part}_{base}/train.npz" for base in gan_bases(ARMS[dataset])]
+    files += [resampled_path(dataset, base, part) for base in resampled_bases(ARMS[dataset])]
+    return files
+
+
+def figure_sample_names(wildcards):
+    """What each sample file of figure_inputs is, in the same order: its row name in the faces
+    figure, and for a GAN base the arms whose gate rows say which classes it may top up."""
+    d = wildcards.dataset
+    part = _first_part(d)
+    names = []
+    for base in gan_bases(ARMS[d]):
+        arms = [a.name for a in ARMS[d].values() if a.gan and a.base == base]
+        names.append({"name": f"{' / '.join(arms)} ({part})", "gan_arms": arms})
+    for base, arm in resampled_bases(ARMS[d]).items():
+        names.append({"name": f"{base}: {arm.resampler} ({part})", "gan_arms": []})
+    return names
+
+
 def get_final_output():
-    outputs = ["results/summary.tsv"]
+    outputs = ["results/summary.tsv", "results/summary.md", "results/answer.html", "results/thesis_claim.tsv",
+               "results/statistics_across_datasets.tsv"]
     for name in DATASETS:
         outputs += [
             f"results/{name}/metrics.tsv",
             f"results/{name}/class_counts.tsv",
+            f"results/{name}/statistics.tsv",
             f"results/{name}/balanced",
             f"results/{name}/provenance.json",
+            f"results/{name}/report/table4_arms.html",
+            f"results/{name}/figures/faces.png",
         ]
         if gan_bases(ARMS[name]):
             outputs.append(f"results/{name}/js_divergence.tsv")
+    # the critical-difference diagram means something only with 3 or more datasets (Demšar 2006)
+    if len(DATASETS) >= 3 and all("f1_adaboost" in config["datasets"][d]["evaluate"]["classifiers"] for d in DATASETS):
+        outputs += [f"results/figures/cd_f1_adaboost_{m}.png" for m in ("macro_f1", "g_mean", "auc_ovr")]
     return outputs

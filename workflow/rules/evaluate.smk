@@ -35,16 +35,16 @@ rule collect_dataset:
         metrics=report(
             "results/{dataset}/metrics.tsv",
             caption="../report/metrics.rst",
-            category="Metrics",
-            subcategory="{dataset}",
+            category="Dataset {dataset}",
+            subcategory="3 Data (TSV)",
         ),
         per_class="results/{dataset}/per_class_f1.tsv",
         confusion="results/{dataset}/confusion.tsv",
         counts=report(
             "results/{dataset}/class_counts.tsv",
             caption="../report/class_counts.rst",
-            category="Class counts",
-            subcategory="{dataset}",
+            category="Dataset {dataset}",
+            subcategory="3 Data (TSV)",
         ),
     log:
         "logs/{dataset}/collect.log",
@@ -81,7 +81,7 @@ rule summary:
     input:
         expand("results/{dataset}/metrics.tsv", dataset=DATASETS),
     output:
-        report("results/summary.tsv", caption="../report/summary.rst", category="Metrics"),
+        report("results/summary.tsv", caption="../report/summary.rst", category="Across datasets"),
     log:
         "logs/summary.log",
     threads: 1

@@ -1,0 +1,160 @@
+"""The report's words and tables (infantfer.report), from synthetic statistics: what a reader is told."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from docutils.core import publish_string
+
+from infantfer import report
+from infantfer.config import resolve_config
+from infantfer.statistics import compare_arms, comparison_pairs, thesis_claim
+
+ARMS = ["original", "smoteenn", "cgan", "smoteenn_cgan"]
+
+
+def settings(repeats: int = 3, folds: int = 5, size: int = 16, steps: int = 700) -> dict:
+    config = resolve_config({"datasets": {"d": {"layout": "demo", "faces": {"size": size}}},
+                             "split": {"folds": folds, "repeats": repeats}, "cgan": {"steps": steps}})
+    return config["datasets"]["d"]
+
+
+def metrics(repeats: int = 3, folds: int = 5, shift: dict | None = None, seed: int = 0, name: str = "d") -> pd.DataFrame:
+    """Paired folds: each arm = a fold effect + the arm's shift + small noise."""
+    shift = shift or {"original": 0.0, "smoteenn": 0.0, "cgan": 0.06, "smoteenn_cgan": -0.06}
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in range(repeats):
+        for f in range(folds):
+            base = rng.normal(0.7, 0.05)
+            for arm, s in shift.items():
+                for classifier in ("f1_adaboost", "chance"):
+                    value = base + s + rng.normal(0, 0.01) if classifier == "f1_adaboost" else rng.uniform(0.2, 0.4)
+                    rows.append({"dataset": name, "arm": arm, "classifier": classifier, "repeat": r, "fold": f,
+                                 "macro_f1": value, "g_mean": value - 0.05, "auc_ovr": value + 0.1})
+    return pd.DataFrame(rows)
+
+
+def run_of(m: pd.DataFrame, s: dict, name: str = "d") -> report.DatasetRun:
+    stats = compare_arms(m, comparison_pairs(ARMS, "original"), folds=s["split"]["folds"], measured_ratio=0.25)
+    return report.DatasetRun(name, report.run_facts(s), stats, m)
+
+
+def render(rst: str) -> str:
+    """RST to HTML the way a reader's tools would, failing on any docutils warning."""
+    return publish_string(rst, writer="html", settings_overrides={"halt_level": 2, "report_level": 5}).decode()
+
+
+def test_answer_states_tested_differences_with_their_confidence():
+    run = run_of(metrics(), settings())
+    answer = report.dataset_answer(run)
+    lines = dict(answer["lines"])
+    cgan = lines["cgan vs original"][0]
+    assert cgan.startswith("macro F1 **higher** by +0.0") and "95% CI [+0.0" in cgan and "n = 15" in cgan
+    assert "Holm-adjusted p = " in cgan and "(unadjusted)" in cgan
+    assert lines["smoteenn_cgan vs original"][0].startswith("macro F1 **lower** by -0.0")
+    assert lines["smoteenn vs original"][0].startswith("macro F1: no detectable difference")
+    assert answer["warning"] is None
+    # facts of the run, not defaults: 16 px faces, 700 GAN steps, 3 x 5 folds
+    assert answer["facts"].startswith("16 x 16 px greyscale faces; 3 repeat(s) x 5 grouped folds (n = 15")
+    assert "GANs of 700 steps at 16 x 16 px" in answer["facts"]
+
+
+def test_answer_warns_when_too_few_folds_and_gives_means_only():
+    run = run_of(metrics(repeats=1, folds=3), settings(repeats=1, folds=3))
+    answer = report.dataset_answer(run)
+    assert answer["warning"].startswith("Too few folds to test: n = 3 paired test folds")
+    cgan = dict(answer["lines"])["cgan vs original"][0]
+    assert cgan.startswith("macro F1 +0.0") and "CI" not in cgan and "p =" not in cgan
+    table = report.table4(run.metrics, run.statistics, "original")
+    cell = table.loc[(table.arm == "cgan") & (table.classifier == "f1_adaboost"), "Δ macro F1 vs original"].item()
+    assert cell.startswith("+0.0") and "[" not in cell
+
+
+def test_table4_means_and_cis_come_from_the_tables():
+    m = metrics()
+    run = run_of(m, settings())
+    table = report.table4(m, run.statistics, "original")
+    row = table[(table.arm == "cgan") & (table.classifier == "f1_adaboost")].iloc[0]
+    values = m[(m.arm == "cgan") & (m.classifier == "f1_adaboost")]["macro_f1"]
+    assert row["macro F1"] == f"{values.mean():.3f} ± {values.std(ddof=1):.3f}"
+    stat = run.statistics.query("arm == 'cgan' and baseline == 'original' and classifier == 'f1_adaboost' "
+                                "and metric == 'macro_f1'").iloc[0]
+    assert row["Δ macro F1 vs original"] == f"{stat.mean_diff:+.3f} [{stat.ci_low:+.3f}, {stat.ci_high:+.3f}] higher"
+    assert row["n"] == 15
+    assert table.loc[table.arm == "original", "Δ AUC vs original"].eq("reference").all()
+
+
+def test_answer_rst_renders_cleanly_and_escapes_hostile_names():
+    m = metrics()
+    hostile = "b*d|arm`_ ../../x"
+    m["arm"] = m["arm"].replace("smoteenn", hostile)
+    s = settings()
+    s["arms"] = {("smoteenn" if a == hostile else a): v for a, v in s["arms"].items()}
+    stats = compare_arms(m, comparison_pairs(["original", hostile, "cgan", "smoteenn_cgan"]), folds=5)
+    run = report.DatasetRun("d", report.run_facts(s), stats, m)
+    claim = thesis_claim(stats)
+    rst = report.answer_rst([run], claim, pd.DataFrame(columns=["classifier", "metric", "arm", "note"]))
+    page = render(rst)  # halt_level 2: any docutils warning fails
+    assert "Did balancing help?" in page and "Table 4, d" in page
+    assert "b*d|arm`_ ../../x" in page.replace("&amp;", "&")  # verbatim, not markup
+    assert "thesis +6.3%" in page
+
+
+def test_headline_puts_the_thesis_beside_each_dataset_and_the_mean():
+    runs = [run_of(metrics(seed=s, name=f"d{s}"), settings(), name=f"d{s}") for s in range(3)]
+    claim = thesis_claim(pd.concat([r.statistics for r in runs]))
+    sentences = report.headline(claim)
+    assert sentences[0].startswith("macro F1: thesis +6.3%; measured d0 ")
+    assert "mean over 3 datasets" in sentences[0] and "95% CI" in sentences[0]
+    assert report.headline(claim.iloc[0:0])[0].startswith("The method's headline comparison")
+
+
+def test_summary_markdown_has_the_same_answer():
+    run = run_of(metrics(repeats=1, folds=3), settings(repeats=1, folds=3))
+    md = report.answer_markdown([run], thesis_claim(run.statistics), pd.DataFrame(columns=["note"]))
+    assert md.startswith("# Did balancing help?")
+    assert "## d" in md and "> **Warning.** Too few folds to test: n = 3" in md
+    assert "| arm | classifier | n | macro F1 |" in md
+
+
+def test_table2_is_the_mean_class_counts_minority_first():
+    rows = []
+    for fold, (cry, laugh) in enumerate([(100, 40), (104, 42)]):
+        rows += [{"dataset": "d", "repeat": 0, "fold": fold, "arm": "smoteenn", "step": "input", "label": "cry",
+                  "real": cry, "smote": 0, "total": cry, "real_removed": 0},
+                 {"dataset": "d", "repeat": 0, "fold": fold, "arm": "smoteenn", "step": "input", "label": "laugh",
+                  "real": laugh, "smote": 0, "total": laugh, "real_removed": 0},
+                 {"dataset": "d", "repeat": 0, "fold": fold, "arm": "smoteenn", "step": "final", "label": "cry",
+                  "real": cry - 60, "smote": 0, "total": cry - 60, "real_removed": 60},
+                 {"dataset": "d", "repeat": 0, "fold": fold, "arm": "smoteenn", "step": "final", "label": "laugh",
+                  "real": laugh, "smote": cry - laugh, "total": cry, "real_removed": 0}]
+    table = report.table2(pd.DataFrame(rows))
+    assert list(table.columns.get_level_values(0).unique()) == ["laugh", "cry"]  # minority first
+    assert table.loc[("smoteenn", "final"), ("laugh", "smote")] == 61.0
+    assert table.loc[("smoteenn", "final"), ("cry", "real_removed")] == 60.0
+    assert list(table.index) == [("smoteenn", "input"), ("smoteenn", "final")]
+
+
+def test_table3_marks_the_chosen_checkpoint_and_failures():
+    def row(checkpoint, c, js, passed, chosen, judged=True):
+        return {"dataset": "d", "arm": "cgan", "repeat": 0, "fold": 0, "checkpoint": checkpoint, "class": c,
+                "js_pca": js, "js_real_baseline": 0.09, "js_judged": judged, "passed": passed, "chosen": chosen}
+
+    js = pd.DataFrame([row(100, "cry", 0.30, False, False), row(200, "cry", 0.10, True, True),
+                       row(100, "neutral", 0.50, True, True, judged=False), row(200, "neutral", 0.40, True, False, False)])
+    table = report.table3(js)
+    assert table.loc[("cgan", 0, 0, 200), "cry"] == "0.100 *"
+    assert table.loc[("cgan", 0, 0, 100), "cry"] == "0.300 x"
+    assert table.loc[("cgan", 0, 0, 100), "neutral"] == "0.500 - *"
+    assert table.iloc[-1]["cry"] == "0.090-0.090"
+
+
+def test_html_page_escapes_labels():
+    page = report.html_page("t <b>", [("h", pd.DataFrame({"label": ["<script>alert(1)</script>"]}), "n & m")])
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "n &amp; m" in page
+
+
+@pytest.mark.parametrize("value, expected", [(float("nan"), "n/a"), (0.0004, "< 0.001"), (0.0312, "0.031")])
+def test_p_values_read_plainly(value, expected):
+    assert report._p(value) == expected
