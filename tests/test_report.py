@@ -158,3 +158,14 @@ def test_html_page_escapes_labels():
 @pytest.mark.parametrize("value, expected", [(float("nan"), "n/a"), (0.0004, "< 0.001"), (0.0312, "0.031")])
 def test_p_values_read_plainly(value, expected):
     assert report._p(value) == expected
+
+
+def test_across_datasets_is_ranked_or_says_why_not():
+    from infantfer.statistics import across_datasets
+
+    runs = [run_of(metrics(seed=s, name=f"d{s}"), settings(), name=f"d{s}") for s in range(3)]
+    across = across_datasets(pd.concat([r.metrics for r in runs]), ARMS)
+    page = render(report.answer_rst(runs, thesis_claim(pd.concat([r.statistics for r in runs])), across))
+    assert "Mean rank of each arm over datasets" in page and "3 datasets: Friedman has little power" in page
+    one = render(report.answer_rst(runs[:1], thesis_claim(runs[0].statistics), across.iloc[0:0]))
+    assert "1 dataset(s): nothing ranked across datasets" in one

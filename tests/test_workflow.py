@@ -358,3 +358,15 @@ def test_baselines_config_plans_its_arms(tmp_path):
     resampled = {line.split("resampled/")[1].split("/")[0] for line in out.splitlines() if "output:" in line and "resampled/" in line}
     assert resampled == {"random_over", "smote", "smoteenn", "smoteenn_kind_sel-mode"}
     assert "results/demo_baselines/" in out and "results/demo/" not in out
+
+
+def test_three_datasets_plan_the_critical_difference_diagrams(tmp_path):
+    """With 3 or more datasets the cross-dataset test means something: a CD diagram per metric."""
+    tmp = workdir_with_defaults(tmp_path)
+    datasets = {f"demo{i}": {"layout": "demo", "seed": i, "faces": {"detector": "none", "size": 16}} for i in range(3)}
+    (tmp / "three.yaml").write_text(yaml.safe_dump({"datasets": datasets, "split": {"folds": 2, "repeats": 1},
+                                                    "arms": {"original": {}, "smote": {"resampler": "smote"}}}))
+    out = snakemake(tmp, "-n", "--cores", "1", "--configfile", "three.yaml").stdout
+    assert {"cd_diagram", "statistics_across_datasets", "thesis_claim", "answer"} <= jobs_of(out)
+    assert {f"results/figures/cd_f1_adaboost_{m}.png" for m in ("macro_f1", "g_mean", "auc_ovr")} <= set(out.split())
+

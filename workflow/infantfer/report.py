@@ -22,6 +22,12 @@ from .statistics import METRICS, MIN_PAIRS
 METHOD_CLASSIFIER = "f1_adaboost"  # the thesis' classifier: the answer's headline numbers use it
 METRIC_NAMES = {"macro_f1": "macro F1", "g_mean": "G-mean", "auc_ovr": "AUC"}
 TESTED = ("higher", "lower", "no detectable difference")  # verdicts that come from a test
+ACROSS_NONE = ("{n} dataset(s): nothing ranked across datasets (mean ranks need 2 datasets with arms in common, "
+               "Friedman's test and the critical-difference diagram 3 or more, and they say little below about 10).")
+
+
+def _notes(across: pd.DataFrame) -> str:
+    return "; ".join(n for n in dict.fromkeys(across["note"].dropna().astype(str)) if n)
 
 
 @dataclass
@@ -313,9 +319,11 @@ def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFram
         t4 = t4[t4["classifier"] == a["classifier"]].drop(columns="classifier")  # every classifier: the Table 4 page
         lines += rst_table(t4, f"Table 4, {run.name} ({a['classifier']}): mean ± sd over folds; "
                                f"Δ vs {reference} with its 95% CI")
-    if not across.empty:
-        lines += _heading("Across datasets", "-")
-        note = "; ".join(dict.fromkeys(across["note"].dropna().astype(str)))
+    lines += _heading("Across datasets", "-")
+    if across.empty:
+        lines += [_rst_escape(ACROSS_NONE.format(n=len(runs))), ""]
+    else:
+        note = _notes(across)
         if note:
             lines += [_rst_escape(note), ""]
         mine = across[across["classifier"] == METHOD_CLASSIFIER]
@@ -343,9 +351,12 @@ def answer_markdown(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.Dat
             out += [a["overall"], ""]
         t4 = table4(run.metrics, run.statistics, run.facts["reference"])
         out += _markdown_table(t4) + [""]
-    if not across.empty:
-        out += ["## Across datasets", ""]
-        out += ["; ".join(dict.fromkeys(across["note"].dropna().astype(str))), ""]
+    out += ["## Across datasets", ""]
+    if across.empty:
+        out += [ACROSS_NONE.format(n=len(runs)), ""]
+    else:
+        out += [_notes(across) or "Mean ranks and Friedman's test: "
+                "results/statistics_across_datasets.tsv.", ""]
     return "\n".join(out) + "\n"
 
 
