@@ -58,6 +58,7 @@ def test_answer_states_tested_differences_with_their_confidence():
     # facts of the run, not defaults: 16 px faces, 700 GAN steps, 3 x 5 folds
     assert answer["facts"].startswith("16 x 16 px greyscale faces; 3 repeat(s) x 5 grouped folds (n = 15")
     assert "GANs of 700 steps at 16 x 16 px" in answer["facts"]
+    assert answer["facts"].endswith("test/train size ratio is 0.25; the corrected t-test uses 1/(folds - 1) = 0.25.")
 
 
 def test_answer_warns_when_too_few_folds_and_gives_means_only():
@@ -121,6 +122,8 @@ def test_summary_markdown_has_the_same_answer():
 def test_table2_is_the_mean_class_counts_minority_first():
     rows = []
     for fold, (cry, laugh) in enumerate([(100, 40), (104, 42)]):
+        rows += [{"dataset": "d", "repeat": 0, "fold": fold, "arm": "original", "step": "final", "label": c,
+                  "real": n, "smote": 0, "total": n, "real_removed": 0} for c, n in (("cry", cry), ("laugh", laugh))]
         rows += [{"dataset": "d", "repeat": 0, "fold": fold, "arm": "smoteenn", "step": "input", "label": "cry",
                   "real": cry, "smote": 0, "total": cry, "real_removed": 0},
                  {"dataset": "d", "repeat": 0, "fold": fold, "arm": "smoteenn", "step": "input", "label": "laugh",
@@ -133,7 +136,7 @@ def test_table2_is_the_mean_class_counts_minority_first():
     assert list(table.columns.get_level_values(0).unique()) == ["laugh", "cry"]  # minority first
     assert table.loc[("smoteenn", "final"), ("laugh", "smote")] == 61.0
     assert table.loc[("smoteenn", "final"), ("cry", "real_removed")] == 60.0
-    assert list(table.index) == [("smoteenn", "input"), ("smoteenn", "final")]
+    assert list(table.index) == [("original", "final"), ("smoteenn", "input"), ("smoteenn", "final")]
 
 
 def test_table3_marks_the_chosen_checkpoint_and_failures():

@@ -135,7 +135,11 @@ def dataset_answer(run: DatasetRun, classifier: str = METHOD_CLASSIFIER) -> dict
     differing = tested[tested["verdict"].isin(["higher", "lower"])]
     overall = (f"Over every classifier and metric, {len(differing)} of {len(tested)} tested comparisons differ "
                f"at Holm-adjusted p < {facts['alpha']}." if len(tested) else None)
-    return {"title": run.name, "facts": facts_sentence(run.facts), "warning": warning,
+    text = facts_sentence(run.facts)
+    if len(stats) and stats["ratio_measured"].notna().any():
+        text += (f" The folds' test/train size ratio is {stats['ratio_measured'].dropna().iloc[0]:.2f}; the corrected "
+                 f"t-test uses 1/(folds - 1) = {stats['ratio_used'].iloc[0]:.2f}.")
+    return {"title": run.name, "facts": text, "warning": warning,
             "classifier": classifier, "lines": lines, "overall": overall}
 
 
@@ -207,7 +211,9 @@ def table2(class_counts: pd.DataFrame) -> pd.DataFrame:
     table = means.unstack("label")
     table = table.reindex(columns=pd.MultiIndex.from_product([[*sources, "total", "real_removed"], order]))
     table = table.swaplevel(axis=1).reindex(columns=order, level=0)
-    steps = list(dict.fromkeys(class_counts["step"]))
+    seen = list(dict.fromkeys(class_counts["step"]))
+    middle = [s for s in seen if s not in ("input", "resampled", "final")]  # the resampler's own steps
+    steps = [s for s in ("input", *middle, "resampled", "final") if s in seen]
     arms = list(dict.fromkeys(class_counts["arm"]))
     table = table.reindex(pd.MultiIndex.from_tuples(
         [(a, s) for a in arms for s in steps if (a, s) in table.index], names=["arm", "step"]))
