@@ -254,6 +254,11 @@ def jobs_of(dry_run_output: str) -> set[str]:
         ({"evaluate": {"n_estimators": 6}}, {"evaluate_fold", "summary"}, {"cgan_train", "cgan_train_all", "gate", "augment"}),
         ({"cgan": {"target_ratio": 0.8}}, {"augment", "evaluate_fold"}, {"cgan_train", "cgan_train_all", "gate"}),
         ({"cgan": {"steps": 30}}, {"cgan_train", "cgan_train_all"}, {"ingest", "faces", "split", "resample"}),
+        # the answer's settings redo the answer, never what it is computed from
+        ({"statistics": {"alpha": 0.01}}, {"statistics", "tables", "thesis_claim", "answer"},
+         {"evaluate_fold", "collect_dataset", "cgan_train", "gate", "augment", "resample", "figures"}),
+        ({"report": {"show_real_faces": True}}, {"figures"},
+         {"evaluate_fold", "statistics", "cgan_train", "gate", "augment", "resample", "faces"}),
         # a new arm is evaluated with the others (cheap) and never retrains or re-gates a GAN
         ({"arms": {**DEFAULT_ARMS, "weighted": {"class_weight": "balanced"},
                    "smote": {"resampler": "smote"}, "smote_cgan": {"resampler": "smote", "gan": True}}},
