@@ -1,6 +1,7 @@
-# The answer: paired statistics per dataset and across datasets, the thesis' headline claim, the
-# method's tables and figures, and the report's first page (results/answer.rst, included by
-# workflow/report/workflow.rst) with its terminal twin results/summary.md.
+# The answer: paired statistics per dataset, the method's tables and figures, and (one job for
+# everything across datasets) the ranks across datasets, the thesis' headline claim and the report's
+# first page (results/answer.rst, included by workflow/report/workflow.rst) with its terminal twin
+# results/summary.md.
 
 
 rule statistics:
@@ -119,44 +120,6 @@ rule figures:
         "../scripts/figures.py"
 
 
-rule thesis_claim:
-    input:
-        expand("results/{dataset}/statistics.tsv", dataset=DATASETS),
-    output:
-        report("results/thesis_claim.tsv", caption="../report/thesis_claim.rst", category="0 Answer"),
-    log:
-        "logs/thesis_claim.log",
-    threads: 1
-    resources:
-        mem_mb=500,
-    conda:
-        "../../envs/core.yaml"
-    script:
-        "../scripts/thesis_claim.py"
-
-
-rule statistics_across_datasets:
-    input:
-        expand("results/{dataset}/metrics.tsv", dataset=DATASETS),
-    output:
-        report(
-            "results/statistics_across_datasets.tsv",
-            caption="../report/statistics_across.rst",
-            category="Across datasets",
-        ),
-    log:
-        "logs/statistics_across_datasets.log",
-    params:
-        arms=common_arms,
-    threads: 1
-    resources:
-        mem_mb=500,
-    conda:
-        "../../envs/core.yaml"
-    script:
-        "../scripts/statistics_across.py"
-
-
 rule cd_diagram:
     input:
         expand("results/{dataset}/metrics.tsv", dataset=DATASETS),
@@ -185,9 +148,13 @@ rule answer:
     input:
         statistics=expand("results/{dataset}/statistics.tsv", dataset=DATASETS),
         metrics=expand("results/{dataset}/metrics.tsv", dataset=DATASETS),
-        thesis="results/thesis_claim.tsv",
-        across="results/statistics_across_datasets.tsv",
     output:
+        thesis=report("results/thesis_claim.tsv", caption="../report/thesis_claim.rst", category="0 Answer"),
+        across=report(
+            "results/statistics_across_datasets.tsv",
+            caption="../report/statistics_across.rst",
+            category="Across datasets",
+        ),
         rst="results/answer.rst",
         html=report("results/answer.html", caption="../report/answer.rst", category="0 Answer"),
         markdown="results/summary.md",
@@ -196,6 +163,7 @@ rule answer:
     params:
         # the facts the answer states (not the whole settings: a report shows its rules' params)
         facts={name: run_facts(config["datasets"][name]) for name in DATASETS},
+        arms=common_arms,
     threads: 1
     resources:
         mem_mb=500,
