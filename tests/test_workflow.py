@@ -375,3 +375,51 @@ def test_three_datasets_plan_the_critical_difference_diagrams(tmp_path):
     assert {"cd_diagram", "answer"} <= jobs_of(out)
     assert {f"results/figures/cd_f1_adaboost_{m}.png" for m in ("macro_f1", "g_mean", "auc_ovr")} <= set(out.split())
 
+
+
+def test_a_run_killed_in_a_gan_resumes_and_ends_as_an_uninterrupted_one(tmp_path):
+    """kill -9 of the whole snakemake process group mid-GAN: after --unlock the same command resumes
+    the GAN from its last checkpoint, redoes nothing finished, and ends with the uninterrupted
+    run's metrics."""
+    import os
+    import signal
+    import time
+
+    config = {"datasets": {"k": {"layout": "demo", "counts": {"cry": 24, "laugh": 14, "neutral": 12}, "size": 16,
+                                 "faces": {"detector": "none", "size": 16}}},
+              "split": {"folds": 2, "repeats": 1}, "arms": {"original": {}, "cgan": {"gan": True}},
+              "balanced": {"arm": "original"}, "evaluate": {"n_estimators": 3, "classifiers": ["f1_adaboost"]},
+              "cgan": {**TINY_GAN, "steps": 400, "checkpoint_every": 100}, "gate": {"n_draws": 3}}
+    runs = {}
+    for name in ("whole", "killed"):
+        runs[name] = workdir_with_defaults(tmp_path / name)
+        (runs[name] / "k.yaml").write_text(yaml.safe_dump(config))
+    targets = ["results/k/metrics.tsv", "results/k/js_divergence.tsv"]  # not the report's jobs: the test is about GANs
+    snakemake(runs["whole"], "--cores", "1", "--configfile", "k.yaml", *targets)
+
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--cores", "1", "--configfile",
+           "k.yaml", *targets]
+    proc = subprocess.Popen(cmd, cwd=runs["killed"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    checkpoints = runs["killed"] / "results" / "k" / "cgan_checkpoints"
+    deadline = time.time() + 300
+    while time.time() < deadline and not list(checkpoints.glob("*/step_000100.pt")):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole group: snakemake and the job it runs
+    proc.wait()
+    first = sorted(checkpoints.glob("*/step_000100.pt"))
+    assert first, "no GAN reached its first checkpoint before the deadline"
+    interrupted = first[0].parent
+    assert not (interrupted / "step_000400.pt").exists()
+
+    locked = snakemake(runs["killed"], "--cores", "1", "--configfile", "k.yaml", *targets, check=False)
+    assert locked.returncode != 0 and "--unlock" in locked.stdout + locked.stderr
+    snakemake(runs["killed"], "--unlock", "--configfile", "k.yaml")
+    plan = snakemake(runs["killed"], "-n", "--cores", "1", "--configfile", "k.yaml", *targets).stdout
+    assert not {"ingest", "faces", "split"} & jobs_of(plan)  # finished before the kill: not redone
+    snakemake(runs["killed"], "--cores", "1", "--configfile", "k.yaml", *targets)
+    part = interrupted.name.split("-")[0]  # e.g. r0_f0_original
+    log = (runs["killed"] / "logs" / "k" / "cgan" / f"{part}.log").read_text()
+    assert "cgan: resuming from" in log and any(f"(step {step}/400)" in log for step in (100, 200, 300))
+    for table in ("metrics.tsv", "js_divergence.tsv"):
+        assert (runs["killed"] / "results" / "k" / table).read_bytes() == (runs["whole"] / "results" / "k" / table).read_bytes()
