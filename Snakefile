@@ -21,6 +21,16 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 
 
+# Table-joining jobs of a second or less: on a cluster (--executor slurm) they run where snakemake
+# runs instead of waiting in the queue.
+localrules:
+    collect_dataset,
+    summary,
+    js_divergence,
+    best_arm,
+    answer,
+
+
 rule all:
     input:
         get_final_output(),

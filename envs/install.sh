@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Create (or reuse) .venv at the repository root and install infantfer into it.
 #   bash envs/install.sh          # what the workflow needs
-#   bash envs/install.sh --test   # plus what the test suite needs
+#   bash envs/install.sh --test   # plus what the test suite needs (and the SLURM executor plugin)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 extras=""
-if [ "${1:-}" = "--test" ]; then extras="[test]"; fi
+if [ "${1:-}" = "--test" ]; then extras="[test,slurm]"; fi  # slurm: the plugin tests/test_slurm.py runs with
 
 if [ ! -x .venv/bin/python ]; then
     echo "[install] creating .venv with $(python3 --version)"

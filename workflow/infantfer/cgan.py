@@ -197,7 +197,16 @@ def layout(size: int) -> tuple[int, int]:
 
 def resolve_device(device: str) -> torch.device:
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if os.environ.get("CUDA_VISIBLE_DEVICES", "") not in ("", "-1"):
+            # a GPU was granted (SLURM's --gpus sets this) but this torch cannot use it: a CPU
+            # build of torch, or a driver it does not match, or SLURM's fake GPU of the tests
+            _log.warning(
+                "device auto: CUDA_VISIBLE_DEVICES=%s but torch %s finds no CUDA device; training on "
+                "CPU (install a CUDA build of torch on GPU nodes: see the README's \"Run on SLURM\")",
+                os.environ["CUDA_VISIBLE_DEVICES"], torch.__version__)
+        return torch.device("cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise RuntimeError(
             f"device {device!r} was asked for but CUDA is not available to this torch "

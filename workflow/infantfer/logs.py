@@ -10,6 +10,11 @@ from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
+# Where a job runs: set by SLURM inside a job (SLURM_JOB_GPUS in the batch step only, not in a
+# rule's job step) and by SLURM or the user for GPUs. Logged so that a log proves a job went
+# through sbatch and which GPU it was given.
+SCHEDULER_VARS = ("SLURM_JOB_ID", "SLURM_CPUS_PER_TASK", "SLURM_JOB_GPUS", "CUDA_VISIBLE_DEVICES")
+
 
 def setup_logging(log_file: str | Path | None = None, level: int = logging.INFO) -> logging.Logger:
     """Send the package's log lines to ``log_file`` (Snakemake's ``log:``) and to stderr."""
@@ -26,6 +31,9 @@ def setup_logging(log_file: str | Path | None = None, level: int = logging.INFO)
         root.addHandler(handler)
     logging.captureWarnings(True)
     logging.getLogger("py.warnings").handlers = handlers
+    scheduler = [f"{var}={os.environ[var]}" for var in SCHEDULER_VARS if var in os.environ]
+    if scheduler:
+        root.info("job environment: %s", " ".join(scheduler))
     return root
 
 

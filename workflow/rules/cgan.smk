@@ -20,10 +20,14 @@ rule cgan_train:
     # GANs are the long jobs: the folds' start first, so that their gates and evaluations fill
     # the gaps instead of one of them running last while the other cores idle
     priority: 10
+    # on SLURM, N GANs share one GPU job (workflow/profiles/slurm: group-components, and the
+    # resources and scopes that make a group ask for one GPU, not N); local runs ignore groups
+    group: "gans"
     threads: 1
     resources:
         mem_mb=4000,
         gpu=cgan_gpus,
+        runtime=cgan_runtime,  # minutes, from steps, size, batch and device (common.smk)
     conda:
         "../../envs/cgan.yaml"
     script:

@@ -1,5 +1,6 @@
 # Everything rules must not do themselves: validate the config once, check the datasets before any
 # job runs, and the input functions.
+import math
 import re
 import sys
 from pathlib import Path
@@ -109,6 +110,31 @@ def cgan_generator_settings(wildcards):
 
 def cgan_gpus(wildcards):
     return 0 if config["datasets"][wildcards.dataset]["cgan"]["device"] == "cpu" else 1
+
+
+# A GAN job's time limit (`runtime`, minutes; SLURM's -t) from its settings, fitted to the timings
+# of benchmarks/README.md. One CPU core, a step: 15 ms + 3.4 us x batch x size^2 (16 px batch 32:
+# 43 ms, measured 41; 32 px batch 64: 238, measured 237; 48 px batch 64: 516, measured 509). A GPU
+# step: 25 ms whatever the batch and size (21.6 ms measured on an H200, 48 px batch 64; the tiny-data
+# regime is launch-bound). Plus 60 s of start-up, times 2 for a shared or slower node, at least 10
+# minutes: 48 px, 2000 steps, batch 64 -> 37 min on CPU, 10 (the floor) on a GPU. With device
+# auto the GPU figure is used; a GPU node whose torch cannot use CUDA trains on CPU (its log warns)
+# and may hit the limit: the rerun resumes from the last checkpoint. Override with
+# `--set-resources cgan_train:runtime=M`.
+CGAN_RUNTIME = {"start_s": 60, "cpu_step_s": 0.015, "cpu_pixel_s": 3.4e-6, "gpu_step_s": 0.025,
+                "safety": 2, "floor_min": 10}
+
+
+def cgan_runtime(wildcards):
+    settings = config["datasets"][wildcards.dataset]
+    cgan, t = settings["cgan"], CGAN_RUNTIME
+    size = cgan["size"] or settings["faces"]["size"]
+    if cgan["device"] == "cpu":
+        step = t["cpu_step_s"] + t["cpu_pixel_s"] * cgan["batch_size"] * size**2
+    else:
+        step = t["gpu_step_s"]
+    seconds = (t["start_s"] + cgan["steps"] * step) * t["safety"]
+    return max(t["floor_min"], math.ceil(seconds / 60))
 
 
 def arm_settings(wildcards):
