@@ -50,9 +50,9 @@ def test_answer_states_tested_differences_with_their_confidence():
     answer = report.dataset_answer(run)
     lines = dict(answer["lines"])
     cgan = lines["cgan vs original"][0]
-    assert cgan.startswith("macro F1 **higher** by +0.0") and "95% CI [+0.0" in cgan and "n = 15" in cgan
-    assert "Holm-adjusted p = " in cgan and "(unadjusted)" in cgan
-    assert lines["smoteenn_cgan vs original"][0].startswith("macro F1 **lower** by -0.0")
+    assert cgan.startswith("macro F1 **higher**: +0.0") and "95% CI [+0.0" in cgan and "n = 15" in cgan
+    assert "Holm-adjusted p " in cgan and "(unadjusted)" in cgan
+    assert lines["smoteenn_cgan vs original"][0].startswith("macro F1 **lower**: -0.0")
     assert lines["smoteenn vs original"][0].startswith("macro F1: no detectable difference")
     assert answer["warning"] is None
     # facts of the run, not defaults: 16 px faces, 700 GAN steps, 3 x 5 folds
@@ -66,10 +66,11 @@ def test_answer_warns_when_too_few_folds_and_gives_means_only():
     answer = report.dataset_answer(run)
     assert answer["warning"].startswith("Too few folds to test: n = 3 paired test folds")
     cgan = dict(answer["lines"])["cgan vs original"][0]
-    assert cgan.startswith("macro F1 +0.0") and "CI" not in cgan and "p =" not in cgan
+    assert cgan.startswith("macro F1 +0.0") and cgan.endswith("(n = 3, too few folds to test)")
+    assert "CI" not in cgan and "p =" not in cgan
     table = report.table4(run.metrics, run.statistics, "original")
-    cell = table.loc[(table.arm == "cgan") & (table.classifier == "f1_adaboost"), "Δ macro F1 vs original"].item()
-    assert cell.startswith("+0.0") and "[" not in cell
+    cell = table.loc[(table.arm == "cgan") & (table.classifier == "f1_adaboost"), "Δ macro F1 vs original [95% CI]"].item()
+    assert cell.startswith("+0.0") and cell.endswith("(n = 3, not tested)") and "[" not in cell
 
 
 def test_table4_means_and_cis_come_from_the_tables():
@@ -81,9 +82,11 @@ def test_table4_means_and_cis_come_from_the_tables():
     assert row["macro F1"] == f"{values.mean():.3f} ± {values.std(ddof=1):.3f}"
     stat = run.statistics.query("arm == 'cgan' and baseline == 'original' and classifier == 'f1_adaboost' "
                                 "and metric == 'macro_f1'").iloc[0]
-    assert row["Δ macro F1 vs original"] == f"{stat.mean_diff:+.3f} [{stat.ci_low:+.3f}, {stat.ci_high:+.3f}] higher"
+    assert row["Δ macro F1 vs original [95% CI]"] == f"{stat.mean_diff:+.3f} [{stat.ci_low:+.3f}, {stat.ci_high:+.3f}] higher"
+    smoteenn = table[(table.arm == "smoteenn") & (table.classifier == "f1_adaboost")].iloc[0]
+    assert smoteenn["Δ macro F1 vs original [95% CI]"].endswith("n.s. (Holm)")
     assert row["n"] == 15
-    assert table.loc[table.arm == "original", "Δ AUC vs original"].eq("reference").all()
+    assert table.loc[table.arm == "original", "Δ AUC vs original [95% CI]"].eq("reference").all()
 
 
 def test_answer_rst_renders_cleanly_and_escapes_hostile_names():
@@ -107,8 +110,24 @@ def test_headline_puts_the_thesis_beside_each_dataset_and_the_mean():
     claim = thesis_claim(pd.concat([r.statistics for r in runs]))
     sentences = report.headline(claim)
     assert sentences[0].startswith("macro F1: thesis +6.3%; measured d0 ")
-    assert "mean over 3 datasets" in sentences[0] and "95% CI" in sentences[0]
+    d0 = claim[(claim.dataset == "d0") & (claim.metric == "macro_f1")].iloc[0]
+    assert (f"d0 {d0.change_relative_pct:+.1f}% ({d0.change_points:+.1f} points; 95% CI "
+            f"[{d0.ci_low_relative_pct:+.1f}, {d0.ci_high_relative_pct:+.1f}]% / ") in sentences[0]
+    assert "mean of the 3 datasets' changes" in sentences[0] and "95% CI over datasets" in sentences[0]
+    two = report.headline(thesis_claim(pd.concat([r.statistics for r in runs[:2]])))
+    assert "no interval over datasets (it needs 3 or more)" in two[0]
     assert report.headline(claim.iloc[0:0])[0].startswith("The method's headline comparison")
+
+
+def test_the_confidence_level_follows_alpha():
+    s = settings()
+    s["statistics"]["alpha"] = 0.2
+    m = metrics()
+    stats = compare_arms(m, comparison_pairs(ARMS, "original"), folds=5, alpha=0.2)
+    run = report.DatasetRun("d", report.run_facts(s), stats, m)
+    cgan = dict(report.dataset_answer(run)["lines"])["cgan vs original"][0]
+    assert "80% CI" in cgan and "95%" not in cgan
+    assert "Δ macro F1 vs original [80% CI]" in report.table4(m, stats, "original", 0.2).columns
 
 
 def test_summary_markdown_has_the_same_answer():
@@ -158,7 +177,7 @@ def test_html_page_escapes_labels():
     assert "<script>alert" not in page and "&lt;script&gt;" in page and "n &amp; m" in page
 
 
-@pytest.mark.parametrize("value, expected", [(float("nan"), "n/a"), (0.0004, "< 0.001"), (0.0312, "0.031")])
+@pytest.mark.parametrize("value, expected", [(float("nan"), "p n/a"), (0.0004, "p < 0.001"), (0.0312, "p = 0.031")])
 def test_p_values_read_plainly(value, expected):
     assert report._p(value) == expected
 

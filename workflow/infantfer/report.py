@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .statistics import METRICS, MIN_PAIRS
+from .statistics import IDENTICAL, MEAN_ROW, METRICS, MIN_PAIRS, NO_DIFFERENCE, TOO_FEW
 
 METHOD_CLASSIFIER = "f1_adaboost"  # the thesis' classifier: the answer's headline numbers use it
 METRIC_NAMES = {"macro_f1": "macro F1", "g_mean": "G-mean", "auc_ovr": "AUC"}
-TESTED = ("higher", "lower", "no detectable difference")  # verdicts that come from a test
+TESTED = ("higher", "lower", NO_DIFFERENCE)  # verdicts that come from a test
+SANITY_CLASSIFIERS = ("chance",)  # baselines of the classifiers, not counted among the answer's comparisons
 ACROSS_NONE = ("{n} dataset(s): nothing ranked across datasets (mean ranks need 2 datasets with arms in common, "
                "Friedman's test and the critical-difference diagram 3 or more, and they say little below about 10).")
 
@@ -48,9 +49,15 @@ def _num(x: float, digits: int = 3, sign: bool = False) -> str:
 
 
 def _p(p: float) -> str:
+    """``p = 0.031`` or ``p < 0.001``."""
     if p is None or math.isnan(p):
-        return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+        return "p n/a"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def level(alpha: float) -> str:
+    """The confidence level of (1 - alpha) intervals, e.g. ``95%``."""
+    return f"{100 * (1 - alpha):g}%"
 
 
 def _ci(low: float, high: float, digits: int = 3) -> str:
@@ -87,23 +94,22 @@ def facts_sentence(f: dict) -> str:
             f"classifiers {', '.join(f['classifiers'])}; every arm is tested on the same real test images.")
 
 
-def comparison_sentence(row: pd.Series) -> str:
+def comparison_sentence(row: pd.Series, alpha: float = 0.05) -> str:
     """One comparison in words: its verdict, the difference, its CI and p-value, and n."""
     name = METRIC_NAMES.get(row["metric"], row["metric"])
     diff = f"{_num(row['mean_diff'], sign=True)} ({_num(row['rel_change_pct'], 1, sign=True)}%)"
     verdict = row["verdict"]
     n = int(row["n"])
+    ci = f"{level(alpha)} CI {_ci(row['ci_low'], row['ci_high'])} (unadjusted)"
     if verdict in ("higher", "lower"):
-        return (f"{name} **{verdict}** by {diff}; 95% CI {_ci(row['ci_low'], row['ci_high'])} (unadjusted), "
-                f"Holm-adjusted p = {_p(row['p_holm'])}, n = {n}")
-    if verdict == "no detectable difference":
-        return (f"{name}: no detectable difference ({diff}; 95% CI {_ci(row['ci_low'], row['ci_high'])}, "
-                f"Holm-adjusted p = {_p(row['p_holm'])}, n = {n})")
-    if verdict == "identical":
+        return f"{name} **{verdict}**: {diff}; {ci}, Holm-adjusted {_p(row['p_holm'])}, n = {n}"
+    if verdict == NO_DIFFERENCE:
+        return f"{name}: no detectable difference ({diff}; {ci}, Holm-adjusted {_p(row['p_holm'])}, n = {n})"
+    if verdict == IDENTICAL:
         return f"{name}: identical on every paired fold (n = {n})"
-    if verdict == "too few folds to test":  # the dataset's warning says why
-        return f"{name} {diff}"
-    return f"{name}: {verdict}"
+    if verdict == TOO_FEW:
+        return f"{name} {diff} (n = {n}, too few folds to test)"
+    return f"{name}: {verdict} (n = {n})"
 
 
 def _pairs_of(stats: pd.DataFrame, classifier: str) -> list[tuple[str, str]]:
@@ -128,13 +134,13 @@ def dataset_answer(run: DatasetRun, classifier: str = METHOD_CLASSIFIER) -> dict
     lines = []
     for arm, baseline in _pairs_of(stats, classifier):
         rows = stats[(stats["classifier"] == classifier) & (stats["arm"] == arm) & (stats["baseline"] == baseline)]
-        parts = [comparison_sentence(r) for _, r in rows.set_index("metric").reindex(METRICS).dropna(
+        parts = [comparison_sentence(r, facts["alpha"]) for _, r in rows.set_index("metric").reindex(METRICS).dropna(
             subset=["arm"]).reset_index().iterrows()]
         lines.append((f"{arm} vs {baseline}", parts))
-    tested = stats[stats["verdict"].isin(TESTED)]
+    tested = stats[stats["verdict"].isin(TESTED) & ~stats["classifier"].isin(SANITY_CLASSIFIERS)]
     differing = tested[tested["verdict"].isin(["higher", "lower"])]
-    overall = (f"Over every classifier and metric, {len(differing)} of {len(tested)} tested comparisons differ "
-               f"at Holm-adjusted p < {facts['alpha']}." if len(tested) else None)
+    overall = (f"Over every classifier (but {', '.join(SANITY_CLASSIFIERS)}) and metric, {len(differing)} of "
+               f"{len(tested)} tested comparisons differ at Holm-adjusted p < {facts['alpha']}." if len(tested) else None)
     text = facts_sentence(run.facts)
     if len(stats) and stats["ratio_measured"].notna().any():
         text += (f" The folds' test/train size ratio is {stats['ratio_measured'].dropna().iloc[0]:.2f}; the corrected "
@@ -143,37 +149,48 @@ def dataset_answer(run: DatasetRun, classifier: str = METHOD_CLASSIFIER) -> dict
             "classifier": classifier, "lines": lines, "overall": overall}
 
 
-def headline(thesis: pd.DataFrame) -> list[str]:
-    """The thesis' claim next to what this run measured, one sentence per metric."""
+def headline(thesis: pd.DataFrame, classifier: str = METHOD_CLASSIFIER, alpha: float = 0.05) -> list[str]:
+    """The thesis' claim next to what this run measured, one sentence per metric: each dataset's
+    change with its CI (or why none), and the mean over datasets with its CI (or why none)."""
     if thesis.empty:
-        return ["The method's headline comparison (smoteenn_cgan vs cgan) needs both arms; this run lacks one."]
+        return [f"The method's headline comparison (smoteenn_cgan vs cgan with {classifier}) needs both arms and "
+                f"that classifier in at least one dataset; this run has no such dataset."]
     sentences = []
-    mean_rows = thesis[thesis["dataset"] == "mean over datasets"]
-    per_dataset = thesis[thesis["dataset"] != "mean over datasets"]
+    mean_rows = thesis[thesis["dataset"] == MEAN_ROW]
+    per_dataset = thesis[thesis["dataset"] != MEAN_ROW]
     for metric in METRICS:
         mine = per_dataset[per_dataset["metric"] == metric]
         if mine.empty:
             continue
         claim = mine["thesis_pct"].iloc[0]
-        measured = "; ".join(
-            f"{r['dataset']} {_num(r['change_relative_pct'], 1, sign=True)}% "
-            f"({_num(r['change_points'], 1, sign=True)} points, {r['verdict']})" for _, r in mine.iterrows())
-        text = f"{METRIC_NAMES[metric]}: thesis +{claim}%; measured {measured}"
+        measured = []
+        for _, r in mine.iterrows():
+            text = (f"{r['dataset']} {_num(r['change_relative_pct'], 1, sign=True)}% "
+                    f"({_num(r['change_points'], 1, sign=True)} points")
+            if r["verdict"] in TESTED:
+                text += (f"; {level(alpha)} CI {_ci(r['ci_low_relative_pct'], r['ci_high_relative_pct'], 1)}% / "
+                         f"{_ci(r['ci_low_points'], r['ci_high_points'], 1)} points; {r['verdict']}, n = {int(r['n'])})")
+            else:
+                text += f"; {r['verdict']}, n = {int(r['n'])})"
+            measured.append(text)
+        text = f"{METRIC_NAMES[metric]}: thesis +{claim}%; measured " + "; ".join(measured)
         mean = mean_rows[mean_rows["metric"] == metric]
         if len(mean) and len(mine) > 1:
             m = mean.iloc[0]
-            text += (f"; mean over {int(m['n_datasets'])} datasets {_num(m['change_relative_pct'], 1, sign=True)}% "
+            text += (f"; mean of the {int(m['n_datasets'])} datasets' changes {_num(m['change_relative_pct'], 1, sign=True)}% "
                      f"({_num(m['change_points'], 1, sign=True)} points)")
             if not math.isnan(m["ci_low_relative_pct"]):
-                text += f", 95% CI {_ci(m['ci_low_relative_pct'], m['ci_high_relative_pct'], 1)}%"
+                text += f", {level(alpha)} CI over datasets {_ci(m['ci_low_relative_pct'], m['ci_high_relative_pct'], 1)}%"
+            else:
+                text += ", no interval over datasets (it needs 3 or more)"
         sentences.append(text + ".")
     return sentences
 
 
 # ----------------------------------------------------------------------------------- the tables
-def table4(metrics: pd.DataFrame, stats: pd.DataFrame, reference: str) -> pd.DataFrame:
+def table4(metrics: pd.DataFrame, stats: pd.DataFrame, reference: str, alpha: float = 0.05) -> pd.DataFrame:
     """The thesis' Table 4: per arm and classifier, each metric's mean +- sd over the folds, and
-    its difference from ``reference`` with the corrected-t 95% CI (unadjusted) or why there is none."""
+    its difference from ``reference`` with the corrected-t (1 - alpha) CI (unadjusted) or why there is none."""
     rows = []
     for (arm, classifier), mine in metrics.groupby(["arm", "classifier"], sort=False):
         row = {"arm": arm, "classifier": classifier, "n": int(mine[METRICS[0]].notna().sum())}
@@ -187,10 +204,13 @@ def table4(metrics: pd.DataFrame, stats: pd.DataFrame, reference: str) -> pd.Dat
                 h = hit.iloc[0]
                 cell = _num(h["mean_diff"], sign=True)
                 if h["verdict"] in TESTED:
-                    cell += f" {_ci(h['ci_low'], h['ci_high'])}" + (f" {h['verdict']}" if h["verdict"] != TESTED[2] else "")
-                elif h["verdict"] != "too few folds to test":  # that one the dataset's warning explains
+                    cell += f" {_ci(h['ci_low'], h['ci_high'])} " + ("n.s. (Holm)" if h["verdict"] == NO_DIFFERENCE
+                                                                     else h["verdict"])
+                elif h["verdict"] == TOO_FEW:
+                    cell += f" (n = {int(h['n'])}, not tested)"
+                else:
                     cell += f" ({h['verdict']})"
-            row[f"Δ {METRIC_NAMES[m]} vs {reference}"] = cell
+            row[f"Δ {METRIC_NAMES[m]} vs {reference} [{level(alpha)} CI]"] = cell
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -302,9 +322,10 @@ def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFram
         "Each arm's classifiers were tested on the same real test images of each fold; differences are paired "
         "over repeat x fold, tested with the Nadeau-Bengio corrected resampled t-test (Holm-adjusted within "
         "each dataset x classifier x metric) and Wilcoxon's signed-rank test beside it. Confidence intervals "
-        "are 95%, unadjusted; a relative CI is the difference's CI divided by the baseline's mean."), ""]
+        "are unadjusted; a relative CI is the difference's CI divided by the baseline's mean."), ""]
+    alpha = runs[0].facts["alpha"] if runs else 0.05
     lines += _heading("The method's headline: smoteenn_cgan vs cgan", "-")
-    for sentence in headline(thesis):
+    for sentence in headline(thesis, alpha=alpha):
         lines += [f"- {_rst_emphasis(sentence)}"]
     lines += ["", _rst_escape("The thesis does not say whether its percentages are relative changes or points: "
                               "both are shown (thesis_claim.tsv)."), ""]
@@ -314,17 +335,19 @@ def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFram
         lines += [_rst_escape(a["facts"]), ""]
         if a["warning"]:
             lines += [".. warning::", "", f"   {_rst_escape(a['warning'])}", ""]
-        lines += [f"With {_rst_escape(a['classifier'])} (the method's classifier):", ""]
+        who = "the method's classifier" if a["classifier"] == METHOD_CLASSIFIER else \
+            f"{METHOD_CLASSIFIER}, the method's classifier, is not configured"
+        lines += [f"With {_rst_escape(a['classifier'])} ({_rst_escape(who)}):", ""]
         for pair, parts in a["lines"]:
             lines += [f"- {_rst_escape(pair)}: " + "; ".join(_rst_emphasis(p) for p in parts) + "."]
         lines += [""]
         if a["overall"]:
             lines += [_rst_escape(a["overall"]), ""]
         reference = run.facts["reference"]
-        t4 = table4(run.metrics, run.statistics, reference)
+        t4 = table4(run.metrics, run.statistics, reference, run.facts["alpha"])
         t4 = t4[t4["classifier"] == a["classifier"]].drop(columns="classifier")  # every classifier: the Table 4 page
         lines += rst_table(t4, f"Table 4, {run.name} ({a['classifier']}): mean ± sd over folds; "
-                               f"Δ vs {reference} with its 95% CI")
+                               f"Δ vs {reference} with its {level(run.facts['alpha'])} CI (unadjusted)")
     lines += _heading("Across datasets", "-")
     if across.empty:
         lines += [_rst_escape(ACROSS_NONE.format(n=len(runs))), ""]
@@ -337,15 +360,21 @@ def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFram
             show = mine.pivot_table(index="arm", columns="metric", values="mean_rank", sort=False).round(2)
             show = show.reset_index().rename(columns={m: f"mean rank, {METRIC_NAMES.get(m, m)}" for m in METRICS})
             lines += rst_table(show, f"Mean rank of each arm over datasets ({METHOD_CLASSIFIER}; 1 = best)")
+            for _, r in mine.drop_duplicates("metric").iterrows():
+                if not math.isnan(r["friedman_p"]):
+                    lines += [f"- {METRIC_NAMES.get(r['metric'], r['metric'])}: Friedman chi2 = "
+                              f"{r['friedman_chi2']:.2f}, {_p(r['friedman_p'])} over {int(r['n_datasets'])} datasets."]
+            lines += [""]
     return "\n".join(lines) + "\n"
 
 
 def answer_markdown(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFrame) -> str:
     """``results/summary.md``: the same answer for a terminal."""
+    alpha = runs[0].facts["alpha"] if runs else 0.05
     out = ["# Did balancing help?", ""]
     out += ["Paired over repeat x fold on real test images; Nadeau-Bengio corrected t-test, Holm-adjusted; "
-            "95% CIs unadjusted.", "", "## The method's headline: smoteenn_cgan vs cgan", ""]
-    out += [f"- {s}" for s in headline(thesis)] + [""]
+            f"{level(alpha)} CIs unadjusted.", "", "## The method's headline: smoteenn_cgan vs cgan", ""]
+    out += [f"- {s}" for s in headline(thesis, alpha=alpha)] + [""]
     for run in runs:
         a = dataset_answer(run)
         out += [f"## {a['title']}", "", a["facts"], ""]
@@ -355,7 +384,7 @@ def answer_markdown(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.Dat
         out += [f"- {pair}: " + "; ".join(parts) + "." for pair, parts in a["lines"]] + [""]
         if a["overall"]:
             out += [a["overall"], ""]
-        t4 = table4(run.metrics, run.statistics, run.facts["reference"])
+        t4 = table4(run.metrics, run.statistics, run.facts["reference"], run.facts["alpha"])
         out += _markdown_table(t4) + [""]
     out += ["## Across datasets", ""]
     if across.empty:

@@ -276,6 +276,8 @@ def get_final_output():
         if gan_bases(ARMS[name]):
             outputs.append(f"results/{name}/js_divergence.tsv")
     # the critical-difference diagram means something only with 3 or more datasets (Demšar 2006)
-    if len(DATASETS) >= 3 and all("f1_adaboost" in config["datasets"][d]["evaluate"]["classifiers"] for d in DATASETS):
+    if len(DATASETS) >= 3 and len(common_arms()) >= 2 and all(
+        "f1_adaboost" in config["datasets"][d]["evaluate"]["classifiers"] for d in DATASETS
+    ):
         outputs += [f"results/figures/cd_f1_adaboost_{m}.png" for m in ("macro_f1", "g_mean", "auc_ovr")]
     return outputs

@@ -55,7 +55,7 @@ rule tables:
     log:
         "logs/{dataset}/tables.log",
     params:
-        reference=lambda wildcards: config["datasets"][wildcards.dataset]["statistics"]["reference"],
+        statistics=stage("statistics"),
     threads: 1
     resources:
         mem_mb=1000,

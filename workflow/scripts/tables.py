@@ -11,7 +11,7 @@ counts = read_numeric_tsv(snakemake.input.class_counts)
 metrics = read_metrics(snakemake.input.metrics)
 statistics = read_numeric_tsv(snakemake.input.statistics)
 js = read_numeric_tsv(snakemake.input.js) if "js" in snakemake.input.keys() else None
-reference = snakemake.params.reference
+reference, alpha = snakemake.params.statistics["reference"], snakemake.params.statistics["alpha"]
 
 pages = {
     "table2": (f"Table 2, {dataset}: class counts per arm and step", [(
@@ -28,8 +28,8 @@ pages = {
         "The last row is the range of the real-vs-real baseline (95th percentile) over folds."
         if js is not None else "No GAN arm is configured for this dataset.")]),
     "table4": (f"Table 4, {dataset}: arms x classifiers x metrics", [(
-        "Mean ± sd over the folds; the difference from the reference arm with its 95% CI",
-        report.table4(metrics, statistics, reference),
+        f"Mean ± sd over the folds; the difference from the reference arm with its {report.level(alpha)} CI",
+        report.table4(metrics, statistics, reference, alpha),
         f"Differences are paired over repeat x fold against {reference}; CIs from the Nadeau-Bengio corrected "
         "t-test, unadjusted; higher / lower: Holm-adjusted p < alpha. statistics.tsv has every comparison, "
         "with Wilcoxon's test beside it.")]),
