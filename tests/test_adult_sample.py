@@ -19,7 +19,7 @@ def test_adult_sample_csv_blazeface_grouped(adult_sample):
     assert manifest["label"].value_counts().to_dict() == {"happiness": 90, "neutral": 60, "sadness": 24, "fear": 12}
     arrays, report = extract_faces(manifest, **ds["faces"])
     assert (report["status"] == "ok").mean() >= 0.95
-    assert arrays["x"].shape[1:] == (48, 48)
+    assert arrays["x"].shape[1:] == (32, 32)  # the config's faces.size
     images = pd.DataFrame({"id": arrays["id"], "label": arrays["y"], "group": arrays["group"]})
     images["sha256"] = manifest.set_index("id").loc[images["id"], "sha256"].to_numpy()
     folds = make_folds(images, ds["split"]["folds"], ds["split"]["repeats"], ds["split"]["seed"])

@@ -68,6 +68,9 @@ rule provenance:
     params:
         settings=ds,
         workflow_dir=workflow.basedir,
+    # it imports torch (seconds): start it as soon as the metrics exist, beside the statistics,
+    # rather than last at the DAG's tail
+    priority: 1
     threads: 1
     resources:
         mem_mb=500,
