@@ -81,6 +81,12 @@ def write_tsv(table: "pd.DataFrame", path: str | os.PathLike, **kwargs) -> None:
         table.to_csv(tmp, sep="\t", index=False, **kwargs)
 
 
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """A text file (the report's RST, HTML and Markdown pages) as UTF-8, atomically."""
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+
+
 def read_tsv(path: str | os.PathLike, **kwargs) -> "pd.DataFrame":
     """A TSV table; id, label and class columns stay strings, empty cells stay empty strings."""
     import pandas as pd

@@ -8,7 +8,7 @@ import pandas as pd
 from docutils.core import publish_string
 
 from infantfer import report
-from infantfer.io import atomic_path, read_metrics, read_numeric_tsv, write_tsv
+from infantfer.io import read_metrics, read_numeric_tsv, write_text, write_tsv
 from infantfer.logs import setup_logging
 from infantfer.statistics import across_datasets, thesis_claim
 
@@ -34,6 +34,5 @@ page = publish_string(rst, writer="html", settings_overrides={
     "halt_level": 2, "report_level": 5, "file_insertion_enabled": False, "raw_enabled": False}).decode("utf-8")
 for path, text in ((snakemake.output.rst, rst), (snakemake.output.html, page),
                    (snakemake.output.markdown, report.answer_markdown(runs, thesis, across))):
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(text, encoding="utf-8")
+    write_text(path, text)
 log.info("the answer:\n%s", Path(snakemake.output.markdown).read_text(encoding="utf-8"))

@@ -1,8 +1,6 @@
 """Rule tables: the method's Tables 2, 3 and 4 of one dataset as readable HTML pages."""
-from pathlib import Path
-
 from infantfer import report
-from infantfer.io import atomic_path, read_metrics, read_numeric_tsv, read_tsv
+from infantfer.io import read_metrics, read_numeric_tsv, write_text
 from infantfer.logs import setup_logging
 
 log = setup_logging(snakemake.log[0])
@@ -35,6 +33,5 @@ pages = {
         "with Wilcoxon's test beside it.")]),
 }
 for name, (title, sections) in pages.items():
-    with atomic_path(snakemake.output[name]) as tmp:
-        Path(tmp).write_text(report.html_page(title, sections), encoding="utf-8")
+    write_text(snakemake.output[name], report.html_page(title, sections))
     log.info("%s: %s", name, snakemake.output[name])
