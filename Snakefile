@@ -25,6 +25,7 @@ include: "workflow/rules/report.smk"
 # runs instead of waiting in the queue.
 localrules:
     collect_dataset,
+    collect_folds,
     summary,
     js_divergence,
     best_arm,

@@ -1,6 +1,10 @@
 """Shared fixtures: paths, the shared adult sample (skipped where absent), small image sets."""
 from __future__ import annotations
 
+import functools
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +13,24 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_SAMPLE = REPO.parent / "shared" / "data" / "faces_adult_sample"
+
+
+@functools.cache
+def local_run_env() -> dict[str, str]:
+    """The environment of `snakemake` runs that do not use SLURM.
+
+    snakemake-executor-plugin-slurm runs `scontrol show config` when snakemake starts (for MinJobAge,
+    to word a help text). Where SLURM is installed but no controller runs, as in CI, which installs it
+    for tests/test_slurm.py and runs its daemons only meanwhile, scontrol retries for MessageTimeout:
+    9 s added to every snakemake start. For local runs a stand-in scontrol that fails at once comes
+    first on PATH; the plugin then just leaves its squeue hint out."""
+    env = dict(os.environ)
+    if shutil.which("scontrol"):
+        shim = Path(tempfile.mkdtemp(prefix="no-scontrol-"))
+        (shim / "scontrol").write_text("#!/bin/sh\nexit 1\n")
+        (shim / "scontrol").chmod(0o755)
+        env["PATH"] = f"{shim}{os.pathsep}{env.get('PATH', '')}"
+    return env
 
 
 @pytest.fixture

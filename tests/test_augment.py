@@ -1,13 +1,12 @@
-"""The GAN arms' glue: run keys, top-up counts, the gate over real checkpoints, the balanced set."""
+"""The GAN arms' glue: run keys and checkpoint lists, top-up counts, the gate over real checkpoints, the balanced set."""
 import numpy as np
 import pandas as pd
 import pytest
 
 from infantfer.arms import export_balanced
-from infantfer.augment import (
-    augment, gate_checkpoints, gate_run, generator_settings, read_checkpoint_list, read_gate_table, run_key,
-    top_up_counts, write_checkpoint_list,
-)
+from infantfer.augment import augment, read_gate_table, top_up_counts
+from infantfer.gan_run import gate_checkpoints, generator_settings, read_checkpoint_list, run_key, write_checkpoint_list
+from infantfer.gate import gate_run
 from infantfer.io import TrainingSet
 from infantfer.split import fold_seed, parse_part, part_seed
 from infantfer.cgan import CGANConfig, train_cgan

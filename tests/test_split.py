@@ -90,3 +90,25 @@ def test_a_class_lost_at_the_faces_stage_is_an_error():
         make_folds(df, folds=3, repeats=1, seed=0, expected_classes=["cry", "laugh", "neutral", "sleepy"])
     with pytest.raises(DataError, match="1 class"):
         make_folds(df[df.label == "cry"], folds=3, repeats=1, seed=0)
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_one_repeat_alone_is_that_repeat_of_the_whole_table(grouped):
+    """The workflow splits each repeat in its own job: repeat 2 made alone must equal repeat 2 of a
+    3-repeat table (and so not change when repeats are added)."""
+    df = images(per_group=3 if grouped else 1)
+    whole = make_folds(df, folds=3, repeats=3, seed=4)
+    for repeat in range(3):
+        alone = make_folds(df, folds=3, repeats=[repeat], seed=4)
+        expected = whole[whole["repeat"] == repeat].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone, expected)
+
+
+def test_part_all_needs_no_folds_and_a_fold_does():
+    from infantfer.split import part_indices
+
+    ids = np.array(["a", "b", "c"])
+    train, test = part_indices(None, ids, "all")
+    assert train.tolist() == [0, 1, 2] and test.size == 0
+    with pytest.raises(DataError, match="r0_f1 needs its repeat's folds table"):
+        part_indices(None, ids, "r0_f1")

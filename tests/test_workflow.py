@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, write_image
+from conftest import REPO, local_run_env, write_image
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,7 @@ CLASSIFIERS = {"f1_adaboost", "samme", "chance", "f1_alpha_only"}
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=workdir)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=workdir, env=local_run_env())
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
     return result
@@ -269,6 +269,8 @@ def jobs_of(dry_run_output: str) -> set[str]:
         ({"evaluate": {"n_estimators": 6}}, {"evaluate_fold", "summary"}, {"cgan_train", "cgan_train_all", "gate", "augment"}),
         ({"cgan": {"target_ratio": 0.8}}, {"augment", "evaluate_fold"}, {"cgan_train", "cgan_train_all", "gate"}),
         ({"cgan": {"steps": 30}}, {"cgan_train", "cgan_train_all"}, {"ingest", "faces", "split", "resample"}),
+        # the faces' size is the faces job's: the images are listed and hashed as before
+        ({"faces": {"size": 20}}, {"faces", "split", "resample", "cgan_train", "gate", "evaluate_fold"}, {"ingest"}),
         # the answer's settings redo the answer, never what it is computed from
         ({"statistics": {"alpha": 0.01}}, {"statistics", "tables", "answer"},
          {"evaluate_fold", "collect_dataset", "cgan_train", "gate", "augment", "resample", "figures"}),
@@ -290,6 +292,96 @@ def test_what_reruns_after_a_change(tiny_run, change, reruns, untouched):
         trained = {line.split("cgan/")[1].split("/")[0] for line in dry.stdout.splitlines()
                    if "output:" in line and "checkpoints.tsv" in line}
         assert trained and all(part.endswith("_smote") for part in trained), trained
+
+
+def planned_jobs(dry_run_output: str) -> list[dict]:
+    """Each job of `snakemake -n`'s listing: its rule, wildcards and outputs."""
+    import re
+
+    jobs = []
+    for line in dry_run_output.splitlines():
+        text = line.strip()
+        rule = re.fullmatch(r"(?:local)?(?:rule|checkpoint) (\w+):", text)
+        if rule:
+            jobs.append({"rule": rule.group(1), "wildcards": {}, "output": []})
+        elif jobs and text.startswith("wildcards: "):
+            jobs[-1]["wildcards"] = dict(kv.split("=", 1) for kv in text.removeprefix("wildcards: ").split(", "))
+        elif jobs and text.startswith("output: "):
+            jobs[-1]["output"] = text.removeprefix("output: ").split(", ")
+    return jobs
+
+
+# the jobs that join every dataset: they rerun whatever changed in one of them
+ACROSS_DATASETS = {"summary", "answer", "all"}
+
+
+def test_a_new_repeat_runs_only_its_own_folds(tiny_run):
+    tmp, _ = tiny_run
+    (tmp / "repeats.yaml").write_text(yaml.safe_dump({"split": {"repeats": 2}}))  # tiny_demo: 1 -> 2
+    jobs = planned_jobs(snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml", "repeats.yaml").stdout)
+    rules = {job["rule"] for job in jobs}
+    assert {"split", "resample", "cgan_train", "gate", "augment", "evaluate_fold", "collect_folds", "collect_dataset",
+            "statistics"} <= rules, rules
+    assert "cgan_train_all" not in rules  # the balanced set's GAN learns from every image, whatever the folds
+    for job in jobs:
+        if job["rule"] not in ACROSS_DATASETS:
+            assert job["wildcards"]["dataset"] == "tiny_demo", job  # tiny_folders sets its own repeats
+        part = job["wildcards"].get("part") or (job["wildcards"].get("repeat") and f"r{job['wildcards']['repeat']}_")
+        assert not part or part.startswith("r1_") or part == "all", job  # nothing of repeat 0 is redone
+    assert any(job["rule"] == "split" and job["output"] == ["results/tiny_demo/folds/r1.tsv"] for job in jobs)
+
+
+def test_a_new_dataset_runs_only_its_own_branch(tiny_run):
+    tmp, _ = tiny_run
+    new = {"datasets": {"tiny_new": {"layout": "demo", "counts": {"cry": 20, "laugh": 12, "neutral": 12}, "size": 32,
+                                     "seed": 3, "faces": {"detector": "none"}}}}
+    (tmp / "new.yaml").write_text(yaml.safe_dump(new))
+    jobs = planned_jobs(snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml", "new.yaml").stdout)
+    assert {"ingest", "cgan_train", "evaluate_fold", "statistics"} <= {job["rule"] for job in jobs}
+    others = [job for job in jobs if job["rule"] not in ACROSS_DATASETS and job["wildcards"]["dataset"] != "tiny_new"]
+    assert not others, others
+
+
+def test_an_edited_image_reruns_its_dataset_only(tiny_run):
+    import os
+
+    tmp, _ = tiny_run
+    image = sorted((tmp / "folders" / "cry").glob("*.png"))[0]
+    original, stat = image.read_bytes(), image.stat()
+    try:
+        write_image(image, seed=12345, size=32, mode="RGB")
+        jobs = planned_jobs(snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml").stdout)
+    finally:  # the module's run is shared: put the image back as it was, time included
+        image.write_bytes(original)
+        os.utime(image, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert "ingest" in {job["rule"] for job in jobs}
+    assert {job["wildcards"]["dataset"] for job in jobs if job["rule"] not in ACROSS_DATASETS} == {"tiny_folders"}
+
+
+def test_package_code_reruns_on_logic_not_on_comments(tiny_run, tmp_path):
+    """Snakemake sees a rule's script, not the package modules it calls: the rules carry a digest of
+    those modules' logic (infantfer.provenance.CodeVersions). The finished run, planned with a copy
+    of the workflow whose gate module has a new comment, then a logic change."""
+    tmp, _ = tiny_run
+    code = tmp_path / "code"
+    shutil.copytree(REPO / "workflow", code / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "envs", code / "envs")
+    shutil.copy(REPO / "Snakefile", code / "Snakefile")
+    gate = code / "workflow" / "infantfer" / "gate.py"
+
+    def plan():
+        cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(code / "Snakefile"), "-n", "--cores", "1",
+               "--configfile", "tiny.yaml"]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp, env=local_run_env())
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return result.stdout
+
+    gate.write_text(gate.read_text().replace("def gate_run(", "# a comment on why\ndef gate_run(", 1))
+    assert "Nothing to be done" in plan()
+    gate.write_text(gate.read_text().replace("def gate_run(", "GATE_LOGIC = 2\n\n\ndef gate_run(", 1))
+    rules = jobs_of(plan())
+    assert {"gate", "augment", "evaluate_fold", "js_divergence"} <= rules, rules
+    assert not rules & {"ingest", "faces", "split", "resample", "cgan_train", "cgan_train_all"}, rules
 
 
 def test_arms_without_a_gan_plan_no_gan_and_no_gate(tiny_run):
@@ -334,7 +426,7 @@ def test_bad_config_is_one_clear_error_before_any_job(tmp_path):
 
 def test_lint_is_clean():
     result = subprocess.run([sys.executable, "-m", "snakemake", "--lint", "--snakefile", str(REPO / "Snakefile")],
-                            capture_output=True, text=True, cwd=REPO, timeout=120)
+                            capture_output=True, text=True, cwd=REPO, timeout=120, env=local_run_env())
     assert "Congratulations" in result.stdout + result.stderr, result.stdout + result.stderr
 
 
@@ -416,9 +508,10 @@ def test_a_run_killed_in_a_gan_resumes_and_ends_as_an_uninterrupted_one(tmp_path
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *targets, "--cores", "1",
            "--configfile", "k.yaml"]
     # the uninterrupted run on the other core, meanwhile
-    whole = subprocess.Popen(cmd, cwd=runs["whole"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    whole = subprocess.Popen(cmd, cwd=runs["whole"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env=local_run_env())
     proc = subprocess.Popen(cmd, cwd=runs["killed"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, env=local_run_env())
     checkpoints = runs["killed"] / "results" / "k" / "cgan_checkpoints"
     deadline = time.time() + 300
     while time.time() < deadline and not list(checkpoints.glob("*/step_000100.pt")):

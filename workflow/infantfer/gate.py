@@ -133,6 +133,7 @@ import functools
 import logging
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -145,6 +146,9 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .io import TrainingSet
 
 __all__ = [
     "GateSettings",
@@ -761,3 +765,32 @@ def choose(table: pd.DataFrame, settings: GateSettings | dict | None = None) -> 
     out["accepted"] = out["chosen"]
     out.index = table.index
     return out
+
+
+def gate_run(real: TrainingSet, checkpoints: pd.DataFrame, classes: list[str], gate_settings: dict,
+             face_size: int, seed: int) -> pd.DataFrame:
+    """Score every checkpoint of one GAN run against the real training images, then choose."""
+    from .cgan import generate
+
+    ref = fit_reference(real.x, real.y, gate_settings, groups=real.group)
+    tables = []
+    for row in checkpoints.itertuples():
+        generated = {}
+        for code, c in enumerate(classes):
+            n_real = int((real.y == c).sum())
+            if n_real == 0:
+                continue
+            # a pool as large as the real class: the gate draws real-half-sized samples from it
+            labels = np.full(max(2, n_real), code)
+            # on the CPU whatever trained the GAN: the same images on every machine
+            generated[c] = generate(row.path, labels, seed=seed + code, size=face_size, device="cpu")
+        table = score_checkpoint(ref, generated, gate_settings)
+        table.insert(0, "checkpoint", int(row.checkpoint))
+        tables.append(table)
+        log.info("gate: checkpoint %d: %s", row.checkpoint,
+                 ", ".join(f"{r['class']} {'pass' if r['passed'] else 'fail'}" for _, r in table.iterrows()))
+    decided = choose(pd.concat(tables, ignore_index=True), gate_settings)
+    never = sorted(set(decided["class"]) - set(decided.loc[decided["accepted"], "class"]))
+    if never:
+        log.warning("gate: class(es) %s never passed: they get no generated images", never)
+    return decided

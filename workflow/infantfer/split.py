@@ -4,13 +4,16 @@ Only images that survived the faces stage are split. Test folds hold real images
 resampled and generated images are made later, from the training side of a fold.
 
 StratifiedGroupKFold is used when any group holds more than one image (a subject column, or exact
-duplicates merged at ingest); StratifiedKFold otherwise. Repeat r shuffles with ``seed + r``.
+duplicates merged at ingest); StratifiedKFold otherwise. Repeat r shuffles with ``seed + r``, so a
+repeat's folds do not depend on how many repeats there are: the workflow splits each repeat in its
+own job, and adding a repeat leaves the earlier ones' files, GANs and evaluations as they are.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -26,9 +29,12 @@ class LeakageError(AssertionError):
     """A group or an image's sha256 on both sides of one fold."""
 
 
-def make_folds(images: pd.DataFrame, folds: int, repeats: int, seed: int, dataset: str = "dataset",
+def make_folds(images: pd.DataFrame, folds: int, repeats: int | Iterable[int], seed: int, dataset: str = "dataset",
                expected_classes: list[str] | None = None) -> pd.DataFrame:
     """One row per image x repeat x fold: id, sha256, label, group, repeat, fold, role.
+
+    ``repeats`` is a count (repeats 0 .. n-1) or the repeat numbers to make (``[2]``: the third
+    repeat alone, the same rows as in the table of every repeat).
 
     ``images`` needs columns id, sha256, label, group (one row per image), and may have
     ``crop_sha256``, a hash of the face crop: images whose crops are identical (the same photo
@@ -57,14 +63,16 @@ def make_folds(images: pd.DataFrame, folds: int, repeats: int, seed: int, datase
     grouped = bool((group_sizes > 1).any())
     counts = images.groupby("label")["group"].nunique()
     check_enough_groups(counts, folds, dataset)
+    repeat_numbers = list(range(repeats)) if isinstance(repeats, int) else [int(r) for r in repeats]
     log.info(
-        "%s: %d images, %d groups, %s; %d repeat(s) x %d folds",
+        "%s: %d images, %d groups, %s; repeat(s) %s x %d folds",
         dataset, len(images), images["group"].nunique(),
-        "StratifiedGroupKFold" if grouped else "StratifiedKFold (every image its own group)", repeats, folds,
+        "StratifiedGroupKFold" if grouped else "StratifiedKFold (every image its own group)",
+        ", ".join(map(str, repeat_numbers)), folds,
     )
     y = images["label"].to_numpy()
     tables = []
-    for repeat in range(repeats):
+    for repeat in repeat_numbers:
         if grouped:
             splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed + repeat)
             splits = splitter.split(np.zeros(len(y)), y, images["group"].to_numpy())
@@ -118,12 +126,14 @@ def read_folds(path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", dtype={"id": str, "sha256": str, "label": str, "group": str}, keep_default_na=False)
 
 
-def part_indices(folds: pd.DataFrame, ids: np.ndarray, part: str) -> tuple[np.ndarray, np.ndarray]:
+def part_indices(folds: pd.DataFrame | None, ids: np.ndarray, part: str) -> tuple[np.ndarray, np.ndarray]:
     """Train and test positions of a part: ``r{repeat}_f{fold}``, or ``all`` (every image trains,
-    nothing is tested: the balanced set users take home)."""
+    nothing is tested: the balanced set users take home; it needs no folds table)."""
     rf = parse_part(part)
     if rf is None:
         return np.arange(len(ids)), np.array([], dtype=int)
+    if folds is None:
+        raise DataError(f"part {part} needs its repeat's folds table")
     return fold_indices(folds, ids, *rf)
 
 

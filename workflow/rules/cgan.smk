@@ -1,7 +1,7 @@
 rule cgan_train:
     input:
         faces="results/{dataset}/faces.npz",
-        folds="results/{dataset}/folds.tsv",
+        folds=part_folds,
         resampled=resampled_input,
     output:
         checkpoints="results/{dataset}/cgan/{part}_{base}/checkpoints.tsv",
@@ -15,6 +15,7 @@ rule cgan_train:
         # not a declared output: Snakemake deletes the outputs of failed jobs, and a killed job
         # must find its checkpoints to resume
         checkpoint_root=lambda wildcards: f"results/{wildcards.dataset}/cgan_checkpoints",
+        package_code=package_code("cgan_train.py"),
     wildcard_constraints:
         part=r"r\d+_f\d+",
     # GANs are the long jobs: the folds' start first, so that their gates and evaluations fill
@@ -45,7 +46,7 @@ use rule cgan_train as cgan_train_all with:
 rule gate:
     input:
         faces="results/{dataset}/faces.npz",
-        folds="results/{dataset}/folds.tsv",
+        folds=part_folds,
         checkpoints="results/{dataset}/cgan/{part}_{base}/checkpoints.tsv",
     output:
         gate="results/{dataset}/gate/{part}_{base}.tsv",
@@ -56,6 +57,7 @@ rule gate:
     params:
         gate=stage("gate"),
         face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
+        package_code=package_code("gate.py"),
     threads: 1
     resources:
         mem_mb=3000,
@@ -68,7 +70,7 @@ rule gate:
 rule augment:
     input:
         faces="results/{dataset}/faces.npz",
-        folds="results/{dataset}/folds.tsv",
+        folds=part_folds,
         resampled=resampled_input,
         checkpoints="results/{dataset}/cgan/{part}_{base}/checkpoints.tsv",
         gate="results/{dataset}/gate/{part}_{base}.tsv",
@@ -80,6 +82,7 @@ rule augment:
         target_ratio=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["target_ratio"],
         seed=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["seed"],
         face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
+        package_code=package_code("augment.py"),
     threads: 1
     resources:
         mem_mb=3000,
@@ -103,6 +106,7 @@ rule js_divergence:
         "logs/{dataset}/js_divergence.log",
     params:
         gan_arms=gan_arm_bases,
+        package_code=package_code("js_divergence.py"),
     threads: 1
     resources:
         mem_mb=500,
@@ -119,6 +123,8 @@ checkpoint best_arm:
         "results/{dataset}/best_arm.tsv",
     log:
         "logs/{dataset}/best_arm.log",
+    params:
+        package_code=package_code("best_arm.py"),
     threads: 1
     resources:
         mem_mb=500,
@@ -145,6 +151,7 @@ rule balanced_set:
         arm=lambda wildcards: config["datasets"][wildcards.dataset]["balanced"]["arm"],
         arms=balanced_arm_settings,
         target_ratio=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["target_ratio"],
+        package_code=package_code("balanced_set.py"),
     threads: 1
     resources:
         mem_mb=2000,

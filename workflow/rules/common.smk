@@ -12,8 +12,10 @@ from snakemake.exceptions import WorkflowError
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from infantfer.arms import ORIGINAL, arms_of, gan_bases, resampled_bases
-from infantfer.augment import generator_settings
+from infantfer.gan_run import generator_settings
+from infantfer.provenance import CodeVersions
 from infantfer.report import run_facts
+from infantfer.split import parse_part
 from infantfer.config import STAGES, ConfigError, add_demo_if_no_datasets, resolve_config
 from infantfer.ingest import (
     LISTED_LAYOUTS,
@@ -53,6 +55,19 @@ wildcard_constraints:
     base="|".join(map(re.escape, [ORIGINAL, *_RESAMPLED])),
 
 
+# Snakemake reruns a job whose script changed, but cannot see the package modules the script calls:
+# each rule's params carry a digest of those modules' logic (comments and docstrings left out), so a
+# logic change in infantfer/gate.py reruns the gate jobs and what follows them, and nothing else.
+_CODE_VERSIONS = CodeVersions(Path(".snakemake") / "infantfer" / "code_versions.json",
+                              package_dir=Path(workflow.basedir) / "workflow" / "infantfer")
+
+
+def package_code(script):
+    version = _CODE_VERSIONS.of(Path(workflow.basedir) / "workflow" / "scripts" / script)
+    _CODE_VERSIONS.save()  # a no-op unless a module's content is new
+    return version
+
+
 def ds(wildcards):
     """The resolved settings of the wildcard's dataset."""
     return config["datasets"][wildcards.dataset]
@@ -71,6 +86,31 @@ def ingest_fingerprint(wildcards):
 def stage(name):
     """A params function: the dataset's settings of one stage."""
     return lambda wildcards: config["datasets"][wildcards.dataset][name]
+
+
+def split_settings(wildcards):
+    """What one repeat's folds depend on: not split.repeats (a new repeat splits only itself)."""
+    return {k: v for k, v in config["datasets"][wildcards.dataset]["split"].items() if k != "repeats"}
+
+
+def per_repeat(pattern):
+    """An input function: ``pattern`` for every repeat of the wildcard's dataset."""
+
+    def inputs(wildcards):
+        repeats = config["datasets"][wildcards.dataset]["split"]["repeats"]
+        return [pattern.format(dataset=wildcards.dataset, repeat=r) for r in range(repeats)]
+
+    return inputs
+
+
+def repeat_folds(dataset, repeat):
+    return f"results/{dataset}/folds/r{repeat}.tsv"
+
+
+def part_folds(wildcards):
+    """The folds table a part's job reads: its repeat's; none for part all, which is every image."""
+    rf = parse_part(wildcards.part)
+    return [] if rf is None else repeat_folds(wildcards.dataset, rf[0])
 
 
 def fold_parts(dataset):
@@ -167,7 +207,7 @@ def evaluate_inputs(wildcards):
     """Faces, folds, and of one fold: each resampled base with its step counts, and each GAN
     base's topped-up set; arms are assembled from these."""
     d, part = wildcards.dataset, f"r{wildcards.repeat}_f{wildcards.fold}"
-    inputs = {"faces": f"results/{d}/faces.npz", "folds": f"results/{d}/folds.tsv"}
+    inputs = {"faces": f"results/{d}/faces.npz", "folds": repeat_folds(d, wildcards.repeat)}
     for base in resampled_bases(ARMS[d]):
         inputs[f"resampled_{base}"] = resampled_path(d, base, part)
         inputs[f"steps_{base}"] = f"results/{d}/resampled/{base}/{part}_counts.tsv"
@@ -195,7 +235,7 @@ def balanced_arm(wildcards):
 def balanced_inputs(wildcards):
     """The balanced set's arm made from all real images, and its gate table when it has a GAN."""
     arm = ARMS[wildcards.dataset][balanced_arm(wildcards)]
-    inputs = {"faces": f"results/{wildcards.dataset}/faces.npz", "folds": f"results/{wildcards.dataset}/folds.tsv"}
+    inputs = {"faces": f"results/{wildcards.dataset}/faces.npz"}
     train = arm_training_file(wildcards.dataset, arm, "all")
     if train:
         inputs["train"] = train

@@ -14,6 +14,7 @@ rule evaluate_fold:
     params:
         evaluate=stage("evaluate"),
         arms=arm_settings,
+        package_code=package_code("evaluate_fold.py"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -48,6 +49,8 @@ rule collect_dataset:
         ),
     log:
         "logs/{dataset}/collect.log",
+    params:
+        package_code=package_code("collect_dataset.py"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -67,7 +70,7 @@ rule provenance:
         "logs/{dataset}/provenance.log",
     params:
         settings=ds,
-        workflow_dir=workflow.basedir,
+        package_code=package_code("provenance.py"),
     # it imports torch (seconds): start it as soon as the metrics exist, beside the statistics,
     # rather than last at the DAG's tail
     priority: 1
@@ -87,6 +90,8 @@ rule summary:
         report("results/summary.tsv", caption="../report/summary.rst", category="Across datasets"),
     log:
         "logs/summary.log",
+    params:
+        package_code=package_code("summary.py"),
     threads: 1
     resources:
         mem_mb=500,

@@ -11,6 +11,7 @@ rule faces:
         "results/{dataset}/benchmarks/faces.tsv"
     params:
         faces=stage("faces"),
+        package_code=package_code("faces.py"),
     threads: 1
     resources:
         mem_mb=2000,

@@ -9,6 +9,7 @@ rule ingest:
         settings=ingest_settings,
         files=ingest_fingerprint,
         image_dir=lambda wildcards: f"results/{wildcards.dataset}/images",
+        package_code=package_code("ingest.py"),
     threads: 1
     resources:
         mem_mb=2000,

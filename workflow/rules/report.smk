@@ -21,6 +21,7 @@ rule statistics:
         statistics=stage("statistics"),
         arms=lambda wildcards: list(ARMS[wildcards.dataset]),
         folds=lambda wildcards: config["datasets"][wildcards.dataset]["split"]["folds"],
+        package_code=package_code("statistics.py"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -56,6 +57,7 @@ rule tables:
         "logs/{dataset}/tables.log",
     params:
         statistics=stage("statistics"),
+        package_code=package_code("tables.py"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -111,6 +113,7 @@ rule figures:
         show_real=lambda wildcards: config["datasets"][wildcards.dataset]["report"]["show_real_faces"],
         samples=figure_sample_names,
         gate=stage("gate"),
+        package_code=package_code("figures.py"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -133,6 +136,7 @@ rule cd_diagram:
         "logs/cd_{classifier}_{metric}.log",
     params:
         arms=common_arms,
+        package_code=package_code("cd_diagram.py"),
     wildcard_constraints:
         metric="macro_f1|g_mean|auc_ovr",
     threads: 1
@@ -164,6 +168,7 @@ rule answer:
         # the facts the answer states (not the whole settings: a report shows its rules' params)
         facts={name: run_facts(config["datasets"][name]) for name in DATASETS},
         arms=common_arms,
+        package_code=package_code("answer.py"),
     threads: 1
     resources:
         mem_mb=500,

@@ -1,7 +1,7 @@
 rule resample:
     input:
         faces="results/{dataset}/faces.npz",
-        folds="results/{dataset}/folds.tsv",
+        folds=part_folds,
     output:
         resampled="results/{dataset}/resampled/{base}/{part}.npz",
         counts="results/{dataset}/resampled/{base}/{part}_counts.tsv",
@@ -13,6 +13,7 @@ rule resample:
         base="|".join(map(re.escape, _RESAMPLED)) or "no-resampled-base",
     params:
         resampler=resampler_of,
+        package_code=package_code("resample.py"),
     priority: 20  # a GAN over a resampled base waits for it
     threads: 1
     resources:

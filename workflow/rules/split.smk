@@ -1,13 +1,16 @@
+# One job per repeat: repeat r's folds depend on split.folds and split.seed only (seed + r), so adding
+# a repeat leaves the earlier repeats' folds, GANs and evaluations as they are.
 rule split:
     input:
         faces="results/{dataset}/faces.npz",
         manifest="results/{dataset}/manifest.tsv",
     output:
-        folds="results/{dataset}/folds.tsv",
+        folds="results/{dataset}/folds/r{repeat}.tsv",
     log:
-        "logs/{dataset}/split.log",
+        "logs/{dataset}/split/r{repeat}.log",
     params:
-        split=stage("split"),
+        split=split_settings,
+        package_code=package_code("split.py"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -15,3 +18,22 @@ rule split:
         "../../envs/core.yaml"
     script:
         "../scripts/split.py"
+
+
+# Every repeat's folds in one table, for users and the statistics' test/train ratio.
+rule collect_folds:
+    input:
+        per_repeat("results/{dataset}/folds/r{repeat}.tsv"),
+    output:
+        "results/{dataset}/folds.tsv",
+    log:
+        "logs/{dataset}/collect_folds.log",
+    params:
+        package_code=package_code("collect_folds.py"),
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/collect_folds.py"

@@ -1,5 +1,6 @@
 """Rule augment: a base set topped up from each accepted class's chosen checkpoint."""
-from infantfer.augment import augment, part_sets, read_checkpoint_list, read_gate_table
+from infantfer.augment import augment, read_gate_table
+from infantfer.gan_run import part_sets, read_checkpoint_list
 from infantfer.logs import limit_threads, setup_logging
 from infantfer.split import part_seed
 

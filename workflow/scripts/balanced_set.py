@@ -2,7 +2,8 @@
 from pathlib import Path
 
 from infantfer.arms import arms_of, balanced_classes, count_columns, export_balanced, read_best_arm
-from infantfer.augment import part_sets, read_gate_table
+from infantfer.augment import read_gate_table
+from infantfer.gan_run import part_sets
 from infantfer.io import TrainingSet, write_tsv
 from infantfer.logs import setup_logging
 
@@ -14,7 +15,7 @@ if name == "best":
     name = read_best_arm(snakemake.input.best)
     log.info("balanced.arm best: %s won (mean f1_adaboost macro F1 over the folds)", name)
 arm = arms[name]
-real, _, classes = part_sets(snakemake.input.faces, snakemake.input.folds, "all")  # every real image
+real, _, classes = part_sets(snakemake.input.faces, None, "all")  # every real image
 ts = TrainingSet.load(snakemake.input.train) if "train" in snakemake.input.keys() else real
 manifest = export_balanced(ts, out)
 if arm.gan:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import numpy as np
 
-from infantfer.augment import gate_checkpoints, part_sets, run_key, write_checkpoint_list
+from infantfer.gan_run import gate_checkpoints, part_sets, run_key, write_checkpoint_list
 from infantfer.cgan import CGANConfig, train_cgan
 from infantfer.logs import limit_threads, setup_logging
 from infantfer.split import part_seed

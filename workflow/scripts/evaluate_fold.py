@@ -2,7 +2,7 @@
 import numpy as np
 
 from infantfer.arms import arms_of, class_counts, training_set
-from infantfer.augment import real_part
+from infantfer.gan_run import real_part
 from infantfer.evaluate import evaluate_fold
 from infantfer.io import TrainingSet, read_faces_npz, read_tsv, write_tsv
 from infantfer.logs import limit_threads, setup_logging

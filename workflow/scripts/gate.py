@@ -1,5 +1,6 @@
 """Rule gate: every deciding and reported criterion of every checkpoint x class; choose."""
-from infantfer.augment import gate_run, part_sets, read_checkpoint_list
+from infantfer.gan_run import part_sets, read_checkpoint_list
+from infantfer.gate import gate_run
 from infantfer.io import write_tsv
 from infantfer.logs import limit_threads, setup_logging
 from infantfer.split import parse_part

@@ -8,7 +8,8 @@ setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)
 part, spec = snakemake.wildcards.part, snakemake.params.resampler
 faces = read_faces_npz(snakemake.input.faces)
-train, _ = part_indices(read_folds(snakemake.input.folds), faces["id"], part)
+folds = read_folds(snakemake.input.folds) if snakemake.input.folds else None  # none for part all
+train, _ = part_indices(folds, faces["id"], part)
 resampled = resample_fold(
     faces["x"][train], faces["y"][train], faces["id"][train], resampler=spec["resampler"], params=spec["params"],
     random_state=part_seed(spec["params"]["seed"], part), id_prefix=f"{SOURCE_OF[spec['resampler']]}-{part}",

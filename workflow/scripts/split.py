@@ -1,9 +1,9 @@
-"""Rule split: repeated stratified (grouped) folds over the images that have a face."""
+"""Rule split: one repeat's stratified (grouped) folds over the images that have a face."""
 import hashlib
 
 import pandas as pd
 
-from infantfer.io import read_faces_npz
+from infantfer.io import read_faces_npz, write_tsv
 from infantfer.ingest import read_manifest
 from infantfer.logs import limit_threads, setup_logging
 from infantfer.split import make_folds
@@ -16,6 +16,6 @@ images = pd.DataFrame({"id": faces["id"], "label": faces["y"], "group": faces["g
 images["sha256"] = manifest.loc[images["id"], "sha256"].to_numpy()
 images["crop_sha256"] = [hashlib.sha256(crop.tobytes()).hexdigest() for crop in faces["x"]]
 split = snakemake.params.split
-folds = make_folds(images, split["folds"], split["repeats"], split["seed"], dataset=snakemake.wildcards.dataset,
-                   expected_classes=sorted(set(manifest["label"])))
-folds.to_csv(snakemake.output.folds, sep="\t", index=False)
+folds = make_folds(images, split["folds"], [int(snakemake.wildcards.repeat)], split["seed"],
+                   dataset=snakemake.wildcards.dataset, expected_classes=sorted(set(manifest["label"])))
+write_tsv(folds, snakemake.output.folds)

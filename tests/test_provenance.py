@@ -1,0 +1,106 @@
+"""Which code a result depends on: the digest of the package modules a rule's script uses, which
+reruns that rule's jobs on a logic change and on nothing else (comments, docstrings, layout)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from infantfer import provenance
+from infantfer.provenance import CodeVersions
+
+PACKAGE = REPO / "workflow" / "infantfer"
+
+
+@pytest.fixture
+def package(tmp_path) -> Path:
+    """A copy of the package, with scripts that use parts of it."""
+    copy = tmp_path / "infantfer"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "gan.py").write_text("from infantfer.gan_run import run_key\n")
+    (tmp_path / "gate.py").write_text("from infantfer.gate import gate_run\n")
+    return copy
+
+
+def versions(package: Path, cache: Path | None = None) -> dict[str, str]:
+    cv = CodeVersions(cache, package_dir=package)
+    result = {name: cv.of(package.parent / f"{name}.py") for name in ("gan", "gate")}
+    cv.save()
+    return result
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_comments_docstrings_and_layout_change_nothing(package):
+    before = versions(package)
+    edit(package / "gan_run.py", "def run_key(", "# a new comment\n\n\ndef run_key(")
+    edit(package / "gan_run.py", '"""A short hash of what a GAN learns', '"""Reworded: a short hash of what a GAN learns')
+    edit(package / "split.py", "    rf = parse_part(part)\n", "    rf = parse_part(part)  # why, not what\n\n")
+    assert versions(package) == before
+
+
+def test_a_logic_change_reaches_exactly_the_scripts_that_use_the_module(package):
+    before = versions(package)
+    edit(package / "gate.py", "def gate_run(", "GATE_VERSION = 2\n\n\ndef gate_run(")
+    after = versions(package)
+    assert after["gate"] != before["gate"]
+    assert after["gan"] == before["gan"]  # the GAN jobs never import the gate: no retraining
+
+
+def test_a_change_reached_through_a_function_level_import_counts(package):
+    """gan_run.part_sets imports infantfer.split inside the function: that runs when the job calls
+    it, so split's logic is part of the GAN jobs' code."""
+    before = versions(package)
+    edit(package / "split.py", "ALL_OFFSET = 999", "ALL_OFFSET = 998")
+    assert versions(package)["gan"] != before["gan"]
+
+
+def test_relative_imports_of_a_subpackage_resolve_inside_it(package, tmp_path):
+    (package / "sub").mkdir()
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "a.py").write_text("from .b import f\n")
+    (package / "sub" / "b.py").write_text("def f():\n    return 1\n")
+    (tmp_path / "sub.py").write_text("from infantfer.sub.a import f\n")
+    cv = CodeVersions(package_dir=package)
+    before = cv.of(tmp_path / "sub.py")
+    (package / "sub" / "b.py").write_text("def f():\n    return 2\n")
+    assert CodeVersions(package_dir=package).of(tmp_path / "sub.py") != before
+
+
+def test_the_cache_spares_the_parsing_and_gives_the_same_digests(package, tmp_path, monkeypatch):
+    cache = tmp_path / "cache" / "code_versions.json"
+    first = versions(package, cache)
+    assert cache.is_file()
+
+    def no_parsing(*args):
+        raise AssertionError("a known file was parsed again")
+
+    monkeypatch.setattr(provenance, "_analyse", no_parsing)
+    assert versions(package, cache) == first
+    monkeypatch.undo()
+    cache.write_text("{not json")  # a damaged cache is rebuilt, never trusted
+    assert versions(package, cache) == first
+
+
+def test_every_rule_carries_its_script_s_package_code():
+    """Each rule with a script passes package_code for that same script (a copy-paste slip would
+    rerun one rule on another's modules)."""
+    import re
+
+    rules = "\n".join(p.read_text() for p in sorted((REPO / "workflow" / "rules").glob("*.smk")))
+    blocks = re.split(r"\n(?=(?:rule|checkpoint) \w+:)", rules)
+    checked = 0
+    for block in blocks:
+        script = re.search(r'script:\s*\n\s*"\.\./scripts/(\w+\.py)"', block)
+        if not script:
+            continue
+        code = re.findall(r'package_code=package_code\("(\w+\.py)"\)', block)
+        assert code == [script.group(1)], block.splitlines()[0]
+        checked += 1
+    assert checked >= 20

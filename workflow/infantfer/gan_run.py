@@ -1,0 +1,89 @@
+"""One GAN run of the workflow: the images it learns from, its key, and its list of checkpoints.
+
+A GAN run is named by its *part* (``r{repeat}_f{fold}``, or ``all`` for the balanced set trained on
+every real image; see :mod:`infantfer.split`) and its *base* (``original`` for the real training
+images, or a resampled base such as ``smoteenn``; see :mod:`infantfer.arms`). What follows a run,
+the gate (:func:`infantfer.gate.gate_run`) and the top-up (:mod:`infantfer.augment`), lives with
+them, so that a change to either never retrains a GAN (the rules rerun on the logic of the modules
+their scripts import).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .io import TrainingSet, read_faces_npz, write_tsv
+
+log = logging.getLogger(__name__)
+
+# cgan keys that change a generator; target_ratio only changes what is drawn
+GENERATOR_KEYS = ("size", "steps", "batch_size", "checkpoint_every", "z_dim", "g_width", "d_width",
+                  "lr_g", "lr_d", "ema_decay", "diffaugment", "device", "seed")
+
+
+def generator_settings(cgan: dict) -> dict:
+    return {k: cgan[k] for k in GENERATOR_KEYS}
+
+
+def real_part(faces: dict, train_index: np.ndarray) -> TrainingSet:
+    return TrainingSet(faces["x"][train_index], faces["y"][train_index], faces["id"][train_index],
+                       np.full(len(train_index), "real"), group=faces["group"][train_index])
+
+
+def part_sets(faces_path, folds_path, part: str, resampled_path=None) -> tuple[TrainingSet, TrainingSet, list[str]]:
+    """The real training images of a part, the base set a GAN learns from (the real images, or
+    their resampled set at ``resampled_path``), and the dataset's classes. ``folds_path`` is the
+    part's repeat's folds table (none for part ``all``)."""
+    from .split import part_indices, read_folds
+
+    faces = read_faces_npz(faces_path)
+    train, _ = part_indices(read_folds(folds_path) if folds_path else None, faces["id"], part)
+    real = real_part(faces, train)
+    base = TrainingSet.load(resampled_path) if resampled_path else real
+    return real, base, sorted(set(faces["y"].tolist()))
+
+
+def run_key(settings: dict, x: np.ndarray, y: np.ndarray) -> str:
+    """A short hash of what a GAN learns: its settings and its training arrays. Checkpoints live
+    under it, so a killed job with the same key resumes and a changed one starts afresh. ``steps``
+    is left out: a longer run continues a shorter one (the states agree bit for bit on CPU)."""
+    h = hashlib.sha256(json.dumps({k: v for k, v in settings.items() if k != "steps"}, sort_keys=True).encode())
+    h.update(np.ascontiguousarray(x).tobytes())
+    h.update("\n".join(map(str, y)).encode())
+    return h.hexdigest()[:12]
+
+
+def gate_checkpoints(checkpoints: list[Path], steps: int, every: int) -> list[Path]:
+    """The checkpoints a run of ``steps`` steps would have written: every ``every`` steps and the
+    last. A run extended from a shorter one also holds the shorter run's final step; leave it out."""
+    step_of = {p: int(re.search(r"(\d+)", p.stem).group(1)) for p in checkpoints}
+    kept = [p for p in checkpoints if step_of[p] <= steps and (step_of[p] % every == 0 or step_of[p] == steps)]
+    if not kept or step_of[kept[-1]] != steps:
+        log.warning("no checkpoint at step %d among %s: the gate uses what there is", steps, sorted(step_of.values()))
+    return kept
+
+
+def write_checkpoint_list(path, checkpoints: list[Path], classes: list[str], key: str) -> None:
+    table = pd.DataFrame({"checkpoint": [int(re.search(r"(\d+)", p.stem).group(1)) for p in checkpoints],
+                          "path": [str(p) for p in checkpoints]})
+    table["classes"] = json.dumps(classes)  # JSON: class names may hold commas
+    table["run_key"] = key
+    write_tsv(table, path)
+
+
+def read_checkpoint_list(path) -> tuple[pd.DataFrame, list[str]]:
+    table = pd.read_csv(path, sep="\t", keep_default_na=False)
+    missing = [p for p in table["path"] if not Path(p).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{path} lists checkpoint(s) that are gone, e.g. {missing[0]}. Fix: delete {path} "
+            "so that Snakemake retrains that GAN."
+        )
+    return table, json.loads(table["classes"].iloc[0])
