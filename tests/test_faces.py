@@ -255,9 +255,10 @@ def test_extract_faces_statuses_and_npz(tmp_path, astronaut, blank_and_noise):
 
     arrays2, report2 = faces.extract_faces(man, detector="blazeface", size=40,
                                            on_no_face="keep_whole", equalize=True, progress_every=0)
-    assert report2["status"].tolist() == ["ok", "unreadable", "whole_image", "too_small", "unreadable", "ok"]
-    assert "keep_whole" in report2["reason"].iloc[2]
-    assert arrays2["id"].tolist() == ["img000", "img002", "img005"]
+    # the blank image kept whole is one flat grey level: dropped as constant, with its reason
+    assert report2["status"].tolist() == ["ok", "unreadable", "constant", "too_small", "unreadable", "ok"]
+    assert "one flat grey level (200)" in report2["reason"].iloc[2]
+    assert arrays2["id"].tolist() == ["img000", "img005"]
 
     out = tmp_path / "sub" / "faces.npz"
     faces.write_faces_npz(out, arrays2)
@@ -273,7 +274,7 @@ def test_extract_faces_statuses_and_npz(tmp_path, astronaut, blank_and_noise):
 
 def test_extract_faces_none_and_empty(tmp_path, caplog):
     p = tmp_path / "crop.png"
-    Image.fromarray(np.full((30, 20), 90, np.uint8)).save(p)
+    Image.fromarray(np.tile(np.arange(20, dtype=np.uint8) * 10, (30, 1))).save(p)  # a gradient, not flat
     with caplog.at_level(logging.INFO, logger="infantfer.faces"):
         arrays, report = faces.extract_faces(_manifest([p]), detector="none", size=16)
     assert report["status"].tolist() == ["ok"] and arrays["x"].shape == (1, 16, 16)

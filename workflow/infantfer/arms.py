@@ -237,15 +237,22 @@ def balanced_classes(ts: TrainingSet, base_y: np.ndarray, real_y: np.ndarray, cl
 
 
 def export_balanced(ts: TrainingSet, out_dir: str | Path) -> pd.DataFrame:
-    """PNG files ``<label>/<id>.png`` and ``manifest.tsv`` (id, file, label, source, checkpoint)."""
+    """PNG files ``<label>/<id>.png`` and ``manifest.tsv`` (id, file, label, source, checkpoint).
+    Folder and file names are :func:`infantfer.io.path_part` of the label and id, never the raw
+    text: a label such as ``../x`` or ``/srv/x`` stays inside ``out_dir``."""
     from PIL import Image
 
-    from .io import write_tsv
+    from .io import path_part, write_tsv
 
     out_dir = Path(out_dir)
+    folders: dict[str, str] = {}
+    for label in dict.fromkeys(str(y) for y in ts.y):
+        other = folders.setdefault(path_part(label), label)
+        if other != label:
+            raise ValueError(f"labels {other!r} and {label!r} share the folder name {path_part(label)!r}")
     rows = []
     for x, y, i, s, step in zip(ts.x, ts.y, ts.id, ts.source, ts.arrays()["checkpoint"]):
-        rel = Path(str(y)) / f"{i}.png"
+        rel = Path(path_part(str(y))) / f"{path_part(str(i))}.png"
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(x).save(out_dir / rel)
         rows.append({"id": i, "file": rel.as_posix(), "label": y, "source": s, "checkpoint": int(step) if step >= 0 else ""})

@@ -19,7 +19,7 @@ import yaml
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 # the demo dataset, run when no configuration names a dataset
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
-STAGES = ("faces", "split", "smoteenn", "cgan", "gate", "evaluate", "balanced", "statistics", "report")
+STAGES = ("ingest", "faces", "split", "smoteenn", "cgan", "gate", "evaluate", "balanced", "statistics", "report")
 METHOD_ARM = "smoteenn_cgan"  # the thesis' method: the balanced set's arm unless one is named
 DEFAULT_LABEL_COLUMN = {"csv": "label", "filename_fields": "label", "pixels_csv": "emotion"}
 
@@ -200,6 +200,11 @@ def _check_layout(name: str, ds: dict) -> None:
         _require(ds, name, "label_names", "map each integer label to a class name, e.g. {0: cry, 1: laugh}")
         return
     root = _existing(path, f"{key}.path", "folder", "point path at the folder that holds the images")
+    if layout == "folders":
+        for field in ds.get("filters", {}):
+            if field != "label":
+                raise ConfigError(f"{key}.filters.{field}", "the folders layout knows only each image's label",
+                                  "filter on label (e.g. filters: {label: [cry, laugh]}), or use layout csv")
     if layout == "csv" or (layout == "filename_fields" and ds.get("label_from") == "manifest"):
         manifest = _require(ds, name, "manifest", "give the CSV file with one row per image")
         mp = Path(manifest) if Path(manifest).is_absolute() else root / manifest

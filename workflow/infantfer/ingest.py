@@ -16,6 +16,13 @@ reruns and added files), its label, and a group. Groups keep related images on o
 fold: an image without a group value is its own group, and exact duplicates (same sha256) are
 merged into one group so they can never straddle train and test. One sha256 under two labels is an
 error naming both files.
+
+One rule for every path: images are read only from inside the dataset's folder, after resolving
+symlinks (a manifest row, a file or a class folder that points elsewhere is refused, naming it,
+unless the dataset sets ``allow_outside_root: true``); the manifest and a ``pixels_csv`` file may sit
+anywhere the config says. The same file listed twice (``cry/a.png``, ``./cry/a.png``) counts once.
+Labels are trimmed of spaces, then kept verbatim; file names are never built from them (see
+:func:`infantfer.io.path_part`). Nothing is dropped without a WARNING that counts and names it.
 """
 
 from __future__ import annotations
@@ -27,8 +34,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
+from .io import path_part
 from .logs import Progress
 
 log = logging.getLogger(__name__)
@@ -46,12 +54,19 @@ class DataError(ValueError):
 # ---------------------------------------------------------------- listing, per layout
 
 
+def _examples(items, n: int = 3) -> str:
+    items = [str(i) for i in items]
+    return ", ".join(items[:n]) + (f" (and {len(items) - n} more)" if len(items) > n else "")
+
+
 def _images_under(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
-    )
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    images = [p for p in files if p.suffix.lower() in IMAGE_EXTENSIONS]
+    ignored = [p for p in files if p.suffix.lower() not in IMAGE_EXTENSIONS]
+    if ignored:
+        log.warning("%s: %d file(s) of a format not read (%s) ignored: %s", folder, len(ignored),
+                    ", ".join(sorted(IMAGE_EXTENSIONS)), _examples(p.name for p in ignored))
+    return images
 
 
 def _class_folders(root: Path) -> list[Path]:
@@ -64,9 +79,93 @@ def _class_folders(root: Path) -> list[Path]:
     return folders
 
 
+def _outside(path: Path, root: Path) -> bool:
+    """Whether ``path``, symlinks resolved, lies outside the resolved ``root``."""
+    return not path.resolve().is_relative_to(root.resolve())
+
+
+def _refuse_outside(df: pd.DataFrame, ds: dict) -> None:
+    """The one path rule: every image inside the dataset's folder, unless allow_outside_root."""
+    root = Path(ds["path"])
+    outside = [src for src, path in zip(df["source"], df["path"]) if _outside(Path(path), root)]
+    if not outside:
+        return
+    key = f"datasets.{ds['name']}.allow_outside_root"
+    if ds.get("allow_outside_root"):
+        log.warning("dataset '%s': %d image(s) outside %s read because %s is true, e.g. %s",
+                    ds["name"], len(outside), root, key, _examples(outside))
+        return
+    raise DataError(
+        f"dataset '{ds['name']}': {len(outside)} image(s) lie outside the dataset's folder {root} "
+        f"(symlinks resolved), e.g. {_examples(outside)}. Fix: move or copy them under {root}, or, if "
+        f"reading them there is intended, set {key}: true."
+    )
+
+
+def _drop_repeated_files(df: pd.DataFrame, ds: dict) -> pd.DataFrame:
+    """One row per file: ``cry/a.png``, ``./cry/a.png`` and ``cry//a.png`` are one image. The same
+    file under two labels is an error."""
+    resolved = df["path"].map(lambda p: str(Path(p).resolve()))
+    labels = df.groupby(resolved)["label"].nunique()
+    if (labels > 1).any():
+        path = labels[labels > 1].index[0]
+        rows = df[resolved == path]
+        raise DataError(
+            f"dataset '{ds['name']}': one file is listed under {rows['label'].nunique()} labels: "
+            + "; ".join(f"{s} labelled '{lab}'" for s, lab in zip(rows["source"], rows["label"]))
+            + ". Fix: keep the row with the right label."
+        )
+    repeated = resolved.duplicated()
+    if repeated.any():
+        log.warning("dataset '%s': %d row(s) list a file already listed, and count once: %s", ds["name"],
+                    int(repeated.sum()), _examples(df.loc[repeated, "source"]))
+    return df.loc[~repeated].assign(path=resolved[~repeated])
+
+
+def _look_alike(a: str, b: str) -> bool:
+    """Equal but for case, or (3+ characters, not numbers) one typo apart: a letter swapped with its
+    neighbour, replaced, added or missing."""
+    a, b = a.casefold(), b.casefold()
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 3 or (a.isdigit() and b.isdigit()) or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def check_labels(labels, dataset: str) -> None:
+    """Labels stay verbatim in tables, but two that become the same file-name part are an error,
+    and near matches (``Cry``/``cry``, ``cyr``/``cry``) a warning naming both."""
+    counts = pd.Series(list(labels), dtype=str).value_counts()
+    by_part: dict[str, list[str]] = {}
+    for label in counts.index:
+        by_part.setdefault(path_part(label), []).append(label)
+    clashes = {part: names for part, names in by_part.items() if len(names) > 1}
+    if clashes:
+        part, names = next(iter(clashes.items()))
+        raise DataError(
+            f"dataset '{dataset}': labels {' and '.join(repr(n) for n in names)} would share the file-name part "
+            f"'{part}' in results/. Fix: rename one of them, or merge them if they are one class."
+        )
+    names = list(counts.index)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if _look_alike(a, b):
+                log.warning("dataset '%s': labels '%s' (%d images) and '%s' (%d images) look alike: a typo "
+                            "makes a new class", dataset, a, counts[a], b, counts[b])
+
+
 def _read_table(path: str | Path, sep: str, what: str) -> pd.DataFrame:
     try:
         return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{path}: this {what} is empty (no header, no rows). Fix: point the config at the "
+                        "right file, or write its header and rows.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
         raise DataError(f"{path}: cannot read this {what} ({exc}). Fix: save it as UTF-8 CSV with sep '{sep}'.") from exc
 
@@ -81,12 +180,13 @@ def _need_columns(df: pd.DataFrame, columns: list[str], path: str | Path, keys: 
 
 
 def apply_filters(df: pd.DataFrame, filters: dict, where: str) -> pd.DataFrame:
-    """Keep rows matching every filter: a value, a list of values, or ``{min: a, max: b}``."""
+    """Keep rows matching every filter: a value, a list of values, or ``{min: a, max: b}``. Values
+    are compared trimmed of spaces (as labels are kept); what a filter drops is logged."""
     keep = pd.Series(True, index=df.index)
     for column, rule in (filters or {}).items():
         if column not in df.columns:
             raise DataError(f"{where}: filter on '{column}', which is not a column or field ({list(df.columns)}).")
-        values = df[column]
+        values = df[column].astype(str).str.strip()
         if isinstance(rule, dict):
             numbers = pd.to_numeric(values, errors="coerce")
             ok = numbers.notna()
@@ -95,21 +195,30 @@ def apply_filters(df: pd.DataFrame, filters: dict, where: str) -> pd.DataFrame:
             if "max" in rule:
                 ok &= numbers <= rule["max"]
         elif isinstance(rule, list):
-            ok = values.isin([str(v) for v in rule])
+            ok = values.isin([str(v).strip() for v in rule])
         else:
-            ok = values == str(rule)
+            ok = values == str(rule).strip()
+        if (~ok & keep).any():
+            dropped = values[~ok & keep]
+            log.warning("%s: filter on '%s' dropped %d row(s), values e.g. %s", where, column, int((~ok & keep).sum()),
+                        _examples(sorted(set(dropped))))
         keep &= ok
     return df[keep]
 
 
 def _list_folders(ds: dict) -> pd.DataFrame:
     root = Path(ds["path"])
-    rows = [
-        {"path": str(p.resolve()), "label": folder.name, "group_source": "", "source": p.relative_to(root).as_posix()}
-        for folder in _class_folders(root)
-        for p in _images_under(folder)
-    ]
-    return pd.DataFrame(rows, columns=["path", "label", "group_source", "source"])
+    rows, empty = [], []
+    for folder in _class_folders(root):
+        images = _images_under(folder)
+        if not images:
+            empty.append(folder.name)
+        rows += [{"path": str(p), "label": folder.name.strip(), "group_source": "", "source": p.relative_to(root).as_posix()}
+                 for p in images]
+    if empty:
+        log.warning("%s: %d class folder(s) hold no image and give no class: %s", root, len(empty), _examples(empty))
+    df = pd.DataFrame(rows, columns=["path", "label", "group_source", "source"])
+    return apply_filters(df, ds.get("filters", {}), f"datasets.{ds['name']}.filters").reset_index(drop=True)
 
 
 def _list_csv(ds: dict) -> pd.DataFrame:
@@ -118,6 +227,7 @@ def _list_csv(ds: dict) -> pd.DataFrame:
     file_col, label_col, group_col = ds.get("file_column", "file"), ds["label_column"], ds.get("group_column")
     columns = [file_col, label_col] + ([group_col] if group_col else [])
     _need_columns(df, columns, manifest, ["file_column", "label_column"] + (["group_column"] if group_col else []))
+    df[label_col] = df[label_col].str.strip()
     df = apply_filters(df, ds.get("filters", {}), str(manifest))
     paths = [root / f for f in df[file_col]]
     missing = [str(p) for p in paths if not p.is_file()]
@@ -128,8 +238,8 @@ def _list_csv(ds: dict) -> pd.DataFrame:
         )
     return pd.DataFrame(
         {
-            "path": [str(p.resolve()) for p in paths],
-            "label": df[label_col].str.strip().to_numpy(),
+            "path": [str(p) for p in paths],
+            "label": df[label_col].to_numpy(),
             "group_source": (df[group_col].str.strip() if group_col else pd.Series("", index=df.index)).to_numpy(),
             "source": df[file_col].to_numpy(),
         }
@@ -149,7 +259,7 @@ def _list_filename_fields(ds: dict) -> pd.DataFrame:
         if not m:
             unmatched.append(path.name)
             continue
-        rows.append({"path": str(path.resolve()), "label": folder_label, "source": path.relative_to(root).as_posix(), **m.groupdict()})
+        rows.append({"path": str(path), "label": folder_label.strip(), "source": path.relative_to(root).as_posix(), **m.groupdict()})
     if unmatched:
         log.warning("%d file name(s) do not match pattern and were skipped, e.g. %s", len(unmatched), unmatched[:3])
     df = pd.DataFrame(rows)
@@ -160,14 +270,14 @@ def _list_filename_fields(ds: dict) -> pd.DataFrame:
         table = _read_table(ds["manifest"], ds.get("sep", ","), "manifest")
         file_col = ds.get("file_column", "file")
         _need_columns(table, [file_col, ds["label_column"]], ds["manifest"], ["file_column", "label_column"])
-        labels = dict(zip(table[file_col], table[ds["label_column"]]))
+        labels = dict(zip(table[file_col], table[ds["label_column"]].str.strip()))
         df["label"] = [labels.get(s, labels.get(Path(s).name, "")) for s in df["source"]]
         unlabelled = int((df["label"] == "").sum())
         if unlabelled:
             log.warning("%d image(s) have no label in %s and were skipped", unlabelled, ds["manifest"])
         df = df[df["label"] != ""]
     elif label_from == "field":
-        df["label"] = df[ds["label_field"]]
+        df["label"] = df[ds["label_field"]].str.strip()
     before = len(df)
     df = apply_filters(df, ds.get("filters", {}), f"datasets.{ds['name']}.filters")
     log.info("filters kept %d of %d images", len(df), before)
@@ -185,7 +295,8 @@ def _list_pixels_csv(ds: dict, image_dir: Path) -> pd.DataFrame:
     names = {str(k): str(v) for k, v in ds["label_names"].items()}
     named = df[label_col].str.strip().isin(list(names))
     if (~named).any():
-        log.info("%d row(s) with labels not in label_names skipped", int((~named).sum()))
+        log.warning("%s: %d row(s) with labels not in label_names skipped, labels e.g. %s", csv, int((~named).sum()),
+                    _examples(sorted(set(df.loc[~named, label_col].str.strip()))))
     df = df[named]
     image_dir.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -240,11 +351,15 @@ def list_images(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
         df = _list_pixels_csv(ds, image_dir) if layout == "pixels_csv" else _list_demo(ds, image_dir)
     else:
         df = {"folders": _list_folders, "csv": _list_csv, "filename_fields": _list_filename_fields}[layout](ds)
+        if not df.empty:
+            _refuse_outside(df, ds)
+            df = _drop_repeated_files(df, ds)
     if df.empty:
         raise DataError(f"dataset '{ds['name']}' ({ds.get('path', layout)}): no images found. Fix: check its path and filters.")
     empty_label = df["label"].astype(str).str.strip() == ""
     if empty_label.any():
         raise DataError(f"dataset '{ds['name']}': {int(empty_label.sum())} image(s) have an empty label, e.g. {df.loc[empty_label, 'source'].iloc[0]}.")
+    check_labels(df["label"], ds["name"])
     return df.reset_index(drop=True)
 
 
@@ -275,15 +390,27 @@ def class_group_counts(ds: dict, listing: pd.DataFrame | None = None) -> pd.Seri
 
 
 def check_enough_groups(counts: pd.Series, folds: int, dataset: str) -> None:
-    """Stop with the class and the fix when a class has fewer groups than folds."""
+    """Stop with the class and the fix when there are fewer than two classes, or a class has fewer
+    groups than folds."""
+    if len(counts) < 2:
+        raise DataError(
+            f"dataset '{dataset}': {len(counts)} class(es) ({_examples(counts.index)}); comparing classifiers "
+            "needs at least 2. Fix: check the dataset's path, layout and filters (every class is a folder, or a "
+            "label in the manifest)."
+        )
     small = counts[counts < folds]
     if len(small):
         detail = ", ".join(f"'{c}' has {n}" for c, n in small.items())
+        kept = [c for c in counts.index if c not in small.index]
+        fixes = []
+        if folds > 2 and small.min() >= 2:
+            fixes.append(f"lower split.folds for this dataset (datasets.{dataset}.split.folds: {int(small.min())})")
+        fixes.append("add images of that class")
+        if len(kept) >= 2:
+            fixes.append(f"drop the class with datasets.{dataset}.filters: {{label: [{', '.join(kept)}]}}")
         raise DataError(
             f"dataset '{dataset}': every class needs at least split.folds={folds} groups (subjects or "
-            f"photos) so each test fold can hold one; {detail}. Fix: lower split.folds for this dataset "
-            f"(datasets.{dataset}.split.folds: {max(2, int(small.min()))}), add images of that class, "
-            "or drop the class with filters."
+            f"photos) so each test fold can hold one; {detail}. Fix: " + ", or ".join(fixes) + "."
         )
 
 
@@ -298,11 +425,22 @@ def _sha256(path: str) -> str:
     return h.hexdigest()
 
 
+EXIF_ORIENTATION = 0x0112
+SWAPPED_ORIENTATIONS = {5, 6, 7, 8}  # rotated a quarter turn: width and height trade places
+
+
 def _describe(path: str) -> tuple[float, float, str]:
+    """Width, height (as the image is meant to be seen) and mode, from the header alone: nothing is
+    decoded here, so a decompression bomb costs nothing (the faces stage applies ingest.max_pixels)."""
     try:
         with Image.open(path) as im:
-            oriented = ImageOps.exif_transpose(im)  # width/height as the image is meant to be seen
-            return float(oriented.width), float(oriented.height), oriented.mode
+            width, height = im.size
+            # PNG's getexif() decodes the image to look for an eXIf chunk after the pixels: ask only
+            # where the header holds the EXIF (JPEG's APP1, a PNG eXIf chunk before the pixels, TIFF)
+            header_exif = "exif" in im.info or im.format == "TIFF"
+            if header_exif and im.getexif().get(EXIF_ORIENTATION) in SWAPPED_ORIENTATIONS:
+                width, height = height, width
+            return float(width), float(height), im.mode
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         log.warning("unreadable image %s (%s); faces will report it", path, exc.__class__.__name__)
         return float("nan"), float("nan"), "unreadable"

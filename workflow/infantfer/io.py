@@ -30,6 +30,24 @@ STRING_COLUMNS = {c: str for c in ("id", "label", "class", "y_true", "y_pred", "
                                    "baseline", "metric", "step", "verdict", "note")}
 
 
+def path_part(text: str) -> str:
+    """The part of a file name a label (or any user-given text) becomes under ``results/``.
+
+    Letters and digits of any script, ``-`` and ``_`` are kept; every other run of characters (a
+    space, ``/``, ``..``, ``:``) becomes one ``_``; leading dots and underscores go. What is left
+    empty becomes ``_`` plus a short hash of the text. The text itself stays verbatim in the tables:
+    only file names use this, and two texts with the same part are an error where labels are read
+    (:func:`infantfer.ingest.check_labels`).
+    """
+    import hashlib
+    import re
+    import unicodedata
+
+    normal = unicodedata.normalize("NFC", str(text))
+    part = re.sub(r"[^\w-]+", "_", normal).strip("._")
+    return part[:100] if part else "_" + hashlib.sha1(normal.encode()).hexdigest()[:8]
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is fsynced and renamed onto ``path``,

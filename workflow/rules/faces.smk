@@ -11,6 +11,7 @@ rule faces:
         "results/{dataset}/benchmarks/faces.tsv"
     params:
         faces=stage("faces"),
+        max_pixels=lambda wildcards: config["datasets"][wildcards.dataset]["ingest"]["max_pixels"],
         package_code=package_code("faces.py"),
     threads: 1
     resources:

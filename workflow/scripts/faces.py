@@ -5,6 +5,7 @@ from infantfer.logs import limit_threads, setup_logging
 
 setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)
-arrays, report = extract_faces(read_manifest(snakemake.input.manifest), **snakemake.params.faces)
+arrays, report = extract_faces(read_manifest(snakemake.input.manifest), **snakemake.params.faces,
+                               max_pixels=snakemake.params.max_pixels)
 report.to_csv(snakemake.output.report, sep="\t", index=False)
 write_faces_npz(snakemake.output.faces, arrays)
