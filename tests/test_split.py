@@ -112,3 +112,77 @@ def test_part_all_needs_no_folds_and_a_fold_does():
     assert train.tolist() == [0, 1, 2] and test.size == 0
     with pytest.raises(DataError, match="r0_f1 needs its repeat's folds table"):
         part_indices(None, ids, "r0_f1")
+
+
+def _smooth_faces(n, size=32, seed=0):
+    """Distinct smooth images (random 6 x 6 grids upsampled): stand-ins for face crops."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    return np.stack([np.asarray(Image.fromarray(rng.integers(0, 256, (6, 6), dtype=np.uint8)).resize(
+        (size, size), Image.BICUBIC)) for _ in range(n)])
+
+
+def _resized(img, factor):
+    from PIL import Image
+
+    side = img.shape[0]
+    small = Image.fromarray(img).resize((int(side * factor),) * 2, Image.BILINEAR)
+    return np.asarray(small.resize((side, side), Image.BILINEAR))
+
+
+def _recropped(img, border):
+    from PIL import Image
+
+    side = img.shape[0]
+    return np.asarray(Image.fromarray(img[border:side - border, border:side - border]).resize((side, side), Image.BILINEAR))
+
+
+def test_resized_and_recropped_copies_are_near_duplicates_and_distinct_faces_are_not():
+    from infantfer.split import near_duplicate_pairs
+
+    x = _smooth_faces(30)
+    copies = np.stack([_resized(x[0], 0.7), _recropped(x[1], 1), np.clip(x[2].astype(int) * 1.1 + 8, 0, 255).astype(np.uint8)])
+    everything = np.concatenate([x, copies])
+    groups = np.array([f"g{i}" for i in range(len(everything))])
+    pairs = near_duplicate_pairs(everything, groups, 0.96)
+    found = {tuple(sorted(p)) for p in pairs[["a", "b"]].itertuples(index=False)}
+    assert found == {(0, 30), (1, 31), (2, 32)}, pairs
+    assert (pairs["correlation"] >= 0.96).all()
+    # within one group a copy is no news: the grouped split keeps it together already
+    groups[30] = groups[0]
+    assert (0, 30) not in {tuple(sorted(p)) for p in near_duplicate_pairs(everything, groups, 0.96)[["a", "b"]].itertuples(index=False)}
+
+
+def test_near_duplicates_are_warned_or_merged_as_asked(caplog):
+    from infantfer.split import handle_near_duplicates
+
+    x = _smooth_faces(12, seed=3)
+    x = np.concatenate([x, [_resized(x[4], 0.7)], np.zeros((1, 32, 32), np.uint8)])  # and a flat crop
+    groups = [f"baby{i}" for i in range(len(x))]
+    names = [f"img{i}.png" for i in range(len(x))]
+    caplog.set_level("WARNING")
+    kept = handle_near_duplicates(x, groups, "warn", 0.96, names=names)
+    assert list(kept) == groups
+    assert "1 pair(s) of face crops from different groups" in caplog.text and "img4.png ~ img12.png" in caplog.text
+    assert "split.near_duplicates: merge" in caplog.text
+    merged = handle_near_duplicates(x, groups, "merge", 0.96, names=names)
+    assert merged[12] == merged[4] == "baby12" or merged[12] == merged[4] == "baby4"
+    assert len(set(merged)) == len(groups) - 1
+    caplog.clear()
+    assert list(handle_near_duplicates(x, groups, "ignore", 0.96)) == groups and not caplog.text
+
+
+def test_merged_near_duplicates_never_straddle_a_fold():
+    from infantfer.split import handle_near_duplicates
+
+    x = _smooth_faces(24, seed=5)
+    x[20:] = [_resized(x[i], 0.7) for i in range(4)]  # copies of images 0-3 under new groups
+    df = pd.DataFrame({"id": [f"i{i}" for i in range(24)], "label": ["cry", "laugh"] * 12,
+                       "group": [f"g{i}" for i in range(24)], "sha256": [f"s{i}" for i in range(24)]})
+    df.loc[20:, "label"] = df.loc[:3, "label"].to_numpy()
+    df["group"] = handle_near_duplicates(x, df["group"], "merge", 0.96)
+    folds = make_folds(df, folds=3, repeats=2, seed=0)
+    for (_, _), table in folds.groupby(["repeat", "fold"]):
+        side = dict(zip(table["id"], table["role"]))
+        assert all(side[f"i{i}"] == side[f"i{20 + i}"] for i in range(4))

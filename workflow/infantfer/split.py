@@ -91,6 +91,57 @@ def make_folds(images: pd.DataFrame, folds: int, repeats: int | Iterable[int], s
     return result
 
 
+def near_duplicate_pairs(x: np.ndarray, groups, min_correlation: float) -> pd.DataFrame:
+    """Pairs of face crops from different groups whose pixels correlate at ``min_correlation`` or
+    more: probably one photo saved twice (resized, re-compressed, brightened, re-cropped), which
+    exact hashes miss. Columns a, b (positions in ``x``) and correlation, highest first."""
+    flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    flat = flat - flat.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(flat, axis=1, keepdims=True)
+    flat = np.divide(flat, norms, out=np.zeros_like(flat), where=norms > 0)  # a flat crop correlates with nothing
+    corr = flat @ flat.T
+    groups = np.asarray(groups)
+    a, b = np.nonzero(np.triu(corr >= min_correlation, k=1) & (groups[:, None] != groups[None, :]))
+    pairs = pd.DataFrame({"a": a, "b": b, "correlation": corr[a, b]})
+    return pairs.sort_values("correlation", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def merge_pair_groups(groups, pairs: pd.DataFrame) -> np.ndarray:
+    """Groups after joining the two groups of every pair (each component takes its smallest name)."""
+    groups = np.asarray(groups, dtype=object)
+    parent: dict[str, str] = {}
+
+    def find(g: str) -> str:
+        while parent.setdefault(g, g) != g:
+            parent[g] = parent[parent[g]]
+            g = parent[g]
+        return g
+
+    for a, b in zip(pairs["a"], pairs["b"]):
+        ra, rb = find(groups[a]), find(groups[b])
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return np.array([find(g) for g in groups], dtype=object)
+
+
+def handle_near_duplicates(x: np.ndarray, groups, action: str, min_correlation: float, names=None) -> np.ndarray:
+    """``split.near_duplicates``: warn about near-duplicate pairs across groups (naming them by
+    ``names``, e.g. the manifest's sources), merge their groups, or ignore them. Returns the groups."""
+    groups = np.asarray(groups, dtype=object)
+    if action == "ignore":
+        return groups
+    pairs = near_duplicate_pairs(x, groups, min_correlation)
+    if pairs.empty:
+        return groups
+    names = np.asarray(names if names is not None else np.arange(len(groups)).astype(str))
+    examples = "; ".join(f"{names[a]} ~ {names[b]} ({c:.3f})" for a, b, c in pairs.head(5).itertuples(index=False))
+    what = ("their groups were merged (split.near_duplicates: merge)" if action == "merge" else
+            "they may sit on both sides of a fold: set split.near_duplicates: merge to keep each pair together")
+    log.warning("%d pair(s) of face crops from different groups correlate at >= %.2f, probably one photo saved twice; "
+                "%s. E.g. %s", len(pairs), min_correlation, what, examples)
+    return merge_pair_groups(groups, pairs) if action == "merge" else groups
+
+
 def check_no_leakage(folds: pd.DataFrame) -> None:
     """Assert that no group and no sha256 appears in both train and test of one fold."""
     for (repeat, fold), table in folds.groupby(["repeat", "fold"]):

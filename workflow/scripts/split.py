@@ -6,7 +6,7 @@ import pandas as pd
 from infantfer.io import read_faces_npz, write_tsv
 from infantfer.ingest import read_manifest
 from infantfer.logs import limit_threads, setup_logging
-from infantfer.split import make_folds
+from infantfer.split import handle_near_duplicates, make_folds
 
 setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)
@@ -16,6 +16,9 @@ images = pd.DataFrame({"id": faces["id"], "label": faces["y"], "group": faces["g
 images["sha256"] = manifest.loc[images["id"], "sha256"].to_numpy()
 images["crop_sha256"] = [hashlib.sha256(crop.tobytes()).hexdigest() for crop in faces["x"]]
 split = snakemake.params.split
+images["group"] = handle_near_duplicates(faces["x"], images["group"], split["near_duplicates"],
+                                         split["near_duplicate_correlation"],
+                                         names=manifest.loc[images["id"], "source"].to_numpy())
 folds = make_folds(images, split["folds"], [int(snakemake.wildcards.repeat)], split["seed"],
                    dataset=snakemake.wildcards.dataset, expected_classes=sorted(set(manifest["label"])))
 write_tsv(folds, snakemake.output.folds)
