@@ -402,3 +402,19 @@ def test_imports_only_torch_numpy_stdlib(path):
     assert not bad, f"{path} imports {bad}"
     init = ast.parse((REPO / "workflow/infantfer/__init__.py").read_text())
     assert not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(init))
+
+
+def test_the_gan_s_defaults_are_the_schema_s():
+    """The GPU machine has no YAML reader, so CGANConfig keeps its own defaults: they must equal
+    the schema's (the one home of every default). size is the exception: the schema's 0 means
+    the faces' size, which only the workflow knows; a bare CGANConfig needs a number."""
+    import dataclasses
+
+    from infantfer.config import load_schema
+
+    schema = load_schema()["$defs"]["cgan"]["properties"]
+    fields = {f.name: f.default for f in dataclasses.fields(CGANConfig)}
+    shared = sorted(set(fields) & set(schema) - {"size"})
+    assert len(shared) >= 10, shared
+    assert {k: fields[k] for k in shared} == {k: schema[k]["default"] for k in shared}
+    assert schema["size"]["default"] == 0 and fields["size"] > 0

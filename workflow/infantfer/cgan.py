@@ -132,7 +132,7 @@ class CGANConfig:
     embed_dim: int = 32
     upsample: str = "convT"            # "convT" (4x4 stride-2 transposed conv) or "nearest" (+ 3x3 conv)
     batch_size: int = 64
-    steps: int = 300
+    steps: int = 2000
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.0, 0.99)
@@ -140,7 +140,7 @@ class CGANConfig:
     ema_decay: float = 0.99
     diffaugment: str = "translation,cutout"   # "color" hides greyscale faces' main variation: see above
     balanced_sampling: bool = True
-    checkpoint_every: int = 100
+    checkpoint_every: int = 250
     log_every: int = 25
     deterministic: bool = True
     device: str = "auto"

@@ -168,7 +168,7 @@ CGAN_RUNTIME = {"start_s": 60, "cpu_step_s": 0.015, "cpu_pixel_s": 3.4e-6, "gpu_
 def cgan_runtime(wildcards):
     settings = config["datasets"][wildcards.dataset]
     cgan, t = settings["cgan"], CGAN_RUNTIME
-    size = cgan["size"] or settings["faces"]["size"]
+    size = cgan["size"]  # 0 (the faces' size) is resolved once, by infantfer.config
     if cgan["device"] == "cpu":
         step = t["cpu_step_s"] + t["cpu_pixel_s"] * cgan["batch_size"] * size**2
     else:
