@@ -101,6 +101,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
+from .io import atomic_path  # standard library only: the GAN stays torch + numpy
+
 __all__ = [
     "CGANConfig", "Generator", "Discriminator", "build_models", "count_parameters",
     "DIFFAUGMENT", "parse_policy", "diff_augment",
@@ -554,12 +556,8 @@ def _check_resume(ck: dict, path: Path, cfg: CGANConfig, n_classes: int, data_ha
 
 
 def _save_atomic(obj, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        torch.save(obj, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def _fmt_eta(seconds: float) -> str:
@@ -789,10 +787,8 @@ def write_png(path: str | Path, image: np.ndarray) -> None:
 
     png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(png)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(png)
 
 
 # --------------------------------------------------------------------------------------------
