@@ -124,3 +124,12 @@ def test_difficulty_band(demo0):
         scores.append(f1_score(y[te], clf.predict(X[te]), average="macro"))
     macro_f1 = float(np.mean(scores))
     assert 0.5 <= macro_f1 <= 0.95, macro_f1  # calibrated: ~0.79 for seed 0
+
+
+def test_the_docs_quote_the_demo_s_counts_from_demo_py():
+    """The demo's class counts live in infantfer.demo; the two pages that quote them must agree."""
+    from conftest import REPO
+
+    quoted = "{" + ", ".join(f"{c}: {n}" for c, n in DEFAULT_COUNTS.items()) + "}"
+    assert f"| `counts` | demo | `{quoted}` |" in (REPO / "config" / "README.md").read_text()
+    assert " / ".join(f"{c} {n}" for c, n in DEFAULT_COUNTS.items()) in (REPO / "README.md").read_text()
