@@ -349,39 +349,6 @@ def test_training_moves_class_brightness(tmp_path):
     assert abs(gen[1] - bright.mean()) < abs(float(m0[1]) - bright.mean())
 
 
-# ---------------------------------------------------------------------------------- sampler
-
-def test_oversampler_in_imblearn_pipeline(tmp_path):
-    from imblearn.pipeline import Pipeline
-    from sklearn.base import clone
-    from sklearn.tree import DecisionTreeClassifier
-
-    x, y = toy_set(n=(30, 14, 7), side=16, seed=3)
-    labels = np.array(["cry", "laugh", "neutral"])[y]
-    X = x.reshape(len(x), -1)
-    sampler = cgan.CGANOversampler(tiny_config(steps=12, log_every=0), random_state=0, threads=1,
-                                   checkpoint_dir=tmp_path / "ck", batch_size=8)
-    assert sampler.get_params()["batch_size"] == 8 and sampler.get_params()["random_state"] == 0
-    copy = clone(sampler)
-    assert copy.get_params().keys() == sampler.get_params().keys() and copy is not sampler
-    sampler.set_params(steps=10)
-    Xr, yr = sampler.fit_resample(X, labels)
-    assert Xr.shape == (90, 256) and Xr.dtype == X.dtype and np.array_equal(Xr[:51], X)
-    assert dict(zip(*np.unique(yr, return_counts=True))) == {"cry": 30, "laugh": 30, "neutral": 30}
-    assert list(sampler.sample_source_).count("cgan") == 39 and sampler.sampling_strategy_ == {"laugh": 16, "neutral": 23}
-    assert sampler.checkpoint_.name == "step_000010.pt"
-    # images in, images out; floats in, floats out
-    Xi, _ = clone(sampler).set_params(checkpoint_dir=None).fit_resample(x.astype(float), labels)
-    assert Xi.shape == (90, 16, 16) and Xi.dtype == float
-
-    pipe = Pipeline([("cgan", cgan.CGANOversampler(tiny_config(steps=10, log_every=0), random_state=0, threads=1)),
-                     ("tree", DecisionTreeClassifier(random_state=0))])
-    pipe.fit(X, labels)
-    assert pipe.named_steps["tree"].tree_.n_node_samples[0] == 90
-    assert set(pipe.predict(X)) <= {"cry", "laugh", "neutral"}
-    assert pipe.score(X, labels) > 0.5
-
-
 # ---------------------------------------------------------------------------------- imports
 
 @pytest.mark.parametrize("path", ["workflow/infantfer/cgan.py", "benchmarks/cgan_throughput.py"])

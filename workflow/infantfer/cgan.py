@@ -81,14 +81,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import inspect
 import logging
 import math
 import os
 import re
-import shutil
 import struct
-import tempfile
 import time
 import zlib
 from dataclasses import asdict, dataclass, fields
@@ -108,7 +105,7 @@ __all__ = [
     "DIFFAUGMENT", "parse_policy", "diff_augment",
     "rand_brightness", "rand_saturation", "rand_contrast", "rand_translation", "rand_cutout",
     "train_cgan", "list_checkpoints", "load_checkpoint", "generate", "save_sample_grid",
-    "write_png", "CGANOversampler", "CheckpointMismatchError",
+    "write_png", "CheckpointMismatchError",
 ]
 
 _log = logging.getLogger("infantfer.cgan")
@@ -789,151 +786,3 @@ def write_png(path: str | Path, image: np.ndarray) -> None:
            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
     with atomic_path(path) as tmp:
         tmp.write_bytes(png)
-
-
-# --------------------------------------------------------------------------------------------
-# imblearn-style sampler (duck-typed: fit_resample, get_params, set_params)
-# --------------------------------------------------------------------------------------------
-
-_CONFIG_FIELDS = tuple(f.name for f in fields(CGANConfig))
-
-
-class CGANOversampler:
-    """Top classes up with images from a CGAN trained on (X, y); usable in imblearn's Pipeline.
-
-    Parameters
-    ----------
-    config : CGANConfig, dict or None
-        The GAN's settings (default ``CGANConfig()``); any CGANConfig field may also be given as a
-        keyword argument and overrides the config's value (``size=0``: the images' side).
-    sampling_strategy : "auto", "not majority", "all", "minority" or dict
-        "auto" / "not majority" / "all": every class up to the majority count; "minority": the
-        smallest class up to the majority count; dict: class -> total count wanted.
-    checkpoint_dir : path or None
-        Where to train (an existing run there is resumed). None: a temporary directory, removed
-        after ``fit_resample``.
-    random_state : int or None
-        Seeds the GAN (overrides ``config.seed``) and the generated noise.
-    threads : int or None
-        torch threads while training.
-
-    Attributes (after ``fit_resample``)
-    -----------------------------------
-    classes_, sampling_strategy_ (class -> images generated), sample_source_ ('real' / 'cgan' per
-    output row), checkpoint_ (the checkpoint drawn from; None when the directory was temporary).
-    """
-
-    def __init__(self, config=None, *, sampling_strategy="auto", checkpoint_dir=None, random_state=None,
-                 threads=None, **config_overrides):
-        unknown = sorted(set(config_overrides) - set(_CONFIG_FIELDS))
-        if unknown:
-            raise TypeError(f"unknown parameter(s) {unknown}; CGANConfig fields: {list(_CONFIG_FIELDS)}")
-        self.config = config
-        self.sampling_strategy = sampling_strategy
-        self.checkpoint_dir = checkpoint_dir
-        self.random_state = random_state
-        self.threads = threads
-        for k, v in config_overrides.items():
-            setattr(self, k, v)
-        self._overrides = sorted(config_overrides)
-
-    _BASE_PARAMS = ("config", "sampling_strategy", "checkpoint_dir", "random_state", "threads")
-
-    def get_params(self, deep: bool = True) -> dict:
-        return {k: getattr(self, k) for k in (*self._BASE_PARAMS, *self._overrides)}
-
-    def set_params(self, **params):
-        for k, v in params.items():
-            if k not in self._BASE_PARAMS and k not in _CONFIG_FIELDS:
-                raise ValueError(f"invalid parameter {k!r} for {type(self).__name__}")
-            setattr(self, k, v)
-            if k in _CONFIG_FIELDS and k not in self._overrides:
-                self._overrides = sorted([*self._overrides, k])
-        return self
-
-    def __repr__(self) -> str:
-        ps = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()
-                       if k in self._overrides or v != inspect.signature(type(self)).parameters[k].default)
-        return f"{type(self).__name__}({ps})"
-
-    def _config(self, side: int) -> CGANConfig:
-        base = self.config
-        d = (CGANConfig() if base is None else
-             base if isinstance(base, CGANConfig) else CGANConfig.from_dict(dict(base))).to_dict()
-        d.update({k: getattr(self, k) for k in self._overrides})
-        if self.random_state is not None:
-            d["seed"] = int(self.random_state)
-        if d["size"] == 0:
-            d["size"] = side
-        return CGANConfig.from_dict(d)
-
-    def _targets(self, classes: np.ndarray, counts: np.ndarray) -> dict:
-        majority = int(counts.max())
-        s = self.sampling_strategy
-        if isinstance(s, dict):
-            unknown = set(s) - set(classes.tolist())
-            if unknown:
-                raise ValueError(f"sampling_strategy names classes absent from y: {sorted(unknown)}")
-            n = dict(zip(classes.tolist(), counts.tolist()))
-            for c, want in s.items():
-                if want < n[c]:
-                    raise ValueError(f"sampling_strategy asks {want} for class {c!r} which has {n[c]}: "
-                                     "an oversampler cannot remove images")
-            return {c: int(want) - n[c] for c, want in s.items()}
-        if s in ("auto", "not majority", "all"):
-            return {c: majority - int(k) for c, k in zip(classes.tolist(), counts.tolist())}
-        if s == "minority":
-            i = int(np.argmin(counts))
-            return {classes[i].item(): majority - int(counts[i])}
-        raise ValueError(f"sampling_strategy must be 'auto', 'not majority', 'all', 'minority' or a dict, got {s!r}")
-
-    def fit(self, X, y):
-        self.fit_resample(X, y)
-        return self
-
-    def fit_resample(self, X, y):
-        X = np.asarray(X)
-        y = np.asarray(y)
-        if len(X) != len(y):
-            raise ValueError(f"X has {len(X)} rows, y has {len(y)}")
-        if X.ndim == 2:
-            side = math.isqrt(X.shape[1])
-            if side * side != X.shape[1]:
-                raise ValueError(f"X rows of {X.shape[1]} values are not square images")
-            images = X.reshape(len(X), side, side)
-        elif X.ndim == 3 and X.shape[1] == X.shape[2]:
-            side, images = X.shape[1], X
-        else:
-            raise ValueError(f"X must be (N, S*S) or (N, S, S) pixels in [0, 255], got shape {X.shape}")
-        if images.dtype != np.uint8:
-            if images.size and (images.min() < 0 or images.max() > 255):
-                raise ValueError("X must hold pixels in [0, 255]")
-            images = np.clip(np.rint(images), 0, 255).astype(np.uint8)
-        self.classes_, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
-        codes = codes.reshape(-1)
-        targets = self._targets(self.classes_, counts)
-        self.sampling_strategy_ = {c: n for c, n in targets.items() if n > 0}
-        self.checkpoint_ = None
-        n_new = sum(self.sampling_strategy_.values())
-        if n_new == 0:
-            self.sample_source_ = np.full(len(y), "real")
-            return X.copy(), y.copy()
-        cfg = self._config(side)
-        tmp = None
-        ckdir = self.checkpoint_dir
-        if ckdir is None:
-            tmp = ckdir = tempfile.mkdtemp(prefix="infantfer-cgan-")
-        try:
-            checkpoints = train_cgan(images, codes, len(self.classes_), cfg, ckdir, threads=self.threads)
-            code_of = {c: i for i, c in enumerate(self.classes_.tolist())}
-            new_codes = np.concatenate([np.full(n, code_of[c]) for c, n in self.sampling_strategy_.items()])
-            seed = _sub_seed(cfg.seed, "oversample") % (2 ** 31)
-            gen = generate(checkpoints[-1], new_codes, seed=seed, device=cfg.device, size=side)
-            self.checkpoint_ = None if tmp else checkpoints[-1]
-        finally:
-            if tmp:
-                shutil.rmtree(tmp, ignore_errors=True)
-        X_new = gen.reshape(len(gen), *X.shape[1:]).astype(X.dtype)
-        y_new = self.classes_[new_codes].astype(y.dtype)
-        self.sample_source_ = np.array(["real"] * len(y) + ["cgan"] * len(y_new))
-        return np.concatenate([X, X_new]), np.concatenate([y, y_new])
