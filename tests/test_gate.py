@@ -190,18 +190,23 @@ def test_small_class_is_judged_by_fidelity_alone(data, capsys):
         _show(capsys, name, t)
         r = t.iloc[0]
         assert not r["js_judged"] and np.isfinite(r["js_pca"])  # reported, not judged
-        assert r["passed"] == (r["label_agreement"] >= r["real_recall"] - 0.15)
+        # fidelity decides, and copies of the training images never pass (privacy.max_copy_share)
+        assert r["passed"] == ((r["label_agreement"] >= r["real_recall"] - 0.15) and r["copy_share"] <= 0.25)
+        assert r["copy_ok"] == (name != "12 neutral: copies")
 
     # same reference and images, only min_images differs: the collapsed generator fails on JS
     # when judged and passes on fidelity alone when not
     full = gate.fit_reference(x, y)
     three = np.resize(x[y == "cry"][:3], (70, SIZE, SIZE))
     gen = {"cry": np.clip(three + rng.normal(0, 2, three.shape), 0, 255)}
-    judged = gate.score_checkpoint(full, gen).iloc[0]
-    unjudged = gate.score_checkpoint(full, gen, {"min_images": 10_000}).iloc[0]
+    judged = gate.score_checkpoint(full, gen, {"max_copy_share": None}).iloc[0]  # copies: reported only
+    unjudged = gate.score_checkpoint(full, gen, {"min_images": 10_000, "max_copy_share": None}).iloc[0]
     assert judged["js_judged"] and not judged["passed"]
     assert not unjudged["js_judged"] and unjudged["passed"]
     assert judged["js_pca"] == unjudged["js_pca"]
+    # with the default limit the noised copies never pass, judged by JS or not
+    default = gate.score_checkpoint(full, gen, {"min_images": 10_000}).iloc[0]
+    assert default["copy_share"] == 1.0 and not default["copy_ok"] and not default["passed"]
 
 
 # --------------------------------------------------------------------------- across checkpoints
@@ -315,10 +320,11 @@ def _down_up(x: np.ndarray) -> np.ndarray:
 def test_columns_and_criteria_settings():
     assert gate.COLUMNS == [
         "class", "n_real", "n_generated", "js_pca", "js_pixels", "js_real_baseline", "js_judged",
-        "label_agreement", "real_recall", "copy_share",
+        "label_agreement", "real_recall", "copy_share", "copy_share_pixels", "copy_share_features",
         "sharpness_ratio", "sharpness_baseline", "c2st_auc", "c2st_baseline",
-        "js_ok", "fidelity_ok", "sharpness_ok", "c2st_ok", "passed",
+        "js_ok", "fidelity_ok", "sharpness_ok", "c2st_ok", "copy_ok", "passed",
     ]
+    assert gate.GateSettings().max_copy_share == 0.25
     default = gate.GateSettings()
     assert default.criteria == ("js", "fidelity", "sharpness")
     assert (default.sharpness_margin, default.c2st_margin) == (0.1, 0.1)
@@ -465,7 +471,8 @@ def test_sharpness_judges_a_small_class(data, capsys):
     copies = np.resize(x[keep][y[keep] == "neutral"], (24, SIZE, SIZE))  # the 12 real images twice
     cases = {"copies": copies, "blurred copies": _blur(copies, 1.5), "down-up copies": _down_up(copies)}
     for name, gen in cases.items():
-        t = gate.score_checkpoint(ref, {"neutral": gen})
+        # the real images themselves stand in for a sharp generator: copies reported, not deciding
+        t = gate.score_checkpoint(ref, {"neutral": gen}, {"max_copy_share": None})
         _show_new(capsys, f"12 neutral: {name}", t)
         r = t.iloc[0]
         assert not r["js_judged"] and r["fidelity_ok"]  # before sharpness, all three passed
@@ -482,6 +489,7 @@ def test_tiny_classes_get_floor_baselines():
     assert np.isnan(ref.c2st_baseline["laugh"])  # halves of 2: too few for 3 folds
     assert ref.c2st_baseline["cry"] >= 0.5  # halves of 4
     # C2ST alone cannot judge laugh (no baseline): with nothing deciding, it does not pass
-    t = gate.score_checkpoint(ref, {"cry": x[:8], "laugh": x[8:13]}, {"criteria": ["c2st"], "min_images": 2})
+    t = gate.score_checkpoint(ref, {"cry": x[:8], "laugh": x[8:13]},
+                              {"criteria": ["c2st"], "min_images": 2, "max_copy_share": None})
     assert t["passed"].tolist() == [bool(t["c2st_ok"].iloc[0]), False]
     assert any("C2ST" in note for note in ref.notes)

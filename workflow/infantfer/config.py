@@ -19,7 +19,7 @@ import yaml
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 # the demo dataset, run when no configuration names a dataset
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
-STAGES = ("ingest", "faces", "split", "smoteenn", "cgan", "gate", "evaluate", "balanced", "statistics", "report")
+STAGES = ("ingest", "faces", "split", "smoteenn", "cgan", "gate", "privacy", "evaluate", "balanced", "statistics", "report")
 METHOD_ARM = "smoteenn_cgan"  # the thesis' method: the balanced set's arm unless one is named
 DEFAULT_LABEL_COLUMN = {"csv": "label", "filename_fields": "label", "pixels_csv": "emotion"}
 

@@ -97,10 +97,12 @@ The checks (per class c, one checkpoint)
        rejects 1.5 px blur for cry and laugh (AUC 0.82-0.95) but neutral only at 24 px (0.79;
        0.75 at 32 px passes), and a 2x down-up (0.70-0.78) only in 3 of 6 cases; sharpness is
        the check for blur.
-    5. Copies: ``copy_share`` is the share of generated images whose nearest real training image
-       (pixel space, Euclidean) is closer than the 1st percentile of the real fold's own
-       nearest-*other*-image distances (at least 0.5 grey levels, so exact copies always count).
-       Reported only.
+    5. Copies (:mod:`infantfer.privacy`, the one definition of a probable copy): ``copy_share``
+       is the share of generated images closer to their nearest real training image of the
+       fold, in pixels or in a PCA of the fold, than the 1st percentile of the real images'
+       leave-one-out nearest-neighbour distances; ``copy_share_pixels`` and
+       ``copy_share_features`` per space. A set above ``max_copy_share`` (the schema's
+       ``privacy.max_copy_share``) never passes, whatever the criteria: ``copy_ok``.
 
 The rule
     ``criteria`` names the checks that decide (default js, fidelity, sharpness; ("js",) is the
@@ -142,10 +144,11 @@ from scipy.spatial.distance import jensenshannon
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_score
-from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
+
+from .privacy import CopyReference, copy_audit, copy_rejected, fit_copy_reference
 
 if TYPE_CHECKING:  # pragma: no cover
     from .io import TrainingSet
@@ -199,6 +202,8 @@ COLUMNS = [
     "label_agreement",
     "real_recall",
     "copy_share",
+    "copy_share_pixels",
+    "copy_share_features",
     "sharpness_ratio",
     "sharpness_baseline",
     "c2st_auc",
@@ -207,9 +212,10 @@ COLUMNS = [
     "fidelity_ok",
     "sharpness_ok",
     "c2st_ok",
+    "copy_ok",
     "passed",
 ]
-_VERDICTS = ["js_judged", "js_ok", "fidelity_ok", "sharpness_ok", "c2st_ok", "passed"]
+_VERDICTS = ["js_judged", "js_ok", "fidelity_ok", "sharpness_ok", "c2st_ok", "copy_ok", "passed"]
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,8 @@ class GateSettings:
     criteria: the checks that decide, some of CRITERIA (a list, e.g. from YAML, or a single
         name is accepted and stored as a tuple); ("js",) is the published gate alone,
         ("js", "fidelity") the gate before sharpness. The others are reported only.
+    max_copy_share: a set whose share of probable copies of training images is above this never
+        passes (None: reported only); the schema's privacy.max_copy_share.
     seed: seeds the PCA, the classifiers, the CV folds and every random draw.
     """
 
@@ -241,6 +249,7 @@ class GateSettings:
     c2st_margin: float = 0.1
     min_images: int = 16
     criteria: tuple[str, ...] = ("js", "fidelity", "sharpness")
+    max_copy_share: float | None = 0.25
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -486,8 +495,7 @@ class GateReference:
     classifier: object  # fitted pipeline PCA -> StandardScaler -> LogisticRegression
     real_recall: dict[str, float]
     cv_folds: int
-    nn: NearestNeighbors  # on the real fold's pixels
-    copy_threshold: float
+    copies: CopyReference  # the fold's probable-copy reference (infantfer.privacy)
     notes: list[str] = field(default_factory=list)
 
 
@@ -613,12 +621,7 @@ def fit_reference(
     clf, pred, folds = _fit_classifier(xf, y, groups, s.seed)
     recall = {c: float(np.mean(pred[y == c] == c)) for c in classes}
 
-    # copies: each real image's nearest *other* real image (column 1; column 0 is itself)
-    nn = NearestNeighbors(n_neighbors=1).fit(_flat(x))
-    d_rr = nn.kneighbors(_flat(x), n_neighbors=2)[0][:, 1] if len(x) >= 2 else np.zeros(1)
-    # floor 0.5: distinct uint8 images are >= 1 grey level apart, so exact copies always count,
-    # even when the fold holds duplicates (percentile 0) or distances carry rounding error
-    thr = max(float(np.percentile(d_rr, COPY_PERCENTILE)), 0.5)
+    copies = fit_copy_reference(x, seed=s.seed, percentile=COPY_PERCENTILE)
     notes = [f"{c}: {n_real[c]} real images < min_images={s.min_images}, JS and C2ST not judged"
              for c in classes if n_real[c] < s.min_images]
     notes += [f"{c}: {n_real[c]} real images, too few for a C2ST baseline; C2ST not judged"
@@ -630,8 +633,8 @@ def fit_reference(
         real_bins=real_bins, real_pixels=real_pixels, halves=halves, real_vs_real=rvr,
         js_real_baseline=baseline, members=members, real_images=x, real_energy=real_energy,
         sharpness_real_vs_real=sharp_rvr, sharpness_baseline=sharp_base, c2st_real_vs_real=c2st_rvr,
-        c2st_baseline=c2st_base, classifier=clf, real_recall=recall, cv_folds=folds, nn=nn,
-        copy_threshold=thr, notes=notes,
+        c2st_baseline=c2st_base, classifier=clf, real_recall=recall, cv_folds=folds, copies=copies,
+        notes=notes,
     )
 
 
@@ -649,7 +652,8 @@ def _score_class(ref: GateReference, pos: int, c: str, g: np.ndarray, s: GateSet
     row = dict(
         n_real=n_real, n_generated=n_gen, js_pca=np.nan, js_pixels=np.nan,
         js_real_baseline=ref.js_real_baseline[c], js_judged=n_real >= s.min_images,
-        label_agreement=np.nan, real_recall=ref.real_recall[c], copy_share=np.nan,
+        label_agreement=np.nan, real_recall=ref.real_recall[c], copy_share=np.nan, copy_share_pixels=np.nan,
+        copy_share_features=np.nan, copy_ok=True,
         sharpness_ratio=np.nan, sharpness_baseline=ref.sharpness_baseline[c], c2st_auc=np.nan,
         c2st_baseline=ref.c2st_baseline[c], js_ok=False, fidelity_ok=False, sharpness_ok=False,
         c2st_ok=False, passed=False,
@@ -675,8 +679,10 @@ def _score_class(ref: GateReference, pos: int, c: str, g: np.ndarray, s: GateSet
     row["js_pca"], row["js_pixels"] = float(js.mean()), float(jp.mean())
 
     row["label_agreement"] = float(np.mean(ref.classifier.predict(gf / 255.0) == c))
-    d_gr = ref.nn.kneighbors(gf, n_neighbors=1, return_distance=True)[0][:, 0]
-    row["copy_share"] = float(np.mean(d_gr < ref.copy_threshold))
+    audit = copy_audit(ref.copies, g)
+    for key in ("copy_share", "copy_share_pixels", "copy_share_features"):
+        row[key] = audit[key]
+    row["copy_ok"] = not copy_rejected(row["copy_share"], s.max_copy_share)
 
     idx = ref.members[c]
     row["sharpness_ratio"] = energy_ratio(gradient_energy(g), ref.real_energy[idx])
@@ -706,7 +712,7 @@ def _score_class(ref: GateReference, pos: int, c: str, g: np.ndarray, s: GateSet
     if not deciding:  # e.g. criteria ("js",) and a class below min_images: nothing vouches for it
         log.warning("gate: %s: no check of %s judges a class of %d real images; it does not pass",
                     c, list(s.criteria), n_real)
-    row["passed"] = bool(deciding) and all(ok[name] for name in deciding)
+    row["passed"] = bool(deciding) and all(ok[name] for name in deciding) and row["copy_ok"]
     return row
 
 

@@ -56,6 +56,7 @@ rule gate:
         "results/{dataset}/benchmarks/gate/{part}_{base}.tsv"
     params:
         gate=stage("gate"),
+        privacy=stage("privacy"),
         face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
         package_code=package_code("gate.py"),
     threads: 1

@@ -11,8 +11,9 @@ part = snakemake.wildcards.part
 # the gate compares with the real training images, whatever the GAN learned from
 real, _, _ = part_sets(snakemake.input.faces, snakemake.input.folds, part)
 checkpoints, classes = read_checkpoint_list(snakemake.input.checkpoints)
-table = gate_run(real, checkpoints, classes, snakemake.params.gate,
-                 face_size=snakemake.params.face_size, seed=snakemake.params.gate["seed"])
+settings = {**snakemake.params.gate, "max_copy_share": snakemake.params.privacy["max_copy_share"]}
+table = gate_run(real, checkpoints, classes, settings, face_size=snakemake.params.face_size,
+                 seed=snakemake.params.gate["seed"])
 repeat, fold = parse_part(part) or ("all", "all")
 for position, (column, value) in enumerate([("dataset", snakemake.wildcards.dataset), ("repeat", repeat), ("fold", fold)]):
     table.insert(position, column, value)
