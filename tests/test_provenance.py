@@ -104,3 +104,21 @@ def test_every_rule_carries_its_script_s_package_code():
         assert code == [script.group(1)], block.splitlines()[0]
         checked += 1
     assert checked >= 20
+
+
+@pytest.mark.parametrize("dataset", [
+    {"layout": "demo", "counts": {"cry": 20, "laugh": 10}, "faces": {"detector": "none"}},
+    {"layout": "demo", "arms": {"original": {}, "smote_cgan": {"resampler": "smote", "gan": True}},
+     "cgan": {"steps": 30, "size": 0}, "split": {"folds": 3}},
+])
+def test_a_provenance_record_gives_back_the_settings_it_was_made_with(dataset):
+    import json
+
+    from infantfer.config import resolve_config
+    from infantfer.provenance import config_from, seeds
+
+    resolved = resolve_config({"datasets": {"d": dataset}})["datasets"]["d"]
+    record = json.loads(json.dumps({"dataset": "d", "settings": resolved, "seeds": seeds(resolved)}))
+    again = resolve_config(config_from(record))["datasets"]["d"]
+    assert json.dumps(again, sort_keys=True) == json.dumps(resolved, sort_keys=True)
+    assert {"split", "smoteenn", "cgan", "gate", "evaluate"} <= set(record["seeds"])

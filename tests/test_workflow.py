@@ -384,6 +384,22 @@ def test_package_code_reruns_on_logic_not_on_comments(tiny_run, tmp_path):
     assert not rules & {"ingest", "faces", "split", "resample", "cgan_train", "cgan_train_all"}, rules
 
 
+def test_one_fold_reruns_from_its_provenance_alone(tiny_run, tmp_path):
+    """provenance.json holds every resolved setting and seed: its config (infantfer.provenance.
+    config_from), in a fresh folder, gives the same fold metrics, byte for byte."""
+    from infantfer.provenance import config_from
+
+    tmp, _ = tiny_run
+    record = json.loads((tmp / "results" / "tiny_demo" / "provenance.json").read_text())
+    assert {"torch", "numpy", "scikit-learn", "imbalanced-learn", "opencv-python-headless", "snakemake"} <= set(
+        k for k, v in record["packages"].items() if v)
+    fresh = workdir_with_defaults(tmp_path / "again")
+    (fresh / "rerun.yaml").write_text(yaml.safe_dump(config_from(record)))
+    table = "results/tiny_demo/evaluate/r0_f1/metrics.tsv"
+    snakemake(fresh, table, "--cores", "2", "--configfile", "rerun.yaml")
+    assert (fresh / table).read_bytes() == (tmp / table).read_bytes()
+
+
 def test_arms_without_a_gan_plan_no_gan_and_no_gate(tiny_run):
     tmp, _ = tiny_run
     (tmp / "two_arms.yaml").write_text(yaml.safe_dump({"arms": {"original": {}, "smoteenn": {"resampler": "smoteenn"}}}))

@@ -183,3 +183,35 @@ def provenance(settings: dict, workflow_dir: str | Path) -> dict:
         "device": device(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+# keys resolve_config derives: the dataset's name (its key) and each arm's base (from its resampler)
+DERIVED_KEYS = {"dataset": ("name",), "arm": ("base",)}
+
+
+def config_from(record: dict) -> dict:
+    """A configuration that reruns the dataset of a ``provenance.json`` record with exactly the
+    recorded settings: ``snakemake --configfile <this as YAML>`` (a test reruns a fold this way
+    and gets the same metrics, byte for byte)."""
+    import copy
+
+    settings = copy.deepcopy(record["settings"])
+    name = settings.pop("name", None) or record["dataset"]
+    for key in DERIVED_KEYS["dataset"]:
+        settings.pop(key, None)
+    for arm in settings.get("arms", {}).values():
+        for key in DERIVED_KEYS["arm"]:
+            arm.pop(key, None)
+    return {"datasets": {name: settings}}
+
+
+if __name__ == "__main__":  # python -m infantfer.provenance results/<dataset>/provenance.json > rerun.yaml
+    import json
+    import sys
+
+    import yaml
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m infantfer.provenance results/<dataset>/provenance.json > rerun.yaml")
+    with open(sys.argv[1]) as fh:
+        yaml.safe_dump(config_from(json.load(fh)), sys.stdout, sort_keys=False)

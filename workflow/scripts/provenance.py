@@ -8,5 +8,5 @@ log = setup_logging(snakemake.log[0])
 # the git state of the checkout the scripts run from (a param would rerun this job when the checkout moves)
 record = provenance(snakemake.params.settings, snakemake.scriptdir)
 with open(snakemake.output[0], "w") as fh:
-    json.dump(record, fh, indent=2, sort_keys=True, default=str)
+    json.dump(record, fh, indent=2, default=str)  # settings in their order: arms keep theirs
 log.info("git %s, device %s", record["git"]["commit"], record["device"]["summary"])
