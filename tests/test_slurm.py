@@ -263,44 +263,28 @@ def test_more_gpus_than_the_node_has_fail_fast(runs):
     assert "--gpus=2" in output  # the plugin shows its sbatch call
 
 
-def _same_tensors(a, b) -> bool:
-    import torch
-
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same_tensors(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same_tensors(x, y) for x, y in zip(a, b))
-    if isinstance(a, torch.Tensor):
-        return torch.equal(a, b)
-    return a == b
-
-
 def test_a_scancelled_gan_job_resumes_when_the_command_runs_again(slurm, tmp_path):
     """`scancel` of a GAN job mid-training: the workflow stops with the job failed; the same command
-    again resumes the GAN from its last checkpoint, in a new SLURM job, and ends with the same final
-    checkpoint (weights, optimisers, RNG states) as an uninterrupted local run."""
-    from infantfer.cgan import load_checkpoint
-
+    again resumes the GAN from its last checkpoint, in a new SLURM job, to the end. (That a resumed
+    GAN ends bit for bit as an uninterrupted one is tested locally: tests/test_cgan.py and the
+    kill-and-resume test of tests/test_workflow.py.)"""
     config = {"datasets": {"k": {"layout": "demo", "counts": {"cry": 24, "laugh": 14, "neutral": 12}, "size": 16,
                                  "faces": {"detector": "none", "size": 16}}},
               "split": {"folds": 2, "repeats": 1}, "arms": {"original": {}, "cgan": {"gan": True}},
-              "cgan": {**TINY_GAN, "steps": 1000, "checkpoint_every": 250}}
+              "cgan": {**TINY_GAN, "steps": 600, "checkpoint_every": 150}}
     target = "results/k/cgan/r0_f0_original/checkpoints.tsv"
-    base = tmp_path / "prefix"
-    (base / "config").mkdir(parents=True)
-    shutil.copy(REPO / "config" / "config.yaml", base / "config" / "config.yaml")
-    (base / "tiny.yaml").write_text(yaml.safe_dump(config))
-    # ingest, faces and the split locally, once for both runs: the queue is for the GAN
+    run = tmp_path / "run"
+    (run / "config").mkdir(parents=True)
+    shutil.copy(REPO / "config" / "config.yaml", run / "config" / "config.yaml")
+    (run / "tiny.yaml").write_text(yaml.safe_dump(config))
+    # ingest, faces and the split locally: the queue is for the GAN
     check(subprocess.run(snakemake_cmd("results/k/folds/r0.tsv", "--cores", "2", "--configfile", "tiny.yaml"),
-                         cwd=base, capture_output=True, text=True, timeout=300), "the local prefix")
-    runs = {name: shutil.copytree(base, tmp_path / name, symlinks=True) for name in ("cancelled", "whole")}
-    whole = subprocess.Popen(snakemake_cmd(target, "--cores", "1", "--configfile", "tiny.yaml"), cwd=runs["whole"],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    cancelled = subprocess.Popen(on_slurm(slurm, target), cwd=runs["cancelled"], stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True)
-    checkpoints = runs["cancelled"] / "results" / "k" / "cgan_checkpoints"
+                         cwd=run, capture_output=True, text=True, timeout=300), "the local prefix")
+    cancelled = subprocess.Popen(on_slurm(slurm, target), cwd=run, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True)
+    checkpoints = run / "results" / "k" / "cgan_checkpoints"
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not list(checkpoints.glob("*/step_000250.pt")):
+    while time.monotonic() < deadline and not list(checkpoints.glob("*/step_000150.pt")):
         assert cancelled.poll() is None, cancelled.communicate()[0][-4000:]
         time.sleep(0.2)
     gan_jobs = [line.split()[0] for line in _run("squeue", "-h", "-o", "%i %k").stdout.splitlines()
@@ -309,17 +293,14 @@ def test_a_scancelled_gan_job_resumes_when_the_command_runs_again(slurm, tmp_pat
     _run("scancel", gan_jobs[0])
     output, _ = cancelled.communicate(timeout=180)
     assert cancelled.returncode != 0, output[-4000:]
-    interrupted = next(checkpoints.glob("*/step_000250.pt")).parent
-    assert not (interrupted / "step_001000.pt").exists(), "the GAN finished before scancel reached it"
-    assert not (runs["cancelled"] / target).exists()
+    interrupted = next(checkpoints.glob("*/step_000150.pt")).parent
+    assert not (interrupted / "step_000600.pt").exists(), "the GAN finished before scancel reached it"
+    assert not (run / target).exists()
 
-    rerun = check(subprocess.run(on_slurm(slurm, target), cwd=runs["cancelled"], capture_output=True, text=True,
-                                 timeout=600), "the rerun after scancel")
-    log = (runs["cancelled"] / "logs" / "k" / "cgan" / "r0_f0_original.log").read_text()
-    assert "cgan: resuming from" in log and re.search(r"\(step (250|500|750)/1000\)", log), log[-3000:]
+    rerun = check(subprocess.run(on_slurm(slurm, target), cwd=run, capture_output=True, text=True, timeout=600),
+                  "the rerun after scancel")
+    log = (run / "logs" / "k" / "cgan" / "r0_f0_original.log").read_text()
+    assert "cgan: resuming from" in log and re.search(r"\(step (150|300|450)/600\)", log), log[-3000:]
     assert slurm_job_id(log) and slurm_job_id(log) != gan_jobs[0], log[:2000]  # a new SLURM job
     assert "has been submitted with SLURM jobid" in rerun.stdout + rerun.stderr
-    assert whole.wait(timeout=600) == 0, whole.communicate()[0][-4000:]
-    finals = [next((run / "results" / "k" / "cgan_checkpoints").glob("*/step_001000.pt")) for run in runs.values()]
-    assert finals[0].parent.name == finals[1].parent.name  # the same run key
-    assert _same_tensors(load_checkpoint(finals[0]), load_checkpoint(finals[1]))
+    assert (interrupted / "step_000600.pt").exists() and "step_000600.pt" in (run / target).read_text()
