@@ -136,7 +136,7 @@ def test_two_labels_with_one_file_name_part_are_an_error_naming_both(tmp_path):
         list_images(settings(layout="folders", path=str(root)))
 
 
-@pytest.mark.parametrize("twin", ["Cry", "cyr"])
+@pytest.mark.parametrize("twin", ["cyr", "crys"])  # (Cry/cry: an error, below)
 def test_look_alike_labels_are_warned_naming_both(tmp_path, caplog, twin):
     caplog.set_level(logging.WARNING)
     ds = csv_dataset(tmp_path, [*BASE_ROWS, ("cry/2.png", twin)])
@@ -225,10 +225,11 @@ def test_too_few_groups_at_two_folds_advises_what_works(tmp_path):
         check_enough_groups(class_group_counts(ds), 2, "d")
     message = str(err.value)
     assert "split.folds" not in message.split("Fix:")[1]
-    fix = re.search(r"datasets\.d\.filters: \{label: \[(.*?)\]\}", message)
-    assert fix, message
-    fixed = settings(layout="folders", path=str(root), split={"folds": 2},
-                     filters={"label": fix.group(1).split(", ")})
+    fix = re.search(r"datasets\.d\.filters: (\{.*\})\.?$", message)
+    assert fix and fix.group(1).startswith('{"label": ['), message
+    import yaml
+
+    fixed = settings(layout="folders", path=str(root), split={"folds": 2}, filters=yaml.safe_load(fix.group(1)))
     check_enough_groups(class_group_counts(fixed), 2, "d")  # passes
 
 
@@ -302,3 +303,37 @@ def test_a_flat_face_crop_is_dropped_with_its_reason(tmp_path):
     black = report[report["path"].str.endswith("black.png")].iloc[0]
     assert black["status"] == "constant" and "one flat grey level (0)" in black["reason"]
     assert black["id"] not in set(arrays["id"]) and len(arrays["id"]) == len(manifest) - 1
+
+
+def test_labels_differing_only_in_case_are_an_error_on_every_filesystem(tmp_path):
+    """macOS and Windows folders ignore case: Cry/ and cry/ would merge in the balanced set."""
+    ds = csv_dataset(tmp_path, [*BASE_ROWS, ("cry/2.png", "Cry"), ("cry/3.png", "Cry")])
+    with pytest.raises(DataError, match=r"labels '(cry|Cry)' and '(cry|Cry)' would share the file-name part"):
+        list_images(ds)
+
+
+def test_a_filter_fix_names_the_csv_s_label_column_and_quotes_labels(tmp_path):
+    root = folders(tmp_path / "data", {"cry": 4, "laugh, loud": 4, "neutral": 1})
+    rows = [(f"{c}/{i}.png", c) for c, n in {"cry": 4, "laugh, loud": 4, "neutral": 1}.items() for i in range(n)]
+    manifest = tmp_path / "m.csv"
+    pd.DataFrame(rows, columns=["file", "emotion"]).to_csv(manifest, index=False)
+    ds = settings(layout="csv", path=str(root), manifest=str(manifest), label_column="emotion", split={"folds": 2})
+    from infantfer.ingest import label_filter_key
+
+    with pytest.raises(DataError) as err:
+        check_enough_groups(class_group_counts(ds), 2, "d", label_filter_key(ds))
+    fix = re.search(r"datasets\.d\.filters: (\{.*\})\.?$", str(err.value))
+    assert fix and '"emotion"' in fix.group(1), str(err.value)
+    import yaml
+
+    fixed = settings(layout="csv", path=str(root), manifest=str(manifest), label_column="emotion", split={"folds": 2},
+                     filters=yaml.safe_load(fix.group(1)))
+    check_enough_groups(class_group_counts(fixed), 2, "d", label_filter_key(fixed))  # the fix works
+
+
+def test_images_outside_any_class_folder_are_warned(tmp_path, caplog):
+    caplog.set_level(logging.WARNING)
+    root = folders(tmp_path / "data")
+    write_image(root / "loose.png", 77)
+    list_images(settings(layout="folders", path=str(root)))
+    assert "1 image(s) outside any class folder ignored (no label): loose.png" in caplog.text

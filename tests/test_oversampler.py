@@ -75,6 +75,8 @@ def test_it_gates_by_default_and_a_refused_class_gets_nothing(faces):
         if drawn:
             assert sampler.checkpoint_[c] == int(table.loc[table["chosen"] & (table["class"] == c), "checkpoint"].iloc[0])
     assert len(yr) == len(y) + sum(sampler.n_generated_.values())
+    # at 20 steps the gate refuses some classes and accepts others (seed 0): both branches ran
+    assert 0 in sampler.n_generated_.values() and any(sampler.n_generated_.values()), sampler.n_generated_
 
 
 def test_same_seed_same_images(faces):

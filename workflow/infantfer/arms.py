@@ -247,7 +247,7 @@ def export_balanced(ts: TrainingSet, out_dir: str | Path) -> pd.DataFrame:
     out_dir = Path(out_dir)
     folders: dict[str, str] = {}
     for label in dict.fromkeys(str(y) for y in ts.y):
-        other = folders.setdefault(path_part(label), label)
+        other = folders.setdefault(path_part(label).casefold(), label)  # folders ignore case on macOS, Windows
         if other != label:
             raise ValueError(f"labels {other!r} and {label!r} share the folder name {path_part(label)!r}")
     rows = []

@@ -22,7 +22,9 @@ symlinks (a manifest row, a file or a class folder that points elsewhere is refu
 unless the dataset sets ``allow_outside_root: true``); the manifest and a ``pixels_csv`` file may sit
 anywhere the config says. The same file listed twice (``cry/a.png``, ``./cry/a.png``) counts once.
 Labels are trimmed of spaces, then kept verbatim; file names are never built from them (see
-:func:`infantfer.io.path_part`). Nothing is dropped without a WARNING that counts and names it.
+:func:`infantfer.io.path_part`). What a listing leaves out is counted at WARNING with examples
+(filtered rows, empty class folders, unread formats, images outside any class folder), except
+hidden files and folders (names starting with a dot), which are skipped by design.
 """
 
 from __future__ import annotations
@@ -139,12 +141,13 @@ def _look_alike(a: str, b: str) -> bool:
 
 
 def check_labels(labels, dataset: str) -> None:
-    """Labels stay verbatim in tables, but two that become the same file-name part are an error,
+    """Labels stay verbatim in tables, but two that become the same file-name part (ignoring case,
+    as macOS and Windows folders do) are an error,
     and near matches (``Cry``/``cry``, ``cyr``/``cry``) a warning naming both."""
     counts = pd.Series(list(labels), dtype=str).value_counts()
     by_part: dict[str, list[str]] = {}
-    for label in counts.index:
-        by_part.setdefault(path_part(label), []).append(label)
+    for label in counts.index:  # casefolded: macOS and Windows folders ignore case
+        by_part.setdefault(path_part(label).casefold(), []).append(label)
     clashes = {part: names for part, names in by_part.items() if len(names) > 1}
     if clashes:
         part, names = next(iter(clashes.items()))
@@ -217,6 +220,10 @@ def _list_folders(ds: dict) -> pd.DataFrame:
                  for p in images]
     if empty:
         log.warning("%s: %d class folder(s) hold no image and give no class: %s", root, len(empty), _examples(empty))
+    loose = sorted(p.name for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+                   and not p.name.startswith("."))
+    if loose:
+        log.warning("%s: %d image(s) outside any class folder ignored (no label): %s", root, len(loose), _examples(loose))
     df = pd.DataFrame(rows, columns=["path", "label", "group_source", "source"])
     return apply_filters(df, ds.get("filters", {}), f"datasets.{ds['name']}.filters").reset_index(drop=True)
 
@@ -389,9 +396,20 @@ def class_group_counts(ds: dict, listing: pd.DataFrame | None = None) -> pd.Seri
     return pd.DataFrame({"label": df["label"], "g": groups}).groupby("label")["g"].nunique()
 
 
-def check_enough_groups(counts: pd.Series, folds: int, dataset: str) -> None:
+def label_filter_key(ds: dict) -> str | None:
+    """The ``filters`` key that selects classes by their label in this layout, or None (pixels_csv
+    filters see the integer codes before label_names maps them)."""
+    if ds["layout"] in ("folders", "filename_fields"):
+        return "label"
+    if ds["layout"] == "csv":
+        return ds["label_column"]
+    return None
+
+
+def check_enough_groups(counts: pd.Series, folds: int, dataset: str, label_key: str | None = "label") -> None:
     """Stop with the class and the fix when there are fewer than two classes, or a class has fewer
-    groups than folds."""
+    groups than folds. ``label_key``: the filters key that selects labels (:func:`label_filter_key`),
+    None where no filter can."""
     if len(counts) < 2:
         raise DataError(
             f"dataset '{dataset}': {len(counts)} class(es) ({_examples(counts.index)}); comparing classifiers "
@@ -406,8 +424,11 @@ def check_enough_groups(counts: pd.Series, folds: int, dataset: str) -> None:
         if folds > 2 and small.min() >= 2:
             fixes.append(f"lower split.folds for this dataset (datasets.{dataset}.split.folds: {int(small.min())})")
         fixes.append("add images of that class")
-        if len(kept) >= 2:
-            fixes.append(f"drop the class with datasets.{dataset}.filters: {{label: [{', '.join(kept)}]}}")
+        if len(kept) >= 2 and label_key:
+            import json  # JSON strings are YAML: any label survives quoting
+
+            fixes.append(f"drop the class with datasets.{dataset}.filters: "
+                         f"{{{json.dumps(label_key)}: [{', '.join(json.dumps(k) for k in kept)}]}}")
         raise DataError(
             f"dataset '{dataset}': every class needs at least split.folds={folds} groups (subjects or "
             f"photos) so each test fold can hold one; {detail}. Fix: " + ", or ".join(fixes) + "."

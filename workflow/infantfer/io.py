@@ -34,7 +34,7 @@ def path_part(text: str) -> str:
     """The part of a file name a label (or any user-given text) becomes under ``results/``.
 
     Letters and digits of any script, ``-`` and ``_`` are kept; every other run of characters (a
-    space, ``/``, ``..``, ``:``) becomes one ``_``; leading dots and underscores go. What is left
+    space, ``/``, ``..``, ``:``) becomes one ``_``; leading and trailing dots and underscores go. What is left
     empty becomes ``_`` plus a short hash of the text. The text itself stays verbatim in the tables:
     only file names use this, and two texts with the same part are an error where labels are read
     (:func:`infantfer.ingest.check_labels`).

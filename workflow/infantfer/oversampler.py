@@ -93,7 +93,7 @@ class CGANOversampler(BaseOverSampler):
         return CGANConfig.from_dict({**CGANConfig().to_dict(), **settings})
 
     def _gate_settings(self, seed: int) -> dict:
-        settings = {} if self.gate is True else dict(self.gate)
+        settings = dict(self.gate) if isinstance(self.gate, dict) else {}
         known = set(GateSettings.__dataclass_fields__)
         if set(settings) - known:
             raise ValueError(f"gate: unknown field(s) {sorted(set(settings) - known)}; GateSettings has {sorted(known)}")
@@ -123,7 +123,7 @@ class CGANOversampler(BaseOverSampler):
             checkpoints = train_cgan(images, codes, len(classes), cfg, folder, threads=self.threads)
             steps = pd.DataFrame({"checkpoint": [int(p.stem.split("_")[1]) for p in checkpoints],
                                   "path": [str(p) for p in checkpoints]})
-            if self.gate is False:
+            if not isinstance(self.gate, dict) and not self.gate:
                 chosen = {c: steps.iloc[-1] for c in wanted}
             else:
                 real = TrainingSet(images, y.astype(str), np.arange(len(y)).astype(str), np.full(len(y), "real"))

@@ -72,7 +72,7 @@ class CodeVersions:
 
             try:
                 self._known = {k: (v[0], v[1]) for k, v in json.loads(self.cache.read_text()).items()}
-            except (ValueError, TypeError, IndexError, KeyError):
+            except (ValueError, TypeError, IndexError, KeyError, AttributeError):
                 self._known = {}  # unreadable: parse afresh and rewrite it
         self._new = False
 
@@ -116,6 +116,7 @@ class CodeVersions:
 
             from .io import write_text
 
+            # old versions of edited modules stay (about 200 bytes each): delete the file to trim it
             write_text(self.cache, json.dumps({k: list(v) for k, v in self._known.items()}))
             self._new = False
 

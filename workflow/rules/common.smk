@@ -22,6 +22,7 @@ from infantfer.ingest import (
     DataError,
     check_enough_groups,
     class_group_counts,
+    label_filter_key,
     list_images,
     listing_fingerprint,
 )
@@ -36,7 +37,7 @@ try:
     FINGERPRINTS = {}
     for _name, _ds in config["datasets"].items():
         _listing = list_images(_ds) if _ds["layout"] in LISTED_LAYOUTS else None  # listed once
-        check_enough_groups(class_group_counts(_ds, _listing), _ds["split"]["folds"], _name)
+        check_enough_groups(class_group_counts(_ds, _listing), _ds["split"]["folds"], _name, label_filter_key(_ds))
         # ingest re-runs when a dataset's files change, not only when its settings do
         FINGERPRINTS[_name] = listing_fingerprint(_ds, _listing)
 except (ConfigError, DataError) as _err:
