@@ -10,7 +10,7 @@ of what the schema allows, the test then checks:
 * every write lies under the run's ``results/``, ``logs/`` or ``.snakemake/``, or in one of the
   narrow places of :func:`allowed_write_places`, each with why: the run's own TMPDIR (not the
   whole of /tmp, which holds the run directory), Python's bytecode caches, the null device,
-  snakemake's runtime source cache, and matplotlib's config and font-cache folders;
+  snakemake's runtime source cache, matplotlib's config and font-cache folders and torch's inductor cache folder (mkdir only);
 * every image read lies under the run's ``data/`` (the dataset) or ``results/`` (the workflow's own
   PNGs);
 * the hook saw the jobs (writes under results/ from job processes, the ingest's image reads), and a
@@ -248,6 +248,15 @@ def allowed_write_places(run: Path, temp: Path, site: Path) -> list[Place]:
                      events=("os.mkdir",)) for folder in (mpl_config, mpl_cache)]
     places.append(Place("matplotlib", mpl_cache, "matplotlib's font cache",
                         names=r"fontlist-v[\w.]+\.json(\.matplotlib-lock)?"))
+    # torch: os.makedirs(exist_ok=True) of its inductor cache folder, <temp>/torchinductor_<user>, when a
+    # GAN job imports it; seen under the system's temp folder where a job's TMPDIR was not in effect. The
+    # folder only: torch writes nothing there (the GAN is not compiled), and a file would be reported.
+    import getpass
+    import tempfile
+
+    places += [Place("torch", folder / f"torchinductor_{getpass.getuser()}", "torch's os.makedirs of its "
+                     "inductor cache folder", subtree=False, events=("os.mkdir",))
+               for folder in {Path(tempfile.gettempdir()).resolve(), Path("/tmp").resolve(), temp}]
     return places
 
 
