@@ -471,8 +471,9 @@ def stable_id(dataset: str, source: str) -> str:
     return f"{dataset}-{hashlib.sha1(source.encode()).hexdigest()[:12]}"
 
 
-def merge_duplicate_groups(df: pd.DataFrame, by: str = "sha256") -> pd.Series:
-    """Groups after merging every two groups that share a value of ``by`` (union-find over groups)."""
+def join_groups(groups, links) -> list[str]:
+    """``groups`` after joining the two groups of every ``(a, b)`` in ``links`` (union-find); each
+    joined set takes its smallest name, so the result does not depend on the order of the links."""
     parent: dict[str, str] = {}
 
     def find(g: str) -> str:
@@ -481,13 +482,20 @@ def merge_duplicate_groups(df: pd.DataFrame, by: str = "sha256") -> pd.Series:
             g = parent[g]
         return g
 
+    for a, b in links:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return [find(g) for g in groups]
+
+
+def merge_duplicate_groups(df: pd.DataFrame, by: str = "sha256") -> pd.Series:
+    """Groups after merging every two groups that share a value of ``by``."""
+    links = []
     for _, groups in df.groupby(by)["group"]:
         first, *rest = groups.tolist()
-        for g in rest:
-            a, b = find(first), find(g)
-            if a != b:
-                parent[max(a, b)] = min(a, b)  # min: the same name whatever the row order
-    return df["group"].map(find)
+        links += [(first, g) for g in rest]
+    return pd.Series(join_groups(df["group"], links), index=df.index, name="group")
 
 
 def check_label_conflicts(df: pd.DataFrame) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .ingest import DataError, check_enough_groups, merge_duplicate_groups
+from .ingest import DataError, check_enough_groups, join_groups, merge_duplicate_groups
 
 log = logging.getLogger(__name__)
 
@@ -118,21 +118,9 @@ def near_duplicate_pairs(x: np.ndarray, groups, min_correlation: float, block: i
 
 
 def merge_pair_groups(groups, pairs: pd.DataFrame) -> np.ndarray:
-    """Groups after joining the two groups of every pair (each component takes its smallest name)."""
+    """Groups after joining the two groups of every pair (positions a, b)."""
     groups = np.asarray(groups, dtype=object)
-    parent: dict[str, str] = {}
-
-    def find(g: str) -> str:
-        while parent.setdefault(g, g) != g:
-            parent[g] = parent[parent[g]]
-            g = parent[g]
-        return g
-
-    for a, b in zip(pairs["a"], pairs["b"]):
-        ra, rb = find(groups[a]), find(groups[b])
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return np.array([find(g) for g in groups], dtype=object)
+    return np.array(join_groups(groups, zip(groups[pairs["a"]], groups[pairs["b"]])), dtype=object)
 
 
 def handle_near_duplicates(x: np.ndarray, groups, action: str, min_correlation: float, names=None) -> np.ndarray:
