@@ -1,6 +1,6 @@
 """Throughput of full CGAN training steps (D step + G step + EMA, DiffAugment included).
 
-Uses the very step ``train_cgan`` runs (``infantfer.cgan._Trainer.train_step``) on random images
+Uses the very step ``train_cgan`` runs (``infantfer.cgan.train._Trainer.train_step``) on random images
 of the default real-run model (``CGANConfig()`` with the given size), 3 classes. Prints one line
 per configuration: device, size, batch, precision, compile, ms per step, img/s (batch / step
 time), plus the device name and the FLOPs per image of one training step
@@ -34,6 +34,7 @@ try:
 except ImportError:  # a bare checkout on a GPU machine
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
     from infantfer import cgan
+from infantfer.cgan.train import _Trainer
 
 N_CLASSES = 3
 N_IMAGES = 512
@@ -60,9 +61,9 @@ def make_trainer(size: int, batch: int, device: torch.device, precision: str, co
     rng = np.random.default_rng(0)
     x = torch.from_numpy(rng.uniform(-1, 1, (N_IMAGES, 1, size, size)).astype(np.float32)).to(device)
     y = torch.from_numpy(np.arange(N_IMAGES) % N_CLASSES).to(device)
-    trainer = cgan._Trainer(x, y, N_CLASSES, cfg, device,
-                            amp_dtype=torch.bfloat16 if precision == "bf16" else None,
-                            channels_last=device.type == "cuda")
+    trainer = _Trainer(x, y, N_CLASSES, cfg, device,
+                       amp_dtype=torch.bfloat16 if precision == "bf16" else None,
+                       channels_last=device.type == "cuda")
     if compile_mode:
         trainer.g_call = torch.compile(trainer.G, mode=compile_mode)
         trainer.d_call = torch.compile(trainer.D, mode=compile_mode)

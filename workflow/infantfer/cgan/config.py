@@ -1,0 +1,125 @@
+"""What defines a training run (:class:`CGANConfig`) and what every part of the GAN shares: the
+image side's layout, the device, the seeds derived from ``config.seed``, the image normalisation
+and the checkpoint format.
+
+A resumed run may change only :data:`RESUME_FREE_KEYS` (they do not change the training
+trajectory); any other key must equal the checkpoint's (see :mod:`infantfer.cgan.train`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from dataclasses import asdict, dataclass, fields
+
+import torch
+
+from .augment import parse_policy
+
+# the package's one logger, named as when the GAN was one module (the SLURM test greps its name)
+_log = logging.getLogger("infantfer.cgan")
+FORMAT_VERSION = "infantfer.cgan/1"
+CHECKPOINT = re.compile(r"^step_(\d{6,})\.pt$")
+# config keys that do not change the training trajectory: a resumed run may change them
+RESUME_FREE_KEYS = frozenset({"steps", "checkpoint_every", "log_every", "device"})
+NORM = {"scale": 127.5, "offset": -1.0}  # x_model = x_uint8 / scale + offset, in [-1, 1]
+
+
+@dataclass
+class CGANConfig:
+    """Everything that defines a training run. ``size=0`` means the training images' side."""
+
+    size: int = 32
+    z_dim: int = 64
+    g_width: int = 64
+    d_width: int = 32
+    embed_dim: int = 32
+    upsample: str = "convT"            # "convT" (4x4 stride-2 transposed conv) or "nearest" (+ 3x3 conv)
+    batch_size: int = 64
+    steps: int = 2000
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.0, 0.99)
+    d_steps: int = 1
+    ema_decay: float = 0.99
+    diffaugment: str = "translation,cutout"   # "color" hides greyscale faces' main variation: see .augment
+    balanced_sampling: bool = True
+    checkpoint_every: int = 250
+    log_every: int = 25
+    deterministic: bool = True
+    device: str = "auto"
+    seed: int = 0
+
+    def __post_init__(self):
+        self.betas = tuple(float(b) for b in self.betas)
+        if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas}")
+        if self.size != 0:
+            layout(self.size)
+        for name in ("z_dim", "g_width", "d_width", "embed_dim", "batch_size", "steps", "d_steps"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.batch_size < 2:
+            raise ValueError(f"batch_size must be >= 2, got {self.batch_size}")
+        if self.checkpoint_every < 0 or self.log_every < 0:
+            raise ValueError("checkpoint_every and log_every must be >= 0 (0: only at the end)")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.upsample not in ("nearest", "convT"):
+            raise ValueError(f"upsample must be 'nearest' or 'convT', got {self.upsample!r}")
+        if not (self.device in ("auto", "cpu", "cuda") or re.fullmatch(r"cuda:\d+", self.device)):
+            raise ValueError(f"device must be auto, cpu, cuda or cuda:N, got {self.device!r}")
+        if self.lr_g <= 0 or self.lr_d <= 0:
+            raise ValueError("learning rates must be > 0")
+        parse_policy(self.diffaugment)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["betas"] = list(self.betas)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CGANConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown CGANConfig key(s) {unknown}; known: {sorted(known)}")
+        return cls(**d)
+
+
+def layout(size: int) -> tuple[int, int]:
+    """(number of x2 upsamplings n, start side) for an image side: the largest n with
+    ``size / 2**n`` a whole number >= 4."""
+    size = int(size)
+    if size < 16 or size % 8:
+        raise ValueError(f"size must be a multiple of 8 and >= 16, got {size}")
+    n = 0
+    while size % (2 ** (n + 1)) == 0 and size // 2 ** (n + 1) >= 4:
+        n += 1
+    return n, size // 2 ** n
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if os.environ.get("CUDA_VISIBLE_DEVICES", "") not in ("", "-1"):
+            # a GPU was granted (SLURM's --gpus sets this) but this torch cannot use it: a CPU
+            # build of torch, or a driver it does not match, or SLURM's fake GPU of the tests
+            _log.warning(
+                "device auto: CUDA_VISIBLE_DEVICES=%s but torch %s finds no CUDA device; training on "
+                "CPU (install a CUDA build of torch on GPU nodes: see the README's \"Run on SLURM\")",
+                os.environ["CUDA_VISIBLE_DEVICES"], torch.__version__)
+        return torch.device("cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(
+            f"device {device!r} was asked for but CUDA is not available to this torch "
+            f"({torch.__version__}); use device 'auto' or 'cpu'")
+    return torch.device(device)
+
+
+def _sub_seed(seed: int, name: str) -> int:
+    """A seed of its own for each use of ``config.seed`` (weight init, data, noise, augmentation)."""
+    return int.from_bytes(hashlib.sha256(f"{int(seed)}:{name}".encode()).digest()[:8], "little") >> 1

@@ -1,0 +1,130 @@
+"""Checkpoints read back, and images drawn from them: :func:`generate`, sample grids, PNG files.
+
+Images come from the checkpoint's EMA generator (see :mod:`infantfer.cgan.train`). The noise is
+drawn on the CPU from a ``torch.Generator`` seeded with ``seed``, in one go, so the same
+checkpoint, labels and seed give the same images whatever the batch size or the device's random
+generator. Checkpoints load with ``weights_only=True``. :mod:`infantfer.cgan.train` uses the grid
+and the PNG writer at each checkpoint, and the listing and loading to resume.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..io import atomic_path  # standard library only: the GAN stays torch + numpy
+from .config import CHECKPOINT, NORM, CGANConfig, _log, resolve_device
+from .networks import Generator
+
+
+def list_checkpoints(checkpoint_dir: str | Path) -> list[Path]:
+    """``step_*.pt`` files of a directory, sorted by step ([] if the directory does not exist)."""
+    d = Path(checkpoint_dir)
+    if not d.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in d.iterdir() if (m := CHECKPOINT.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict:
+    """A checkpoint as a dict, loaded with ``weights_only=True``."""
+    return torch.load(Path(path), map_location=device, weights_only=True)
+
+
+def _resize(x: torch.Tensor, size: int) -> tuple[torch.Tensor, str]:
+    """(N, 1, S, S) float -> side ``size``: area when shrinking, bilinear when enlarging."""
+    s = x.shape[-1]
+    if s == size:
+        return x, "none"
+    if size < s:
+        return F.interpolate(x, size=(size, size), mode="area"), "area"
+    return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False), "bilinear"
+
+
+def _generator_from_checkpoint(ck: dict, device: torch.device) -> Generator:
+    cfg = CGANConfig.from_dict(ck["config"])
+    g = Generator(ck["n_classes"], cfg.size, cfg.z_dim, cfg.g_width, cfg.embed_dim, cfg.upsample)
+    g.load_state_dict(ck["G_ema"])
+    return g.to(device).eval().requires_grad_(False)
+
+
+@torch.no_grad()
+def _sample(g: Generator, labels: np.ndarray, seed: int, device: torch.device, batch_size: int) -> torch.Tensor:
+    """Float (N, 1, S, S) in model units, on the CPU. The noise is drawn on the CPU in one go, so
+    the result does not depend on batch_size or the device's random generator."""
+    labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    z = torch.randn(len(labels), g.z_dim, generator=torch.Generator().manual_seed(int(seed)))
+    out = [g(z[i:i + batch_size].to(device), labels[i:i + batch_size].to(device)).float().cpu()
+           for i in range(0, len(labels), batch_size)]
+    return torch.cat(out) if out else torch.zeros(0, 1, g.size, g.size)
+
+
+def _to_uint8(x: torch.Tensor, norm: dict) -> np.ndarray:
+    pixels = (x - norm["offset"]) * norm["scale"]
+    return pixels.round().clamp(0, 255).to(torch.uint8)[:, 0].numpy()
+
+
+def generate(checkpoint: str | Path, labels: np.ndarray, seed: int = 0, device: str = "auto",
+             batch_size: int = 256, size: int | None = None) -> np.ndarray:
+    """uint8 (len(labels), S, S) images of the given classes from the checkpoint's EMA generator.
+
+    Same checkpoint, labels and seed: same images. ``size`` resizes (area down, bilinear up)
+    from the model's side to another one, e.g. the faces' side."""
+    dev = resolve_device(device)
+    ck = load_checkpoint(checkpoint)
+    labels = np.asarray(labels).reshape(-1)
+    if labels.size and (not np.issubdtype(labels.dtype, np.integer)
+                        or labels.min() < 0 or labels.max() >= ck["n_classes"]):
+        raise ValueError(f"labels must be integers in [0, {ck['n_classes']})")
+    missing = sorted(set(labels.tolist()) - set(ck.get("classes_present", range(ck["n_classes"]))))
+    if missing:
+        _log.warning("cgan: generating class(es) %s the generator never saw in training", missing)
+    g = _generator_from_checkpoint(ck, dev)
+    x = _sample(g, labels, seed, dev, max(1, int(batch_size)))
+    if size is not None:
+        if int(size) < 1:
+            raise ValueError(f"size must be >= 1, got {size}")
+        x, _ = _resize(x, int(size))
+    return _to_uint8(x, ck.get("norm", NORM))
+
+
+def _sample_grid(g: Generator, n_classes: int, z_dim: int, n_per_class: int, seed: int,
+                 device: torch.device, norm: dict, pad: int = 2) -> np.ndarray:
+    labels = np.repeat(np.arange(n_classes), n_per_class)
+    imgs = _to_uint8(_sample(g, labels, seed, device, 256), norm)
+    s = imgs.shape[-1]
+    grid = np.zeros((pad + n_classes * (s + pad), pad + n_per_class * (s + pad)), dtype=np.uint8)
+    for i, img in enumerate(imgs):
+        r, c = divmod(i, n_per_class)
+        grid[pad + r * (s + pad): pad + r * (s + pad) + s, pad + c * (s + pad): pad + c * (s + pad) + s] = img
+    return grid
+
+
+def save_sample_grid(checkpoint: str | Path, path: str | Path, n_per_class: int = 8, seed: int = 0) -> None:
+    """A PNG with one row per class, ``n_per_class`` images each, from the EMA generator."""
+    ck = load_checkpoint(checkpoint)
+    g = _generator_from_checkpoint(ck, torch.device("cpu"))
+    write_png(path, _sample_grid(g, ck["n_classes"], g.z_dim, n_per_class, seed, torch.device("cpu"),
+                                 ck.get("norm", NORM)))
+
+
+def write_png(path: str | Path, image: np.ndarray) -> None:
+    """Write a 2-D uint8 array as an 8-bit greyscale PNG (stdlib only), atomically."""
+    img = np.ascontiguousarray(image, dtype=np.uint8)
+    if img.ndim != 2:
+        raise ValueError(f"write_png needs a 2-D array, got shape {img.shape}")
+    h, w = img.shape
+    raw = np.hstack([np.zeros((h, 1), np.uint8), img]).tobytes()  # filter byte 0 per row
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(png)

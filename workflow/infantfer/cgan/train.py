@@ -1,0 +1,361 @@
+"""Training: the trainer's step, checkpoints and resuming (:func:`train_cgan`).
+
+Design (and where each piece comes from; the networks are in :mod:`infantfer.cgan.networks`,
+DiffAugment in :mod:`infantfer.cgan.augment`)
+    Loss
+        Hinge loss (Lim & Ye 2017, "Geometric GAN", arXiv:1705.02894):
+        ``L_D = E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]``, ``L_G = -E[D(G(z))]``.
+    EMA generator
+        Images are drawn from an exponential moving average of the generator's weights (Yazici
+        et al. 2019, "The Unusual Effectiveness of Averaging in GAN Training", ICLR; as in
+        BigGAN/StyleGAN), buffers (BatchNorm statistics) copied. The decay at step t is
+        ``min(ema_decay, (1 + t) / (10 + t))``: the warm-up keeps the random initial weights from
+        dominating short runs; the default 0.99 averages over the last ~100 steps, which suits
+        runs of a few hundred to a few thousand steps (0.999 would still remember the first
+        hundreds of steps of a 300-step run).
+    Sampling of real images
+        Class-balanced by default (``balanced_sampling``): each real image of a batch has a
+        uniformly drawn class, then a uniformly drawn image of that class. With 150/60/20 images
+        per class the minority class is then seen as often as the majority, and the generator
+        (whose class labels are drawn the same way) learns every class, which is what the
+        oversampler needs. The price is that minority images are repeated more often, which
+        DiffAugment is there to absorb. ``balanced_sampling=False`` draws images uniformly.
+    Budget
+        In generator steps (``steps``); each step is ``d_steps`` discriminator steps (each on a
+        fresh real batch, fakes with the real batch's labels) and one generator step.
+    Precision
+        CUDA: bf16 autocast and channels_last. CPU: fp32, channels_last too (oneDNN's
+        convolutions: 38 instead of 51 ms a step at 16 px, 734 instead of 902 ms at 48 px, on one
+        core of the development VM).
+
+Reproducibility and resuming
+    Weights are initialised under a forked, seeded global RNG (identical on CPU and CUDA);
+    minibatches, noise and augmentations come from three ``torch.Generator`` objects on the
+    training device, seeded from ``config.seed``. A checkpoint (``step_{step:06d}.pt``, written
+    atomically) holds G, D and EMA weights, both Adam states, all RNG states, the step, the
+    config, ``n_classes``, the image normalisation and a hash of the training data, so a killed
+    run resumed from its last checkpoint ends with bit-for-bit the same weights as an
+    uninterrupted one on CPU (same thread count). Checkpoints load with ``weights_only=True``.
+    Training runs with ``torch.use_deterministic_algorithms(True)`` (``deterministic``; on CUDA in
+    warn-only mode) and restores the previous setting, thread count and global RNG afterwards.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..io import atomic_path  # standard library only: the GAN stays torch + numpy
+from .augment import diff_augment, parse_policy
+from .config import (CHECKPOINT, FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, _log, _sub_seed,
+                     resolve_device)
+from .networks import build_models, count_parameters
+from .sample import _resize, _sample_grid, list_checkpoints, load_checkpoint, write_png
+
+
+class _Trainer:
+    """Models, optimisers, generators and one training step; used by train_cgan and the benchmark.
+
+    x: float (N, 1, S, S) in [-1, 1] on ``device``; y: long (N,) on ``device``.
+    """
+
+    RNG_NAMES = ("data", "noise", "aug")
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, n_classes: int, cfg: CGANConfig,
+                 device: torch.device, amp_dtype: torch.dtype | None = None, channels_last: bool = False):
+        self.cfg, self.device, self.n_classes = cfg, device, n_classes
+        self.amp_dtype = amp_dtype
+        order = torch.argsort(y, stable=True)
+        self.x, self.y = x[order], y[order]
+        if channels_last:
+            self.x = self.x.contiguous(memory_format=torch.channels_last)
+        counts = torch.bincount(self.y, minlength=n_classes)
+        offsets = torch.cumsum(counts, 0) - counts
+        self.present = torch.nonzero(counts).flatten()
+        self.class_counts, self.class_offsets = counts[self.present], offsets[self.present]
+        g, d = build_models(cfg, n_classes)
+        mf = torch.channels_last if channels_last else torch.contiguous_format
+        self.G = g.to(device=device, memory_format=mf)
+        self.D = d.to(device=device, memory_format=mf)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
+        self.gens = {name: torch.Generator(device=device) for name in self.RNG_NAMES}
+        for name, gen in self.gens.items():
+            gen.manual_seed(_sub_seed(cfg.seed, name))
+        self.policy = parse_policy(cfg.diffaugment)
+        self.step = 0
+        self.g_call: Callable = self.G   # the benchmark may swap in compiled versions
+        self.d_call: Callable = self.D
+
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32,
+                              enabled=self.amp_dtype is not None)
+
+    def _indices(self, b: int) -> torch.Tensor:
+        gen = self.gens["data"]
+        if not self.cfg.balanced_sampling:
+            return torch.randint(0, len(self.y), (b,), generator=gen, device=self.device)
+        k = torch.randint(0, len(self.present), (b,), generator=gen, device=self.device)
+        u = torch.rand(b, generator=gen, device=self.device, dtype=torch.float64)
+        count = self.class_counts[k]
+        within = torch.minimum((u * count).long(), count - 1)
+        return self.class_offsets[k] + within
+
+    def _noise(self, b: int) -> torch.Tensor:
+        return torch.randn(b, self.cfg.z_dim, generator=self.gens["noise"], device=self.device)
+
+    def train_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``d_steps`` D steps and one G step (+ EMA). Returns the last (D loss, G loss), detached."""
+        b = self.cfg.batch_size
+        self.D.requires_grad_(True)
+        for _ in range(self.cfg.d_steps):
+            idx = self._indices(b)
+            x_real, y_real = self.x[idx], self.y[idx]
+            with torch.no_grad(), self._autocast():
+                x_fake = self.g_call(self._noise(b), y_real)
+            x = diff_augment(torch.cat([x_real, x_fake.to(x_real.dtype)]), self.policy, self.gens["aug"])
+            with self._autocast():
+                out = self.d_call(x, torch.cat([y_real, y_real])).float()
+            loss_d = F.relu(1.0 - out[:b]).mean() + F.relu(1.0 + out[b:]).mean()
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.opt_d.step()
+        self.D.requires_grad_(False)
+        y_fake = self.y[self._indices(b)]
+        with self._autocast():
+            x_fake = self.g_call(self._noise(b), y_fake)
+        x_fake = diff_augment(x_fake.float(), self.policy, self.gens["aug"])
+        with self._autocast():
+            loss_g = -self.d_call(x_fake, y_fake).float().mean()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        self._update_ema()
+        self.step += 1
+        return loss_d.detach(), loss_g.detach()
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        t = self.step
+        decay = min(self.cfg.ema_decay, (1.0 + t) / (10.0 + t))
+        for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
+            pe.lerp_(p, 1.0 - decay)
+        for be, bb in zip(self.G_ema.buffers(), self.G.buffers()):
+            be.copy_(bb)
+
+    def state(self) -> dict:
+        rng = {name: gen.get_state() for name, gen in self.gens.items()}
+        rng["torch_cpu"] = torch.get_rng_state()
+        rng["torch_cuda"] = torch.cuda.get_rng_state_all() if self.device.type == "cuda" else []
+        return {
+            "step": self.step,
+            "G": self.G.state_dict(), "D": self.D.state_dict(), "G_ema": self.G_ema.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "rng": rng,
+        }
+
+    def load(self, ck: dict) -> None:
+        self.G.load_state_dict(ck["G"])
+        self.D.load_state_dict(ck["D"])
+        self.G_ema.load_state_dict(ck["G_ema"])
+        self.opt_g.load_state_dict(ck["opt_g"])
+        self.opt_d.load_state_dict(ck["opt_d"])
+        for name, gen in self.gens.items():
+            gen.set_state(ck["rng"][name].cpu())
+        torch.set_rng_state(ck["rng"]["torch_cpu"].cpu())
+        if self.device.type == "cuda" and ck["rng"]["torch_cuda"]:
+            torch.cuda.set_rng_state_all([s.cpu() for s in ck["rng"]["torch_cuda"]])
+        self.step = int(ck["step"])
+
+
+class CheckpointMismatchError(ValueError):
+    """The checkpoint directory holds a run made with other settings or other data."""
+
+
+def _prepare_images(images: np.ndarray, size: int) -> tuple[torch.Tensor, dict]:
+    arr = np.asarray(images)
+    if arr.ndim != 3 or arr.shape[1] != arr.shape[2]:
+        raise ValueError(f"images must be (N, S, S) greyscale, got shape {arr.shape}")
+    if arr.dtype != np.uint8:
+        if arr.size and (np.nanmin(arr) < 0 or np.nanmax(arr) > 255):
+            raise ValueError("images must be uint8 or numbers in [0, 255]")
+    x = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32)).unsqueeze(1)
+    source = arr.shape[1]
+    x, how = _resize(x, size)
+    x = x / NORM["scale"] + NORM["offset"]
+    return x, {**NORM, "size": size, "source_size": int(source), "resize": how}
+
+
+def _data_hash(images: np.ndarray, labels: np.ndarray, n_classes: int) -> str:
+    h = hashlib.sha256()
+    arr = np.ascontiguousarray(images)
+    h.update(f"{arr.dtype.str}{arr.shape}{n_classes}".encode())
+    h.update(arr.tobytes())
+    h.update(np.ascontiguousarray(labels, dtype=np.int64).tobytes())
+    return h.hexdigest()
+
+
+def _check_resume(ck: dict, path: Path, cfg: CGANConfig, n_classes: int, data_hash: str,
+                  device: torch.device) -> None:
+    problems = []
+    if ck.get("format") != FORMAT_VERSION:
+        problems.append(f"format {ck.get('format')!r}, expected {FORMAT_VERSION!r}")
+    old, new = ck.get("config", {}), cfg.to_dict()
+    for key in sorted((set(old) | set(new)) - RESUME_FREE_KEYS):
+        if old.get(key, "<absent>") != new.get(key, "<absent>"):
+            problems.append(f"{key}: {old.get(key, '<absent>')!r} in the checkpoint, {new.get(key, '<absent>')!r} now")
+    if ck.get("n_classes") != n_classes:
+        problems.append(f"n_classes: {ck.get('n_classes')} in the checkpoint, {n_classes} now")
+    if ck.get("data_sha256") != data_hash:
+        problems.append("the training images or labels differ from those the checkpoint was trained on")
+    if ck.get("device_type") != device.type:
+        problems.append(f"device: trained on {ck.get('device_type')}, now {device.type} "
+                        "(random generator states cannot move between device types)")
+    if problems:
+        raise CheckpointMismatchError(
+            f"checkpoint directory {path.parent} holds a CGAN run (latest {path.name}) made with "
+            "other settings:\n  " + "\n  ".join(problems)
+            + "\nFix: use another checkpoint_dir, delete this one to start afresh, or restore the settings.")
+
+
+def _save_atomic(obj, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def _fmt_eta(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    seconds = int(round(seconds))
+    return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def train_cgan(images: np.ndarray, labels: np.ndarray, n_classes: int, config: CGANConfig,
+               checkpoint_dir: str | Path, logger: logging.Logger | None = None,
+               threads: int | None = None) -> list[Path]:
+    """Train (or resume) a class-conditional GAN; return the directory's checkpoints up to
+    ``config.steps``, by step (the last one is the final state).
+
+    images: uint8 (N, S, S), resized to ``config.size`` (area down, bilinear up) when S differs;
+    ``config.size == 0`` means S. labels: ints in [0, n_classes). Classes without images are
+    never drawn (warning). Checkpoints ``step_{step:06d}.pt`` (+ a sample grid ``.png``) every
+    ``checkpoint_every`` steps and at ``config.steps``; an existing run in ``checkpoint_dir``
+    continues from its latest checkpoint (CheckpointMismatchError if made with other settings).
+    """
+    log = logger or _log
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.ndim != 3:
+        raise ValueError(f"images must be (N, S, S), got shape {images.shape}")
+    if labels.shape != (len(images),):
+        raise ValueError(f"labels must be ({len(images)},), got shape {labels.shape}")
+    if len(images) == 0:
+        raise ValueError("no training images")
+    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(f"labels must be integers in [0, {n_classes})")
+    cfg = config
+    if cfg.size == 0:
+        cfg = CGANConfig.from_dict({**cfg.to_dict(), "size": int(images.shape[1])})
+    device = resolve_device(cfg.device)
+    ckdir = Path(checkpoint_dir)
+    ckdir.mkdir(parents=True, exist_ok=True)
+    for stale in ckdir.glob(".step_*.pt.tmp-*"):
+        stale.unlink(missing_ok=True)
+    absent = sorted(set(range(n_classes)) - set(np.unique(labels).tolist()))
+    if absent:
+        log.warning("cgan: class(es) %s have no training images: the generator never learns them", absent)
+    data_hash = _data_hash(images, labels, n_classes)
+
+    old_threads = torch.get_num_threads()
+    old_det = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
+    old_bench = torch.backends.cudnn.benchmark
+    cuda_devices = [device.index if device.index is not None else torch.cuda.current_device()] \
+        if device.type == "cuda" else []
+    try:
+        if threads:
+            torch.set_num_threads(int(threads))
+        if cfg.deterministic:
+            torch.use_deterministic_algorithms(True, warn_only=device.type != "cpu")
+            torch.backends.cudnn.benchmark = False
+        with torch.random.fork_rng(devices=cuda_devices):
+            _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log)
+    finally:
+        torch.set_num_threads(old_threads)
+        torch.use_deterministic_algorithms(old_det[0], warn_only=old_det[1])
+        torch.backends.cudnn.benchmark = old_bench
+    checkpoints = [p for p in list_checkpoints(ckdir) if _step_of(p) <= cfg.steps]
+    if not checkpoints or _step_of(checkpoints[-1]) != cfg.steps:
+        log.warning("cgan: %s went past step %d without a checkpoint there; returning the earlier ones",
+                    ckdir, cfg.steps)
+    return checkpoints
+
+
+def _step_of(path: Path) -> int:
+    return int(CHECKPOINT.match(path.name).group(1))
+
+
+def _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log) -> None:
+    x, norm = _prepare_images(images, cfg.size)
+    cuda = device.type == "cuda"
+    # training draws nothing from the global RNG (forked by the caller); seed it anyway, so the
+    # state a checkpoint stores is a function of the config (and a resume restores it)
+    torch.default_generator.manual_seed(_sub_seed(cfg.seed, "torch"))
+    if cuda:
+        torch.cuda.manual_seed(_sub_seed(cfg.seed, "torch"))
+    trainer = _Trainer(x.to(device), torch.as_tensor(labels, dtype=torch.long, device=device), n_classes,
+                       cfg, device, amp_dtype=torch.bfloat16 if cuda else None, channels_last=True)
+    existing = list_checkpoints(ckdir)
+    if existing:
+        ck = load_checkpoint(existing[-1])
+        _check_resume(ck, existing[-1], cfg, n_classes, data_hash, device)
+        trainer.load(ck)
+        log.info("cgan: resuming from %s (step %d/%d)", existing[-1], trainer.step, cfg.steps)
+    else:
+        log.info("cgan: %d images, %d classes, %dx%d, G %d / D %d parameters, %d steps at batch %d on %s",
+                 len(images), n_classes, cfg.size, cfg.size, count_parameters(trainer.G),
+                 count_parameters(trainer.D), cfg.steps, cfg.batch_size, _device_name(device))
+    if trainer.step >= cfg.steps:
+        log.info("cgan: %s is already at step %d >= %d: nothing to train", ckdir, trainer.step, cfg.steps)
+        return
+    meta = {"format": FORMAT_VERSION, "config": cfg.to_dict(), "n_classes": int(n_classes),
+            "classes_present": sorted(set(labels.tolist())), "norm": norm, "data_sha256": data_hash,
+            "device_type": device.type, "torch_version": str(torch.__version__)}
+    start_step, t0 = trainer.step, time.perf_counter()
+    sum_d = sum_g = None
+    n_avg = 0
+    while trainer.step < cfg.steps:
+        loss_d, loss_g = trainer.train_step()
+        sum_d = loss_d if sum_d is None else sum_d + loss_d
+        sum_g = loss_g if sum_g is None else sum_g + loss_g
+        n_avg += 1
+        step = trainer.step
+        at_checkpoint = step == cfg.steps or (cfg.checkpoint_every and step % cfg.checkpoint_every == 0)
+        if at_checkpoint or (cfg.log_every and step % cfg.log_every == 0):
+            elapsed = time.perf_counter() - t0
+            rate = (step - start_step) / elapsed if elapsed > 0 else float("nan")
+            log.info("cgan step %d/%d  D loss %.4f  G loss %.4f  %.1f img/s  ETA %s",
+                     step, cfg.steps, sum_d.item() / n_avg, sum_g.item() / n_avg,
+                     rate * cfg.batch_size, _fmt_eta((cfg.steps - step) / rate if rate > 0 else float("nan")))
+            sum_d = sum_g = None
+            n_avg = 0
+        if at_checkpoint:
+            path = ckdir / f"step_{step:06d}.pt"
+            _save_atomic({**meta, **trainer.state(), "losses": {"d": float(loss_d), "g": float(loss_g)}}, path)
+            grid = _sample_grid(trainer.G_ema, n_classes, cfg.z_dim, 8, cfg.seed, device, norm)
+            write_png(path.with_suffix(".png"), grid)
+            log.info("cgan: checkpoint %s", path)
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return f"cpu ({torch.get_num_threads()} threads)"
