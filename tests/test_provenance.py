@@ -73,6 +73,33 @@ def test_relative_imports_of_a_subpackage_resolve_inside_it(package, tmp_path):
     assert CodeVersions(package_dir=package).of(tmp_path / "sub.py") != before
 
 
+def test_the_gan_package_is_followed_into_its_modules(package, tmp_path):
+    """cgan_train.py imports infantfer.cgan, a package whose __init__ re-exports its modules'
+    functions (`from .train import train_cgan`), which import each other and infantfer.io
+    (`from ..io import atomic_path`): a logic change in any of them reaches the script's digest, a
+    comment does not."""
+    script = REPO / "workflow" / "scripts" / "cgan_train.py"
+    assert "from infantfer.cgan import" in script.read_text()
+
+    def digest(path=script):
+        return CodeVersions(package_dir=package).of(path)
+
+    before = digest()
+    edit(package / "cgan" / "networks.py", "def count_parameters(", "# for the log\n\n\ndef count_parameters(")
+    assert digest() == before
+    edit(package / "cgan" / "networks.py", "nn.LeakyReLU(0.2)", "nn.LeakyReLU(0.1)")
+    after_networks = digest()
+    assert after_networks != before
+    edit(package / "io.py", "@contextlib.contextmanager\ndef atomic_path(",
+         "IO_VERSION = 2\n\n\n@contextlib.contextmanager\ndef atomic_path(")
+    assert digest() != after_networks
+    # importing a submodule runs the subpackage's __init__ first: its logic counts too
+    (tmp_path / "direct.py").write_text("from infantfer.cgan.train import _Trainer\n")
+    direct = digest(tmp_path / "direct.py")
+    edit(package / "cgan" / "__init__.py", "__all__ = [", "GAN_VERSION = 2\n__all__ = [")
+    assert digest(tmp_path / "direct.py") != direct
+
+
 def test_the_cache_spares_the_parsing_and_gives_the_same_digests(package, tmp_path, monkeypatch):
     cache = tmp_path / "cache" / "code_versions.json"
     first = versions(package, cache)

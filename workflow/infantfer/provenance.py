@@ -106,6 +106,8 @@ class CodeVersions:
             package = name if path.name == "__init__.py" else name.rpartition(".")[0]
             seen[name], imported = self._module(path, package)
             todo += imported
+            if "." in name:  # importing infantfer.cgan.train runs infantfer.cgan first
+                todo.append(name.rpartition(".")[0])
         listing = "\n".join(f"{name} {digest}" for name, digest in sorted(seen.items()) if digest)
         return hashlib.sha256(listing.encode()).hexdigest()[:16]
 
