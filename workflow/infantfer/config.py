@@ -66,12 +66,16 @@ def _validate(instance: Any, schema: dict, root: dict, where: str) -> None:
 def _fix(err: jsonschema.ValidationError) -> str:
     """What to do about a schema error, with the key's description."""
     value = err.validator_value
+    # a bound alone invites its edge (faces.size: 8 then stops at the GAN's size): name the default too
+    has_default = isinstance(err.schema, dict) and "default" in err.schema
+    default = f", e.g. the default {err.schema['default']}" if has_default else ""
     fix = {
         "type": f"give a value of type {value}",
         "enum": f"use one of {value}",
-        "minimum": f"use a value >= {value}",
-        "maximum": f"use a value <= {value}",
-        "exclusiveMinimum": f"use a value > {value}",
+        "minimum": f"use a value >= {value}{default}",
+        "maximum": f"use a value <= {value}{default}",
+        "exclusiveMinimum": f"use a value > {value}{default}",
+        "pattern": f"use a name that matches {value} (letters, digits, _ and -)",
         "required": "add the missing key",
         "minProperties": "name at least one",
         "additionalProperties": "remove or correct the misspelt key "
@@ -135,7 +139,8 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
     resolved = {}
     for name, spec in copy.deepcopy(arms).items():
         if not isinstance(name, str):  # YAML reads `1:` as a number, which the name pattern never sees
-            raise ConfigError(f"{where}.arms", f"arm name {name!r} is not text", "quote it, e.g. '1': {}")
+            raise ConfigError(f"{where}.arms" if "arms" in ds else "arms", f"arm name {name!r} is not text",
+                              f"quote it, e.g. '{name}': {{}}")
         key = f"{where}.arms.{name}" if "arms" in ds else f"arms.{name}"
         _validate(spec, schema["$defs"]["arm"], schema, key)
         resampler, params = spec["resampler"], spec["params"]
@@ -162,9 +167,13 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
         raise ConfigError(f"{where}.balanced.arm", f"'{wanted}' is not one of the arms ({', '.join(resolved)})",
                           "name one of the arms, or best")
     if wanted == "best" and "f1_adaboost" not in ds["evaluate"]["classifiers"]:
+        import json  # JSON lists are YAML; the key in full: a dataset's own classifiers hide the top-level ones
+
+        classifiers = json.dumps(["f1_adaboost", *ds["evaluate"]["classifiers"]])
         raise ConfigError(f"{where}.balanced.arm", "best (the default when the arms lack smoteenn_cgan) ranks the "
                           "arms by f1_adaboost, which evaluate.classifiers lacks",
-                          "add f1_adaboost to evaluate.classifiers, or name the balanced set's arm")
+                          f"add f1_adaboost ({where}.evaluate.classifiers: {classifiers}), or name the balanced "
+                          f"set's arm ({where}.balanced.arm: one of {', '.join(resolved)})")
     return resolved
 
 

@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-__all__ = ["CLASSES", "DEFAULT_COUNTS", "DemoSet", "generate_demo", "write_demo", "save_sample_grid"]
+__all__ = ["CLASSES", "DEFAULT_COUNTS", "DemoSet", "class_groups", "generate_demo", "write_demo", "save_sample_grid"]
 
 CLASSES: tuple[str, ...] = ("cry", "laugh", "neutral")
 DEFAULT_COUNTS: dict[str, int] = {"cry": 150, "laugh": 60, "neutral": 20}
@@ -453,6 +453,17 @@ def _assign_babies(counts: dict[str, int], images_per_baby: tuple[int, int], rng
     return out
 
 
+def class_groups(counts: dict[str, int] | None = None, seed: int = 0,
+                 images_per_baby: tuple[int, int] = (3, 8)) -> dict[str, int]:
+    """Babies (groups) per class of :func:`generate_demo` with the same arguments, without drawing an
+    image: its first draws from the seed plan the babies. The check before any job counts these."""
+    counts = dict(DEFAULT_COUNTS if counts is None else counts)
+    babies: dict[str, set[int]] = {}
+    for baby, label in _assign_babies(counts, images_per_baby, np.random.default_rng(seed)):
+        babies.setdefault(label, set()).add(baby)
+    return {label: len(babies[label]) for label in sorted(babies)}
+
+
 def generate_demo(
     counts: dict[str, int] | None = None,
     size: int = 64,
@@ -476,7 +487,7 @@ def generate_demo(
     if size < 16:
         raise ValueError("size must be at least 16")
     rng = np.random.default_rng(seed)
-    plan = _assign_babies(counts, (lo, hi), rng)
+    plan = _assign_babies(counts, (lo, hi), rng)  # the seed's first draws: class_groups replays them
     n_babies = plan[-1][0] + 1 if plan else 0
     babies = [_sample_baby(rng, size * _SS) for _ in range(n_babies)]
     images = np.zeros((len(plan), size, size, 3), np.uint8)

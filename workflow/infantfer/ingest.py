@@ -173,12 +173,16 @@ def _read_table(path: str | Path, sep: str, what: str) -> pd.DataFrame:
         raise DataError(f"{path}: cannot read this {what} ({exc}). Fix: save it as UTF-8 CSV with sep '{sep}'.") from exc
 
 
-def _need_columns(df: pd.DataFrame, columns: list[str], path: str | Path, keys: list[str]) -> None:
-    missing = [c for c in columns if c not in df.columns]
+def _need_columns(df: pd.DataFrame, columns: dict[str, str | None], path: str | Path) -> None:
+    """``columns``: config key -> the column it names (None: not set). The fix names the keys whose
+    columns are missing, each with its value now."""
+    missing = {key: col for key, col in columns.items() if col and col not in df.columns}
     if missing:
+        keys = ", ".join(f"{key} (now '{col}')" for key, col in missing.items())
+        optional = " (or remove group_column)" if "group_column" in missing else ""
         raise DataError(
-            f"{path}: no column(s) {missing}. Columns are {list(df.columns)}. "
-            f"Fix: set {', '.join(keys)} in the config to the right column names."
+            f"{path}: no column(s) {list(missing.values())}. Columns are {list(df.columns)}. "
+            f"Fix: set {keys} in the config to one of those columns{optional}."
         )
 
 
@@ -232,8 +236,7 @@ def _list_csv(ds: dict) -> pd.DataFrame:
     root, manifest = Path(ds["path"]), ds["manifest"]
     df = _read_table(manifest, ds.get("sep", ","), "manifest")
     file_col, label_col, group_col = ds.get("file_column", "file"), ds["label_column"], ds.get("group_column")
-    columns = [file_col, label_col] + ([group_col] if group_col else [])
-    _need_columns(df, columns, manifest, ["file_column", "label_column"] + (["group_column"] if group_col else []))
+    _need_columns(df, {"file_column": file_col, "label_column": label_col, "group_column": group_col}, manifest)
     df[label_col] = df[label_col].str.strip()
     df = apply_filters(df, ds.get("filters", {}), str(manifest))
     paths = [root / f for f in df[file_col]]
@@ -271,12 +274,13 @@ def _list_filename_fields(ds: dict) -> pd.DataFrame:
         log.warning("%d file name(s) do not match pattern and were skipped, e.g. %s", len(unmatched), unmatched[:3])
     df = pd.DataFrame(rows)
     if df.empty:
-        raise DataError(f"{root}: no image file name matches pattern {pattern.pattern!r}. Fix: check datasets.*.pattern.")
+        raise DataError(f"{root}: no image file name matches pattern {pattern.pattern!r} (names e.g. "
+                        f"{_examples(unmatched)}). Fix: correct datasets.{ds['name']}.pattern.")
     df = df.fillna("")
     if label_from == "manifest":
         table = _read_table(ds["manifest"], ds.get("sep", ","), "manifest")
         file_col = ds.get("file_column", "file")
-        _need_columns(table, [file_col, ds["label_column"]], ds["manifest"], ["file_column", "label_column"])
+        _need_columns(table, {"file_column": file_col, "label_column": ds["label_column"]}, ds["manifest"])
         labels = dict(zip(table[file_col], table[ds["label_column"]].str.strip()))
         df["label"] = [labels.get(s, labels.get(Path(s).name, "")) for s in df["source"]]
         unlabelled = int((df["label"] == "").sum())
@@ -297,7 +301,7 @@ def _list_pixels_csv(ds: dict, image_dir: Path) -> pd.DataFrame:
     csv = ds["path"]
     pixels_col, label_col, group_col = ds.get("pixels_column", "pixels"), ds["label_column"], ds.get("group_column")
     df = _read_table(csv, ds.get("sep", ","), "pixels CSV")
-    _need_columns(df, [pixels_col, label_col] + ([group_col] if group_col else []), csv, ["pixels_column", "label_column"])
+    _need_columns(df, {"pixels_column": pixels_col, "label_column": label_col, "group_column": group_col}, csv)
     df = apply_filters(df, ds.get("filters", {}), csv)
     names = {str(k): str(v) for k, v in ds["label_names"].items()}
     named = df[label_col].str.strip().isin(list(names))
@@ -378,11 +382,14 @@ def class_group_counts(ds: dict, listing: pd.DataFrame | None = None) -> pd.Seri
     runs; duplicates can only merge groups further, which the split stage checks again).
     ``listing``: :func:`list_images` of a listed layout, when the caller has it already."""
     layout = ds["layout"]
-    if layout == "demo":
-        return pd.Series(ds["counts"], dtype=int)  # images, an upper bound; split checks exactly
+    if layout == "demo":  # its babies are planned before any image is drawn: exact, and cheap
+        from .demo import class_groups
+
+        return pd.Series(class_groups(ds["counts"], ds.get("seed", 0)), dtype=int)
     if layout == "pixels_csv":
         df = _read_table(ds["path"], ds.get("sep", ","), "pixels CSV")
-        _need_columns(df, [ds["label_column"]], ds["path"], ["label_column"])
+        # the group column too: a missing one would otherwise stop the run with a bare KeyError
+        _need_columns(df, {"label_column": ds["label_column"], "group_column": ds.get("group_column")}, ds["path"])
         df = apply_filters(df, ds.get("filters", {}), ds["path"])
         names = {str(k): str(v) for k, v in ds["label_names"].items()}
         labels = df[ds["label_column"]].str.strip().map(names).dropna()

@@ -11,6 +11,7 @@ own job, and adding a repeat leaves the earlier ones' files, GANs and evaluation
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable
@@ -30,7 +31,7 @@ class LeakageError(AssertionError):
 
 
 def make_folds(images: pd.DataFrame, folds: int, repeats: int | Iterable[int], seed: int, dataset: str = "dataset",
-               expected_classes: list[str] | None = None) -> pd.DataFrame:
+               expected_classes: list[str] | None = None, label_key: str | None = "label") -> pd.DataFrame:
     """One row per image x repeat x fold: id, sha256, label, group, repeat, fold, role.
 
     ``repeats`` is a count (repeats 0 .. n-1) or the repeat numbers to make (``[2]``: the third
@@ -40,6 +41,8 @@ def make_folds(images: pd.DataFrame, folds: int, repeats: int | Iterable[int], s
     ``crop_sha256``, a hash of the face crop: images whose crops are identical (the same photo
     saved twice in other formats, say) then share a group too. ``expected_classes`` (the
     manifest's) makes a class that lost every image at the faces stage an error, not a silence.
+    ``label_key``: the dataset's filters key that selects labels (:func:`infantfer.ingest.label_filter_key`),
+    which the fixes of these errors name.
     """
     # imported here: scikit-learn takes ~3 s to import, and the GAN jobs that read folds need none of it
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
@@ -47,11 +50,18 @@ def make_folds(images: pd.DataFrame, folds: int, repeats: int | Iterable[int], s
     images = images.reset_index(drop=True)
     lost = sorted(set(expected_classes or []) - set(images["label"]))
     if lost or images["label"].nunique() < 2:
+        # each status of faces_report.tsv has its own fix: a detector setting brings back no face, not a
+        # file over ingest.max_pixels nor an unreadable one
+        kept = sorted(set(images["label"]))
+        drop = (f", or drop the class with datasets.{dataset}.filters: {{{json.dumps(label_key)}: "
+                f"[{', '.join(json.dumps(k) for k in kept)}]}}") if lost and len(kept) >= 2 and label_key else ""
         raise DataError(
             f"dataset '{dataset}': after the faces stage {len(images)} image(s) of "
             f"{images['label'].nunique()} class(es) are left" + (f"; class(es) {lost} lost every image" if lost else "")
-            + ". Fix: check faces_report.tsv; try faces.detector: blazeface (or none for pre-cropped faces), "
-            "or faces.on_no_face: keep_whole."
+            + f". Fix: look up the status of its images in results/{dataset}/faces_report.tsv: no_face: try "
+            "faces.detector: blazeface (or none for pre-cropped faces), or faces.on_no_face: keep_whole; too_large: "
+            f"raise datasets.{dataset}.ingest.max_pixels to the pixels its reason gives; unreadable, too_small or "
+            f"constant: replace those files{drop}."
         )
     if "crop_sha256" in images.columns:
         before = images["group"].nunique()
@@ -62,7 +72,7 @@ def make_folds(images: pd.DataFrame, folds: int, repeats: int | Iterable[int], s
     group_sizes = images.groupby("group")["id"].transform("size")
     grouped = bool((group_sizes > 1).any())
     counts = images.groupby("label")["group"].nunique()
-    check_enough_groups(counts, folds, dataset)
+    check_enough_groups(counts, folds, dataset, label_key)
     repeat_numbers = list(range(repeats)) if isinstance(repeats, int) else [int(r) for r in repeats]
     log.info(
         "%s: %d images, %d groups, %s; repeat(s) %s x %d folds",
@@ -127,7 +137,7 @@ def handle_near_duplicates(x: np.ndarray, groups, action: str, min_correlation: 
     """``split.near_duplicates``: warn about near-duplicate pairs across groups (naming them by
     ``names``, e.g. the manifest's sources), merge their groups, or ignore them. Returns the groups."""
     groups = np.asarray(groups, dtype=object)
-    if action == "ignore":
+    if action == "ignore" or len(groups) < 2:  # no pair (and no face at all: make_folds says so)
         return groups
     pairs = near_duplicate_pairs(x, groups, min_correlation)
     if pairs.empty:
