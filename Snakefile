@@ -28,6 +28,7 @@ localrules:
     collect_folds,
     summary,
     js_divergence,
+    privacy,
     best_arm,
     answer,
 

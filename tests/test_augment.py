@@ -74,7 +74,7 @@ def test_gate_sees_the_checkpoints_a_fresh_run_would_write(tmp_path):
 def test_numeric_class_names_survive_the_gate_table(tmp_path, demo_fold, untrained):
     from pathlib import Path
 
-    table = pd.DataFrame({"checkpoint": [1, 1], "class": ["0", "1"], "chosen": [True, True], "accepted": [True, False]})
+    table = pd.DataFrame({"checkpoint": [1, 1], "class": ["0", "1"], "chosen": [True, False]})
     table.to_csv(tmp_path / "g.tsv", sep="\t", index=False)
     read = read_gate_table(tmp_path / "g.tsv")
     assert read["class"].tolist() == ["0", "1"]
@@ -102,13 +102,12 @@ def test_top_up_counts():
 
 def test_gate_rejects_an_untrained_generator(demo_fold, untrained):
     decided = gate_run(demo_fold, untrained, CLASSES, gate_settings(n_draws=5), face_size=32, seed=0)
-    assert not decided["passed"].any() and not decided["accepted"].any()
+    assert not decided["passed"].any() and not decided["chosen"].any()
     assert (decided.loc[decided["js_judged"], "js_pca"] > decided.loc[decided["js_judged"], "js_real_baseline"] + 0.05).all()
 
 
 def test_augment_only_accepted_classes_from_their_checkpoint(demo_fold, untrained, tmp_path):
-    gate = pd.DataFrame({"checkpoint": [1, 1, 1], "class": CLASSES, "chosen": [False, True, True],
-                         "accepted": [False, True, False]})
+    gate = pd.DataFrame({"checkpoint": [1, 1, 1], "class": CLASSES, "chosen": [False, True, False]})
     out = augment(demo_fold, gate, untrained, CLASSES, 1.0, face_size=32, seed=0, id_prefix="g")
     c = pd.crosstab(out.y, out.source)
     assert c.loc["laugh", "cgan"] == 30 and c.loc["cry", "cgan"] == 0 and c.loc["neutral", "cgan"] == 0

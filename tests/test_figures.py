@@ -163,7 +163,6 @@ def gate_table():
     passed = t[t["passed"]]
     best = passed.loc[passed.groupby(["arm", "fold", "class"])["js_pca"].idxmin()].index
     t.loc[best, "chosen"] = True
-    t["accepted"] = t["chosen"]
     return t
 
 

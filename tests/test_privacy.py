@@ -234,3 +234,51 @@ def test_deterministic(faces):
     assert (a.threshold_pixels, a.threshold_features) == (b.threshold_pixels, b.threshold_features)
     g = _noised(faces["other"][:20], 5.0, seed=8)
     assert privacy.copy_audit(a, g) == privacy.copy_audit(b, g)
+
+
+# --------------------------------------------------------------------------- what a training set holds
+def _topped_up(faces, generated: dict[str, np.ndarray]):
+    from infantfer.io import TrainingSet
+
+    xs = [faces["train"], *generated.values()]
+    ys = [faces["y_train"], *(np.full(len(g), c) for c, g in generated.items())]
+    n_real = len(faces["train"])
+    source = np.r_[np.full(n_real, "real"), np.full(sum(map(len, generated.values())), "cgan")]
+    ids = np.arange(len(source)).astype(str)
+    return TrainingSet(np.concatenate(xs), np.concatenate(ys).astype(str), ids, source)
+
+
+def test_audit_of_added_images_per_class_with_membership_inference(faces):
+    """The augment job's audit: one row per class of the dataset (a class without added images
+    listed with n_generated 0, not left out), copies flagged in the class they were added to, real
+    SMOTE-like rows ignored, and the fold's membership AUC on every row."""
+    rng = np.random.default_rng(4)
+    cry = faces["train"][faces["y_train"] == "cry"]
+    copies = cry[rng.choice(len(cry), 20, replace=False)]  # a memorising generator's "laugh" images
+    others = faces["other"][:20]  # faithful faces of babies the fold never saw
+    ts = _topped_up(faces, {"laugh": copies, "neutral": others})
+    table = privacy.audit_training_set(faces["train"], ts, ["cry", "laugh", "neutral"], faces["test"],
+                                       seed=0, max_copy_share=0.25)
+    assert list(table.columns) == privacy.ADDED_COLUMNS
+    rows = table.set_index("class")
+    assert rows.loc["cry", "n_generated"] == 0 and np.isnan(rows.loc["cry", "copy_share"])
+    assert not rows.loc["cry", "copy_rejected"]
+    assert rows.loc["laugh", "n_generated"] == 20 and rows.loc["laugh", "copy_share"] == 1.0
+    assert rows.loc["laugh", "copy_rejected"] and rows.loc["laugh", "ratio_min_pixels"] == 0.0
+    assert rows.loc["neutral", "copy_share"] <= 0.05 and not rows.loc["neutral", "copy_rejected"]
+    # half the "generator" returns training images: their members sit at distance 0
+    assert table["mia_auc_pixels"].nunique() == 1 and table["mia_auc_pixels"].iloc[0] > 0.55
+    assert (table["mia_note"] == "").all()
+    # the threshold is the gate's: the same reference on the same real images and seed
+    ref = privacy.fit_copy_reference(faces["train"], seed=0)
+    assert rows.loc["laugh", "threshold_pixels"] == ref.threshold_pixels
+
+
+def test_audit_of_the_balanced_set_reports_no_membership_number(faces):
+    ts = _topped_up(faces, {"neutral": faces["other"][:10]})
+    table = privacy.audit_training_set(faces["train"], ts, ["cry", "laugh", "neutral"], None, seed=0)
+    assert table["mia_auc_pixels"].isna().all() and table["mia_auc_features"].isna().all()
+    assert (table["mia_note"] == privacy.NO_HELD_BACK).all()
+    assert not table["copy_rejected"].any()  # max_copy_share None: reported only
+    nothing = privacy.audit_training_set(faces["train"], _topped_up(faces, {}), ["cry"], faces["test"])
+    assert nothing["n_generated"].tolist() == [0] and nothing["mia_note"].tolist() == ["nothing generated"]

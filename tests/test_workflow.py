@@ -115,16 +115,30 @@ def test_the_method_s_four_arms(tiny_run):
         assert (final.loc[final["arm"].isin(["original", "smoteenn"]), "cgan"] == 0).all()
         js = pd.read_csv(results / name / "js_divergence.tsv", sep="\t")
         for column in ("dataset", "arm", "repeat", "fold", "checkpoint", "class", "n_real", "js_pca", "js_pixels",
-                       "js_real_baseline", "label_agreement", "real_recall", "copy_share", "chosen", "accepted"):
+                       "js_real_baseline", "label_agreement", "real_recall", "copy_share", "chosen"):
             assert column in js.columns, column
         assert set(js["arm"]) == {"cgan", "smoteenn_cgan"} and set(js["checkpoint"]) == {10, 20}
         assert js.groupby(["arm", "repeat", "fold", "class"])["chosen"].sum().le(1).all()
         # generated images only for accepted classes, and only from their chosen checkpoint
         for (arm, fold), table in final[final["arm"].isin(["cgan", "smoteenn_cgan"])].groupby(["arm", "fold"]):
-            accepted = set(js[(js.arm == arm) & (js.fold == fold) & js.accepted]["class"])
+            accepted = set(js[(js.arm == arm) & (js.fold == fold) & js.chosen]["class"])
             assert set(table.loc[table["cgan"] > 0, "label"]) <= accepted
+        # the privacy audit covers exactly the generated images each GAN arm's fold holds
+        audit = pd.read_csv(results / name / "privacy.tsv", sep="\t")
+        assert len(audit) == 2 * 2 * len(classes)  # GAN arms x folds x classes, classes without images too
+        held = final.set_index(["arm", "fold", "label"])["cgan"]
+        for row in audit.itertuples():
+            assert row.n_generated == held[(row.arm, row.fold, row[audit.columns.get_loc("class") + 1])], row
+        assert audit["mia_auc_pixels"].between(0, 1).all() and audit["mia_note"].isna().all()
+        copies = audit[audit["n_generated"] > 0]
+        assert copies["copy_share"].between(0, 1).all() and (copies["threshold_pixels"] > 0).all()
         balanced = pd.read_csv(results / name / "balanced" / "manifest.tsv", sep="\t")
         assert list(balanced.columns) == ["id", "file", "label", "source", "checkpoint"]
+        balanced_audit = pd.read_csv(results / name / "balanced" / "privacy.tsv", sep="\t")
+        assert balanced_audit["mia_auc_pixels"].isna().all()
+        assert set(balanced_audit["mia_note"]) == {"no held-back images: every real image trained the GAN"}
+        kept = balanced[balanced["source"] == "cgan"].groupby("label").size()
+        assert balanced_audit.set_index("class")["n_generated"].to_dict() == {c: kept.get(c, 0) for c in classes}
         assert set(balanced["source"]) <= {"real", "smote", "cgan"} and (balanced["source"] == "real").any()
         assert all((results / name / "balanced" / f).is_file() for f in balanced["file"])
 

@@ -34,7 +34,7 @@ def augment(base: TrainingSet, gate_table: pd.DataFrame, checkpoints: pd.DataFra
     """The base set plus generated images from each accepted class's chosen checkpoint."""
     from .cgan import generate
 
-    chosen = gate_table[gate_table["chosen"] & gate_table["accepted"]].set_index("class")["checkpoint"]
+    chosen = gate_table[gate_table["chosen"]].set_index("class")["checkpoint"]
     unknown = set(chosen.index) - set(classes)
     if unknown:
         raise ValueError(f"gate table names class(es) {sorted(unknown)} not among {classes}")

@@ -456,7 +456,7 @@ def js_figure(js: pd.DataFrame, out_png, part: str | None = None, js_margin: flo
     for c in ("checkpoint", "js_pca", "js_real_baseline", "label_agreement", "real_recall", "n_real"):
         if c in table.columns:
             table[c] = _numeric(table[c])
-    for c in ("passed", "chosen", "js_judged", "accepted"):
+    for c in ("passed", "chosen", "js_judged"):
         if c in table.columns:
             table[c] = _boolean(table[c])
     if "js_judged" not in table.columns:

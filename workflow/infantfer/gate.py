@@ -743,13 +743,13 @@ def score_checkpoint(
 
 # --------------------------------------------------------------------------- across checkpoints
 def choose(table: pd.DataFrame, settings: GateSettings | dict | None = None) -> pd.DataFrame:
-    """Pick per class the checkpoint whose images are added; adds ``chosen`` and ``accepted``.
+    """Pick per class the checkpoint whose images are added; adds ``chosen``.
 
     table: rows of several score_checkpoint tables with an int ``checkpoint`` column.
     Among a class's passing rows: the lowest js_pca when JS is judged, else the highest
     label_agreement; ties go to the later checkpoint (the longer-trained generator).
-    ``accepted`` is True on the chosen row only; a class that never passes has it False on
-    every row and is logged. ``settings`` is accepted for symmetry; the rule needs none.
+    ``chosen`` is True on one row of a class at most; a class that never passes has it False on
+    every row and is logged (it gets no generated images). ``settings`` is accepted for symmetry; the rule needs none.
     """
     as_settings(settings)  # validate only
     if "checkpoint" not in table.columns:
@@ -768,7 +768,6 @@ def choose(table: pd.DataFrame, settings: GateSettings | dict | None = None) -> 
             best = ok.sort_values(["label_agreement", "checkpoint"], ascending=[False, False], kind="stable")
         out.loc[best.index[0], "chosen"] = True
         log.info("gate: class %s uses checkpoint %s", c, best["checkpoint"].iloc[0])
-    out["accepted"] = out["chosen"]
     out.index = table.index
     return out
 
@@ -796,7 +795,7 @@ def gate_run(real: TrainingSet, checkpoints: pd.DataFrame, classes: list[str], g
         log.info("gate: checkpoint %d: %s", row.checkpoint,
                  ", ".join(f"{r['class']} {'pass' if r['passed'] else 'fail'}" for _, r in table.iterrows()))
     decided = choose(pd.concat(tables, ignore_index=True), gate_settings)
-    never = sorted(set(decided["class"]) - set(decided.loc[decided["accepted"], "class"]))
+    never = sorted(set(decided["class"]) - set(decided.loc[decided["chosen"], "class"]))
     if never:
         log.warning("gate: class(es) %s never passed: they get no generated images", never)
     return decided

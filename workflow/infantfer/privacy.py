@@ -90,7 +90,11 @@ __all__ = [
     "audit_table",
     "membership_inference_auc",
     "copy_rejected",
+    "audit_added",
+    "audit_training_set",
     "AUDIT_COLUMNS",
+    "ADDED_COLUMNS",
+    "NO_HELD_BACK",
     "PIXEL_FLOOR",
     "FEATURE_FLOOR",
     "MAX_COMPONENTS",
@@ -117,6 +121,10 @@ AUDIT_COLUMNS = [
     "ratio_p05_features",
     "ratio_median_features",
 ]
+
+# the audit of the generated images a training set (or the balanced set) really holds
+ADDED_COLUMNS = [*AUDIT_COLUMNS, "copy_rejected", "mia_auc_pixels", "mia_auc_features", "mia_note"]
+NO_HELD_BACK = "no held-back images: every real image trained the GAN"
 
 
 @dataclass(frozen=True)
@@ -342,3 +350,48 @@ def membership_inference_auc(g, train_x, test_x, seed: int = 0) -> dict[str, flo
         "mia_auc_pixels": float(roc_auc_score(member, -d_p)),
         "mia_auc_features": float(roc_auc_score(member, -d_f)),
     }
+
+
+# --------------------------------------------------------------------------- what a set really holds
+def audit_added(real_x, generated: Mapping[str, np.ndarray], classes, test_x=None, seed: int = 0,
+                max_copy_share: float | None = None) -> pd.DataFrame:
+    """The privacy audit of the generated images a training set really holds: one row per class
+    (columns ADDED_COLUMNS), every class of ``classes`` listed, with n_generated 0 and NaN shares
+    where none was added.
+
+    real_x: the real training images the generator learned from (the copy reference, fitted as
+    the gate fits it); generated: class -> the images added. The gate decided on its own draw
+    from the chosen checkpoint, so copy_rejected here (share above ``max_copy_share``) flags an
+    added set whose images came out worse than the gate's; it decides nothing. test_x: the fold's
+    held-back real images for :func:`membership_inference_auc` over all added images (the same
+    value on every row); None (the balanced set, trained on every image) leaves the AUCs NaN and
+    says why in ``mia_note``.
+    """
+    ref = fit_copy_reference(real_x, seed=seed)
+    empty = np.zeros((0, *ref.shape), np.uint8)
+    added = {str(c): (np.asarray(generated[c]) if c in generated else empty) for c in classes}
+    table = audit_table(ref, added, max_copy_share)
+    if max_copy_share is None:
+        table["copy_rejected"] = False  # the check is off
+    pooled = [g for g in added.values() if len(g)]
+    if test_x is None:
+        mia, note = {"mia_auc_pixels": float("nan"), "mia_auc_features": float("nan")}, NO_HELD_BACK
+    elif not pooled:
+        mia, note = {"mia_auc_pixels": float("nan"), "mia_auc_features": float("nan")}, "nothing generated"
+    else:
+        mia = membership_inference_auc(np.concatenate(pooled), real_x, test_x, seed=seed)
+        note = "" if np.isfinite(mia["mia_auc_pixels"]) else "fewer than 2 training or test images"
+    for k, v in mia.items():
+        table[k] = v
+    table["mia_note"] = note
+    return table[ADDED_COLUMNS]
+
+
+def audit_training_set(real_x, ts, classes, test_x=None, seed: int = 0,
+                       max_copy_share: float | None = None) -> pd.DataFrame:
+    """:func:`audit_added` of a training set's GAN rows (``ts``: an :class:`infantfer.io.
+    TrainingSet`, rows of source ``cgan``)."""
+    gan = np.asarray(ts.source) == "cgan"
+    y = np.asarray(ts.y).astype(str)
+    generated = {str(c): np.asarray(ts.x)[gan & (y == str(c))] for c in classes}
+    return audit_added(real_x, generated, classes, test_x, seed=seed, max_copy_share=max_copy_share)

@@ -204,6 +204,15 @@ PART = re.compile(r"^r(\d+)_f(\d+)$")
 ALL_OFFSET = 999  # the seed offset of part "all"; folds stay below 1000 (see fold_seed)
 
 
+def with_part_columns(table, dataset: str, part: str):
+    """``table`` with leading columns dataset, repeat and fold (``all`` for part ``all``), as
+    every per-part table of the workflow starts."""
+    repeat, fold = parse_part(part) or ("all", "all")
+    for position, (column, value) in enumerate([("dataset", dataset), ("repeat", repeat), ("fold", fold)]):
+        table.insert(position, column, value)
+    return table
+
+
 def parse_part(part: str) -> tuple[int, int] | None:
     """(repeat, fold) of ``r{repeat}_f{fold}``; None for ``all``."""
     if part == "all":

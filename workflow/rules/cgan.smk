@@ -77,10 +77,13 @@ rule augment:
         gate="results/{dataset}/gate/{part}_{base}.tsv",
     output:
         train="results/{dataset}/cgan/{part}_{base}/train.npz",
+        privacy="results/{dataset}/cgan/{part}_{base}/privacy.tsv",
     log:
         "logs/{dataset}/augment/{part}_{base}.log",
     params:
         target_ratio=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["target_ratio"],
+        gate_seed=lambda wildcards: config["datasets"][wildcards.dataset]["gate"]["seed"],
+        max_copy_share=lambda wildcards: config["datasets"][wildcards.dataset]["privacy"]["max_copy_share"],
         seed=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["seed"],
         face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
         package_code=package_code("augment.py"),
@@ -115,6 +118,30 @@ rule js_divergence:
         "../../envs/core.yaml"
     script:
         "../scripts/js_divergence.py"
+
+
+rule privacy:
+    input:
+        privacy_tables,
+    output:
+        report(
+            "results/{dataset}/privacy.tsv",
+            caption="../report/privacy.rst",
+            category="Dataset {dataset}",
+            subcategory="3 Data (TSV)",
+        ),
+    log:
+        "logs/{dataset}/privacy.log",
+    params:
+        gan_arms=gan_arm_bases,
+        package_code=package_code("privacy.py"),
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/privacy.py"
 
 
 checkpoint best_arm:

@@ -223,6 +223,12 @@ def gate_tables(wildcards):
             for base in gan_bases(ARMS[wildcards.dataset]) for part in fold_parts(wildcards.dataset)]
 
 
+def privacy_tables(wildcards):
+    """The privacy audit of every GAN-topped-up training set of the dataset, per base and fold."""
+    return [f"results/{wildcards.dataset}/cgan/{part}_{base}/privacy.tsv"
+            for base in gan_bases(ARMS[wildcards.dataset]) for part in fold_parts(wildcards.dataset)]
+
+
 def balanced_arm(wildcards):
     """The arm the balanced set is made from: balanced.arm, or the winner of best_arm."""
     wanted = config["datasets"][wildcards.dataset]["balanced"]["arm"]
@@ -234,7 +240,8 @@ def balanced_arm(wildcards):
 
 
 def balanced_inputs(wildcards):
-    """The balanced set's arm made from all real images, and its gate table when it has a GAN."""
+    """The balanced set's arm made from all real images, and its gate table and privacy audit when it
+    has a GAN."""
     arm = ARMS[wildcards.dataset][balanced_arm(wildcards)]
     inputs = {"faces": f"results/{wildcards.dataset}/faces.npz"}
     train = arm_training_file(wildcards.dataset, arm, "all")
@@ -242,6 +249,7 @@ def balanced_inputs(wildcards):
         inputs["train"] = train
     if arm.gan:
         inputs["gate"] = f"results/{wildcards.dataset}/gate/all_{arm.base}.tsv"
+        inputs["privacy"] = f"results/{wildcards.dataset}/cgan/all_{arm.base}/privacy.tsv"
     if config["datasets"][wildcards.dataset]["balanced"]["arm"] == "best":
         inputs["best"] = f"results/{wildcards.dataset}/best_arm.tsv"
     return inputs
@@ -315,7 +323,7 @@ def get_final_output():
             f"results/{name}/figures/faces.png",
         ]
         if gan_bases(ARMS[name]):
-            outputs.append(f"results/{name}/js_divergence.tsv")
+            outputs += [f"results/{name}/js_divergence.tsv", f"results/{name}/privacy.tsv"]
     # the critical-difference diagram means something only with 3 or more datasets (Demšar 2006)
     if len(DATASETS) >= 3 and len(common_arms()) >= 2 and all(
         "f1_adaboost" in config["datasets"][d]["evaluate"]["classifiers"] for d in DATASETS

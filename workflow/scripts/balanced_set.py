@@ -4,7 +4,7 @@ from pathlib import Path
 from infantfer.arms import arms_of, balanced_classes, count_columns, export_balanced, read_best_arm
 from infantfer.augment import read_gate_table
 from infantfer.gan_run import part_sets
-from infantfer.io import TrainingSet, write_tsv
+from infantfer.io import TrainingSet, read_numeric_tsv, write_tsv
 from infantfer.logs import setup_logging
 
 log = setup_logging(snakemake.log[0])
@@ -22,6 +22,13 @@ if arm.gan:
     gate = read_gate_table(snakemake.input.gate)
     gate.insert(1, "arm", name)
     write_tsv(gate, out / "gate.tsv")
+    audit = read_numeric_tsv(snakemake.input.privacy)  # every real image trained the GAN: no membership AUC
+    audit.insert(1, "arm", name)
+    write_tsv(audit, out / "privacy.tsv")
+    for row in audit[audit["n_generated"] > 0].itertuples():
+        log.info("privacy, class '%s': %d generated images, copy share %.3f (pixels %.3f, features %.3f)",
+                 row[audit.columns.get_loc("class") + 1], row.n_generated, row.copy_share, row.copy_share_pixels,
+                 row.copy_share_features)
 # the target follows the GAN top-up's: target_ratio x the largest class of the arm's base set
 base_y = ts.y[ts.source != "cgan"]
 report = balanced_classes(ts, base_y, real.y, classes, snakemake.params.target_ratio, count_columns({name: arm}))

@@ -22,7 +22,7 @@ for i, sample in enumerate(params.samples):
         x, y, source = x[keep], y[keep], source[keep]
         gan_sets.append(sample["name"])
         mine = first[(first["fold"] == first["fold"].min()) & first["arm"].isin(sample["gan_arms"])]
-        accepted[sample["name"]] = sorted(set(mine.loc[mine["accepted"].astype(str) == "True", "class"]))
+        accepted[sample["name"]] = sorted(set(mine.loc[mine["chosen"].astype(str) == "True", "class"]))
     sets[sample["name"]] = (x, y, source)
 real = None
 if "faces" in inp.keys():

@@ -3,7 +3,7 @@ from infantfer.gan_run import part_sets, read_checkpoint_list
 from infantfer.gate import gate_run
 from infantfer.io import write_tsv
 from infantfer.logs import limit_threads, setup_logging
-from infantfer.split import parse_part
+from infantfer.split import with_part_columns
 
 setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)
@@ -14,7 +14,4 @@ checkpoints, classes = read_checkpoint_list(snakemake.input.checkpoints)
 settings = {**snakemake.params.gate, "max_copy_share": snakemake.params.privacy["max_copy_share"]}
 table = gate_run(real, checkpoints, classes, settings, face_size=snakemake.params.face_size,
                  seed=snakemake.params.gate["seed"])
-repeat, fold = parse_part(part) or ("all", "all")
-for position, (column, value) in enumerate([("dataset", snakemake.wildcards.dataset), ("repeat", repeat), ("fold", fold)]):
-    table.insert(position, column, value)
-write_tsv(table, snakemake.output.gate)
+write_tsv(with_part_columns(table, snakemake.wildcards.dataset, part), snakemake.output.gate)
