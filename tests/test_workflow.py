@@ -245,6 +245,35 @@ def test_report_answers_and_opens_in_a_browser(tiny_run, tmp_path):
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
 
 
+def test_logs_and_provenance_name_no_absolute_path_but_the_configs(tiny_run):
+    """Logs name files relative to the run (or the dataset folder); provenance.json holds the
+    dataset's path only where the config gave it (needed to run again from it), nowhere else."""
+    tmp, _ = tiny_run
+    logs = {p: p.read_text() for p in (tmp / "logs").rglob("*.log")}
+    assert len(logs) > 20
+    leaks = {str(p.relative_to(tmp)): line for p, text in logs.items() for line in text.splitlines()
+             if str(tmp) in line or str(REPO) in line or str(Path.home()) + "/" in line}
+    assert not leaks, leaks
+    folders = str(tmp / "folders")
+    for name in ("tiny_demo", "tiny_folders"):
+        record = json.loads((tmp / "results" / name / "provenance.json").read_text())
+        given = record["settings"]["path"] if name == "tiny_folders" else None
+        assert given in (None, folders)
+
+        def strings(node, where=""):
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    yield from strings(v, f"{where}.{k}")
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    yield from strings(v, f"{where}[{i}]")
+            elif isinstance(node, str):
+                yield where, node
+
+        absolute = {where: text for where, text in strings(record) if str(tmp) in text or str(REPO) in text}
+        assert absolute == ({".settings.path": folders} if given else {}), absolute
+
+
 def test_grouped_split_keeps_babies_together(tiny_run):
     tmp, _ = tiny_run
     folds = pd.read_csv(tmp / "results" / "tiny_demo" / "folds.tsv", sep="\t")

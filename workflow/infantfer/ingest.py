@@ -220,7 +220,7 @@ def _list_folders(ds: dict) -> pd.DataFrame:
         images = _images_under(folder)
         if not images:
             empty.append(folder.name)
-        rows += [{"path": str(p), "label": folder.name.strip(), "group_source": "", "source": p.relative_to(root).as_posix()}
+        rows += [{"path": str(p), "label": folder.name.strip(), "given_group": "", "source": p.relative_to(root).as_posix()}
                  for p in images]
     if empty:
         log.warning("%s: %d class folder(s) hold no image and give no class: %s", root, len(empty), _examples(empty))
@@ -228,7 +228,7 @@ def _list_folders(ds: dict) -> pd.DataFrame:
                    and not p.name.startswith("."))
     if loose:
         log.warning("%s: %d image(s) outside any class folder ignored (no label): %s", root, len(loose), _examples(loose))
-    df = pd.DataFrame(rows, columns=["path", "label", "group_source", "source"])
+    df = pd.DataFrame(rows, columns=["path", "label", "given_group", "source"])
     return apply_filters(df, ds.get("filters", {}), f"datasets.{ds['name']}.filters").reset_index(drop=True)
 
 
@@ -250,7 +250,7 @@ def _list_csv(ds: dict) -> pd.DataFrame:
         {
             "path": [str(p) for p in paths],
             "label": df[label_col].to_numpy(),
-            "group_source": (df[group_col].str.strip() if group_col else pd.Series("", index=df.index)).to_numpy(),
+            "given_group": (df[group_col].str.strip() if group_col else pd.Series("", index=df.index)).to_numpy(),
             "source": df[file_col].to_numpy(),
         }
     )
@@ -293,8 +293,8 @@ def _list_filename_fields(ds: dict) -> pd.DataFrame:
     df = apply_filters(df, ds.get("filters", {}), f"datasets.{ds['name']}.filters")
     log.info("filters kept %d of %d images", len(df), before)
     group_col = ds.get("group_column")
-    df["group_source"] = df[group_col] if group_col else ""
-    return df[["path", "label", "group_source", "source"]].reset_index(drop=True)
+    df["given_group"] = df[group_col] if group_col else ""
+    return df[["path", "label", "given_group", "source"]].reset_index(drop=True)
 
 
 def _list_pixels_csv(ds: dict, image_dir: Path) -> pd.DataFrame:
@@ -328,11 +328,11 @@ def _list_pixels_csv(ds: dict, image_dir: Path) -> pd.DataFrame:
             {
                 "path": str(out.resolve()),
                 "label": names[row[label_col].strip()],
-                "group_source": row[group_col].strip() if group_col else "",
+                "given_group": row[group_col].strip() if group_col else "",
                 "source": f"{Path(csv).name} line {line}",
             }
         )
-    return pd.DataFrame(rows, columns=["path", "label", "group_source", "source"])
+    return pd.DataFrame(rows, columns=["path", "label", "given_group", "source"])
 
 
 def _list_demo(ds: dict, image_dir: Path) -> pd.DataFrame:
@@ -343,14 +343,14 @@ def _list_demo(ds: dict, image_dir: Path) -> pd.DataFrame:
         {
             "path": [str((image_dir / f).resolve()) for f in table["file"]],
             "label": table["label"].to_numpy(),
-            "group_source": table["group"].to_numpy(),
+            "given_group": table["group"].to_numpy(),
             "source": [f"demo:{f}" for f in table["file"]],
         }
     )
 
 
 def list_images(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
-    """Path, label, group_source and source of every image of a dataset, without reading pixels.
+    """Path, label, given_group and source of every image of a dataset, without reading pixels.
 
     ``image_dir`` is where ``pixels_csv`` and ``demo`` write their images.
     """
@@ -399,7 +399,7 @@ def class_group_counts(ds: dict, listing: pd.DataFrame | None = None) -> pd.Seri
             return pd.DataFrame({"label": labels, "g": groups}).groupby("label")["g"].nunique()
         return labels.value_counts()
     df = list_images(ds) if listing is None else listing
-    groups = df["group_source"].where(df["group_source"] != "", df["path"])
+    groups = df["given_group"].where(df["given_group"] != "", df["path"])
     return pd.DataFrame({"label": df["label"], "g": groups}).groupby("label")["g"].nunique()
 
 
@@ -474,8 +474,9 @@ def _describe(path: str) -> tuple[float, float, str]:
         return float("nan"), float("nan"), "unreadable"
 
 
-def stable_id(dataset: str, source: str) -> str:
-    return f"{dataset}-{hashlib.sha1(source.encode()).hexdigest()[:12]}"
+def stable_id(dataset: str, location: str) -> str:
+    """An image's id from its place in the dataset (the manifest's ``source`` column)."""
+    return f"{dataset}-{hashlib.sha1(location.encode()).hexdigest()[:12]}"
 
 
 def join_groups(groups, links) -> list[str]:
@@ -535,7 +536,7 @@ def ingest(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
     if df["id"].duplicated().any():
         raise DataError(f"dataset '{ds['name']}': the same source listed twice: {df.loc[df['id'].duplicated(), 'source'].tolist()[:3]}")
     check_label_conflicts(df)
-    df["group"] = df["group_source"].where(df["group_source"] != "", "img:" + df["id"])
+    df["group"] = df["given_group"].where(df["given_group"] != "", "img:" + df["id"])
     merged = merge_duplicate_groups(df)
     n_dupes = int(df["sha256"].duplicated().sum())
     if n_dupes:

@@ -31,11 +31,11 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def _analyse(source: bytes, package: str) -> tuple[str, list[str]]:
+def _analyse(code: bytes, package: str) -> tuple[str, list[str]]:
     """A module's logic (its syntax tree without comments, docstrings, layout or line numbers) as a
     digest, and the infantfer modules it imports anywhere (a function's import runs when it is called).
     ``package``: the package relative imports start from."""
-    tree = ast.parse(source)
+    tree = ast.parse(code)
     imported = {"infantfer"}  # any `infantfer.x` import runs infantfer/__init__ first
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -85,10 +85,10 @@ class CodeVersions:
         return module if module and module.is_file() else None
 
     def _module(self, path: Path, package: str) -> tuple[str, list[str]]:
-        source = path.read_bytes()
-        key = hashlib.sha256(package.encode() + b"\0" + source).hexdigest()
+        code = path.read_bytes()
+        key = hashlib.sha256(package.encode() + b"\0" + code).hexdigest()
         if key not in self._known:
-            self._known[key] = _analyse(source, package)
+            self._known[key] = _analyse(code, package)
             self._new = True
         return self._known[key]
 

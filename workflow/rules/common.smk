@@ -7,9 +7,16 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-# The package lives in workflow/infantfer; it is installed editable, but the path also lets a
-# plain checkout's rules import it.
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+# The package lives in workflow/infantfer and is installed into the environment that runs
+# Snakemake (the README's venv: editable; each conda env: by its post-deploy script).
+try:
+    import infantfer
+except ImportError:
+    raise WorkflowError(
+        f"the package infantfer is not installed in this Python ({sys.executable}). Fix: install it from "
+        f"the checkout, e.g. `bash envs/install.sh` (the README's first command) or `pip install -e "
+        f"{workflow.basedir}`, and run Snakemake from that environment."
+    ) from None
 
 from infantfer.arms import ORIGINAL, arms_of, gan_bases, resampled_bases
 from infantfer.gan_run import generator_settings
