@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -38,6 +39,9 @@ CONFIG = {
 }
 PREFIX = [f"results/{DATASET}/folds.tsv", f"results/{DATASET}/faces.npz"]  # folds.tsv: split and collect_folds
 TARGETS = [f"results/{DATASET}/metrics.tsv", f"results/{DATASET}/js_divergence.tsv"]
+# the local run beside it: one fold's evaluation and gates (its GANs, gates, top-ups and classifiers)
+FOLD_TABLES = [f"results/{DATASET}/evaluate/r0_f0/metrics.tsv", f"results/{DATASET}/gate/r0_f0_original.tsv",
+               f"results/{DATASET}/gate/r0_f0_smoteenn.tsv"]
 LOCAL_LOGS = {f"logs/{DATASET}/collect.log", f"logs/{DATASET}/js_divergence.log"}  # collect_dataset, js_divergence
 # The CI-only options of the note: squeue as status command (sacct answers "accounting storage is
 # disabled"), fast first status checks, no account.
@@ -151,7 +155,7 @@ def check(result: subprocess.CompletedProcess, what: str) -> subprocess.Complete
 
 @pytest.fixture(scope="module")
 def runs(slurm, tmp_path_factory):
-    """The tiny config through SLURM and, at the same time, locally with --cores 2."""
+    """The tiny config through SLURM and, at the same time, one of its folds locally with --cores 2."""
     base = tmp_path_factory.mktemp("slurm_prefix")
     (base / "config").mkdir()
     shutil.copy(REPO / "config" / "config.yaml", base / "config" / "config.yaml")
@@ -162,7 +166,7 @@ def runs(slurm, tmp_path_factory):
     for name in ("cluster", "local", "negative"):
         dirs[name] = tmp_path_factory.mktemp(f"slurm_{name}") / "run"
         shutil.copytree(base, dirs[name], symlinks=True)
-    local = subprocess.Popen(snakemake_cmd(*TARGETS, "--cores", "2", "--configfile", "tiny.yaml"), cwd=dirs["local"],
+    local = subprocess.Popen(snakemake_cmd(*FOLD_TABLES, "--cores", "2", "--configfile", "tiny.yaml"), cwd=dirs["local"],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     start = time.monotonic()
     cluster = subprocess.run(on_slurm(slurm, *TARGETS), cwd=dirs["cluster"], capture_output=True, text=True, timeout=600)
@@ -224,10 +228,15 @@ def test_the_gans_ran_two_per_slurm_job_each_with_one_gpu(runs):
 
 
 def test_metrics_equal_a_local_run(runs):
-    for table in TARGETS:
+    for table in FOLD_TABLES:
         slurm_bytes = (runs["cluster"] / table).read_bytes()
         assert slurm_bytes == (runs["local"] / table).read_bytes(), table
-    assert b"smoteenn_cgan" in (runs["cluster"] / TARGETS[0]).read_bytes()
+    assert b"smoteenn_cgan" in (runs["cluster"] / FOLD_TABLES[0]).read_bytes()
+    joined = pd.read_csv(runs["cluster"] / TARGETS[0], sep="\t")  # the fold's rows of the joined table
+    fold = pd.read_csv(runs["cluster"] / FOLD_TABLES[0], sep="\t")
+    key = ["arm", "classifier"]
+    mine = joined[joined["fold"] == 0].sort_values(key).reset_index(drop=True)
+    assert len(joined) == 2 * len(fold) and mine.equals(fold.sort_values(key).reset_index(drop=True))
 
 
 def test_more_gpus_than_the_node_has_fail_fast(runs):
