@@ -36,29 +36,36 @@ def test_a_run_killed_in_a_gan_resumes_and_ends_as_an_uninterrupted_one(tmp_path
     # targets before --configfile, which takes every argument after it as a config file
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *targets, "--cores", "1",
            "--configfile", "k.yaml"]
-    # the uninterrupted run on the other core, meanwhile
-    whole = subprocess.Popen(cmd, cwd=runs["whole"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                             env=local_run_env())
-    proc = subprocess.Popen(cmd, cwd=runs["killed"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True, env=local_run_env())
-    checkpoints = runs["killed"] / "results" / "k" / "cgan_checkpoints"
-    deadline = time.time() + 300
-    while time.time() < deadline and not list(checkpoints.glob("*/step_000100.pt")):
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)  # the whole group: snakemake and the job it runs
-    proc.wait()
-    first = sorted(checkpoints.glob("*/step_000100.pt"))
-    assert first, "no GAN reached its first checkpoint before the deadline"
-    interrupted = first[0].parent
-    assert not (interrupted / "step_000400.pt").exists()
+    # the uninterrupted run on the other core, meanwhile; its output in a file (a pipe nobody reads
+    # can fill and stall it), and stopped whatever happens here
+    whole_log = (tmp_path / "whole.log").open("w")
+    whole = subprocess.Popen(cmd, cwd=runs["whole"], stdout=whole_log, stderr=subprocess.STDOUT, env=local_run_env())
+    try:
+        proc = subprocess.Popen(cmd, cwd=runs["killed"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True, env=local_run_env())
+        checkpoints = runs["killed"] / "results" / "k" / "cgan_checkpoints"
+        deadline = time.time() + 300
+        while time.time() < deadline and not list(checkpoints.glob("*/step_000100.pt")):
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: snakemake and the job it runs
+        proc.wait()
+        first = sorted(checkpoints.glob("*/step_000100.pt"))
+        assert first, "no GAN reached its first checkpoint before the deadline"
+        interrupted = first[0].parent
+        assert not (interrupted / "step_000400.pt").exists()
 
-    locked = snakemake(runs["killed"], *targets, "--cores", "1", "--configfile", "k.yaml", check=False)
-    assert locked.returncode != 0 and "--unlock" in locked.stdout + locked.stderr
-    snakemake(runs["killed"], "--unlock", "--configfile", "k.yaml")
-    plan = snakemake(runs["killed"], *targets, "-n", "--cores", "1", "--configfile", "k.yaml").stdout
-    assert not {"ingest", "faces", "split"} & jobs_of(plan)  # finished before the kill: not redone
-    snakemake(runs["killed"], *targets, "--cores", "1", "--configfile", "k.yaml")
-    assert whole.wait(timeout=600) == 0, whole.stderr.read()[-3000:]
+        locked = snakemake(runs["killed"], *targets, "--cores", "1", "--configfile", "k.yaml", check=False)
+        assert locked.returncode != 0 and "--unlock" in locked.stdout + locked.stderr
+        snakemake(runs["killed"], "--unlock", "--configfile", "k.yaml")
+        plan = snakemake(runs["killed"], *targets, "-n", "--cores", "1", "--configfile", "k.yaml").stdout
+        assert not {"ingest", "faces", "split"} & jobs_of(plan)  # finished before the kill: not redone
+        snakemake(runs["killed"], *targets, "--cores", "1", "--configfile", "k.yaml")
+        assert whole.wait(timeout=600) == 0, (tmp_path / "whole.log").read_text()[-3000:]
+    finally:
+        if whole.poll() is None:
+            whole.kill()
+            whole.wait()
+        whole_log.close()
     part = interrupted.name.split("-")[0]  # e.g. r0_f0_original
     log = (runs["killed"] / "logs" / "k" / "cgan" / f"{part}.log").read_text()
     assert "cgan: resuming from" in log and any(f"(step {step}/400)" in log for step in (100, 200, 300))

@@ -237,41 +237,56 @@ def test_deterministic(faces):
 
 
 # --------------------------------------------------------------------------- what a training set holds
-def _topped_up(faces, generated: dict[str, np.ndarray]):
+def _topped_up(faces, generated: dict[str, np.ndarray], smote: np.ndarray | None = None):
     from infantfer.io import TrainingSet
 
-    xs = [faces["train"], *generated.values()]
-    ys = [faces["y_train"], *(np.full(len(g), c) for c, g in generated.items())]
-    n_real = len(faces["train"])
-    source = np.r_[np.full(n_real, "real"), np.full(sum(map(len, generated.values())), "cgan")]
-    ids = np.arange(len(source)).astype(str)
-    return TrainingSet(np.concatenate(xs), np.concatenate(ys).astype(str), ids, source)
+    parts = [(faces["train"], faces["y_train"], "real")]
+    if smote is not None:
+        parts.append((smote, np.full(len(smote), "laugh"), "smote"))
+    parts += [(g, np.full(len(g), c), "cgan") for c, g in generated.items()]
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts]).astype(str)
+    source = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
+    return TrainingSet(x, y, np.arange(len(y)).astype(str), source)
 
 
 def test_audit_of_added_images_per_class_with_membership_inference(faces):
     """The augment job's audit: one row per class of the dataset (a class without added images
-    listed with n_generated 0, not left out), copies flagged in the class they were added to, real
-    SMOTE-like rows ignored, and the fold's membership AUC on every row."""
+    listed with n_generated 0, not left out), copies flagged in the class they were added to, SMOTE
+    rows neither added nor trained on, and the fold's membership AUC on every row."""
+    from infantfer import gate
+
     rng = np.random.default_rng(4)
     cry = faces["train"][faces["y_train"] == "cry"]
     copies = cry[rng.choice(len(cry), 20, replace=False)]  # a memorising generator's "laugh" images
     others = faces["other"][:20]  # faithful faces of babies the fold never saw
-    ts = _topped_up(faces, {"laugh": copies, "neutral": others})
-    table = privacy.audit_training_set(faces["train"], ts, ["cry", "laugh", "neutral"], faces["test"],
-                                       seed=0, max_copy_share=0.25)
+    smote = faces["train"][:30]  # SMOTE rows equal to real faces: copies if they counted as added
+    ts = _topped_up(faces, {"laugh": copies, "neutral": others}, smote=smote)
+    test = (faces["test"], np.array(["cry", "laugh", "neutral"])[np.arange(len(faces["test"])) % 3])
+    table = privacy.audit_training_set(faces["train"], ts, ["cry", "laugh", "neutral"], test, seed=0,
+                                       max_copy_share=0.25)
     assert list(table.columns) == privacy.ADDED_COLUMNS
     rows = table.set_index("class")
     assert rows.loc["cry", "n_generated"] == 0 and np.isnan(rows.loc["cry", "copy_share"])
-    assert not rows.loc["cry", "copy_rejected"]
-    assert rows.loc["laugh", "n_generated"] == 20 and rows.loc["laugh", "copy_share"] == 1.0
-    assert rows.loc["laugh", "copy_rejected"] and rows.loc["laugh", "ratio_min_pixels"] == 0.0
-    assert rows.loc["neutral", "copy_share"] <= 0.05 and not rows.loc["neutral", "copy_rejected"]
-    # half the "generator" returns training images: their members sit at distance 0
-    assert table["mia_auc_pixels"].nunique() == 1 and table["mia_auc_pixels"].iloc[0] > 0.55
-    assert (table["mia_note"] == "").all()
+    assert rows.loc["cry", "copy_ok"]  # nothing added: nothing leaked
+    assert rows.loc["laugh", "n_generated"] == 20 and rows.loc["laugh", "copy_share"] == 1.0  # not the SMOTE rows
+    assert not rows.loc["laugh", "copy_ok"] and rows.loc["laugh", "ratio_min_pixels"] == 0.0
+    assert rows.loc["neutral", "copy_share"] <= 0.05 and rows.loc["neutral", "copy_ok"]
+    assert table["mia_auc_pixels"].nunique() == 1 and (table["mia_note"] == "").all()
     # the threshold is the gate's: the same reference on the same real images and seed
-    ref = privacy.fit_copy_reference(faces["train"], seed=0)
-    assert rows.loc["laugh", "threshold_pixels"] == ref.threshold_pixels
+    assert rows.loc["laugh", "threshold_pixels"] == gate.fit_reference(faces["train"], faces["y_train"]).copies.threshold_pixels
+
+
+def test_membership_inference_over_the_topped_up_classes_only(faces):
+    """A generator that returns its training laughs: the laugh members sit at distance 0, so the AUC
+    is high; test images of classes it never drew do not dilute it."""
+    laughs = faces["train"][faces["y_train"] == "laugh"]
+    ts = _topped_up(faces, {"laugh": laughs})
+    labels = np.array(["cry", "laugh", "neutral"])[np.arange(len(faces["test"])) % 3]
+    table = privacy.audit_training_set(faces["train"], ts, ["cry", "laugh", "neutral"], (faces["test"], labels))
+    auc = table["mia_auc_pixels"].iloc[0]
+    only_laugh = privacy.membership_inference_auc(laughs, laughs, faces["test"][labels == "laugh"])
+    assert auc == only_laugh["mia_auc_pixels"] and auc > 0.9
 
 
 def test_audit_of_the_balanced_set_reports_no_membership_number(faces):
@@ -279,6 +294,7 @@ def test_audit_of_the_balanced_set_reports_no_membership_number(faces):
     table = privacy.audit_training_set(faces["train"], ts, ["cry", "laugh", "neutral"], None, seed=0)
     assert table["mia_auc_pixels"].isna().all() and table["mia_auc_features"].isna().all()
     assert (table["mia_note"] == privacy.NO_HELD_BACK).all()
-    assert not table["copy_rejected"].any()  # max_copy_share None: reported only
-    nothing = privacy.audit_training_set(faces["train"], _topped_up(faces, {}), ["cry"], faces["test"])
+    assert table["copy_ok"].all()  # max_copy_share None: reported only
+    labels = np.array(["cry"] * len(faces["test"]))
+    nothing = privacy.audit_training_set(faces["train"], _topped_up(faces, {}), ["cry"], (faces["test"], labels))
     assert nothing["n_generated"].tolist() == [0] and nothing["mia_note"].tolist() == ["nothing generated"]

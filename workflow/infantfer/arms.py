@@ -164,6 +164,13 @@ def class_counts(arms: dict[str, Arm], sets: dict[str, TrainingSet], steps: dict
     return table
 
 
+def base_of(part_base: str) -> str:
+    """The base of a per-part name ``r{repeat}_f{fold}_{base}`` or ``all_{base}`` (a gate table's
+    file name, a GAN run's folder)."""
+    part, _, rest = part_base.partition("_")
+    return rest if part == "all" else rest.partition("_")[2]
+
+
 def gate_tables_by_arm(arms: dict[str, Arm], tables: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
     """The gate's tables (per base, one per part) as one table with an ``arm`` column: each GAN
     arm's rows, arms in config order, parts in order. Two arms sharing a base share its rows."""

@@ -51,15 +51,16 @@ def part_sets(faces_path, folds_path, part: str, resampled_path=None) -> tuple[T
 
 
 def held_back_images(faces_path, folds_path, part: str):
-    """The real test images of a part (None for part ``all``: nothing is held back). Read for the
-    privacy audit's membership-inference AUC only, which is reported and decides nothing."""
+    """(x, y) of the real test images of a part (None for part ``all``: nothing is held back).
+    Read for the privacy audit's membership-inference AUC only, which is reported and decides
+    nothing."""
     from .split import parse_part, part_indices, read_folds
 
     if parse_part(part) is None:
         return None
     faces = read_faces_npz(faces_path)
     _, test = part_indices(read_folds(folds_path), faces["id"], part)
-    return faces["x"][test]
+    return faces["x"][test], faces["y"][test]
 
 
 def run_key(settings: dict, x: np.ndarray, y: np.ndarray) -> str:

@@ -179,7 +179,6 @@ log = logging.getLogger(__name__)
 PIXEL_BINS = 32  # grey-level histogram for js_pixels: 32 bins of 8 grey levels over 0-255
 FIDELITY_COMPONENTS = 30  # PCA components of the fidelity classifier (more than JS uses)
 BASELINE_PERCENTILE = 95.0  # js_real_baseline: this percentile of the real-vs-real draws
-COPY_PERCENTILE = 1.0  # copy threshold: this percentile of real-to-real nearest distances
 MAX_CV_FOLDS = 5
 SHARPNESS_PERCENTILE = 5.0  # sharpness_baseline: this percentile of the real half-vs-half ratios
 SHARPNESS_BASELINE_RANGE = (0.85, 1.0)  # ... clipped into this range (see the module docstring)
@@ -621,7 +620,7 @@ def fit_reference(
     clf, pred, folds = _fit_classifier(xf, y, groups, s.seed)
     recall = {c: float(np.mean(pred[y == c] == c)) for c in classes}
 
-    copies = fit_copy_reference(x, seed=s.seed, percentile=COPY_PERCENTILE)
+    copies = fit_copy_reference(x, seed=s.seed)  # infantfer.privacy's one definition of a copy
     notes = [f"{c}: {n_real[c]} real images < min_images={s.min_images}, JS and C2ST not judged"
              for c in classes if n_real[c] < s.min_images]
     notes += [f"{c}: {n_real[c]} real images, too few for a C2ST baseline; C2ST not judged"

@@ -98,8 +98,10 @@ __all__ = [
     "PIXEL_FLOOR",
     "FEATURE_FLOOR",
     "MAX_COMPONENTS",
+    "COPY_PERCENTILE",
 ]
 
+COPY_PERCENTILE = 1.0  # a probable copy: closer than this percentile of real-to-real nearest distances
 MAX_COMPONENTS = 20  # feature space: at most this many principal components
 PIXEL_FLOOR = 0.5  # grey levels; distinct uint8 images are >= 1 apart
 FEATURE_FLOOR = 0.5 / 255  # the same half grey level in the [0, 1] scale the PCA sees
@@ -123,8 +125,8 @@ AUDIT_COLUMNS = [
 ]
 
 # the audit of the generated images a training set (or the balanced set) really holds
-ADDED_COLUMNS = [*AUDIT_COLUMNS, "copy_rejected", "mia_auc_pixels", "mia_auc_features", "mia_note"]
-NO_HELD_BACK = "no held-back images: every real image trained the GAN"
+ADDED_COLUMNS = [*AUDIT_COLUMNS, "copy_ok", "mia_auc_pixels", "mia_auc_features", "mia_note"]
+NO_HELD_BACK = "no held-back images: part all has no test fold"
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ def _summary(d: np.ndarray, space: str) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- reference
-def fit_copy_reference(x, seed: int = 0, percentile: float = 1.0) -> CopyReference:
+def fit_copy_reference(x, seed: int = 0, percentile: float = COPY_PERCENTILE) -> CopyReference:
     """Fit the copy reference on one real training fold (all classes; never test images).
 
     x: uint8 greyscale (N, H, W), N >= 1; the gate passes its real_x (labels are not needed).
@@ -353,33 +355,39 @@ def membership_inference_auc(g, train_x, test_x, seed: int = 0) -> dict[str, flo
 
 
 # --------------------------------------------------------------------------- what a set really holds
-def audit_added(real_x, generated: Mapping[str, np.ndarray], classes, test_x=None, seed: int = 0,
+def audit_added(real_x, generated: Mapping[str, np.ndarray], classes, trained=None, held_back=None, seed: int = 0,
                 max_copy_share: float | None = None) -> pd.DataFrame:
     """The privacy audit of the generated images a training set really holds: one row per class
     (columns ADDED_COLUMNS), every class of ``classes`` listed, with n_generated 0 and NaN shares
     where none was added.
 
-    real_x: the real training images the generator learned from (the copy reference, fitted as
-    the gate fits it); generated: class -> the images added. The gate decided on its own draw
-    from the chosen checkpoint, so copy_rejected here (share above ``max_copy_share``) flags an
-    added set whose images came out worse than the gate's; it decides nothing. test_x: the fold's
-    held-back real images for :func:`membership_inference_auc` over all added images (the same
-    value on every row); None (the balanced set, trained on every image) leaves the AUCs NaN and
+    real_x: the fold's real training images, the copy reference (fitted as the gate fits it: a
+    copy of any real infant counts); generated: class -> the images added. The gate decided on its
+    own draw from the chosen checkpoint, so ``copy_ok`` False here (share above
+    ``max_copy_share``) flags an added set whose images came out worse than the gate's draw; it
+    decides nothing. trained, held_back: (x, y) of the real images the generator learned from
+    (after SMOTEENN's cleaning where the arm resamples first) and of the fold's held-back test
+    images, for :func:`membership_inference_auc` over the classes that got generated images (so
+    that a class mix differing between train and test does not move it); the same value on every
+    row. held_back None (the balanced set: part all holds every image) leaves the AUCs NaN and
     says why in ``mia_note``.
     """
     ref = fit_copy_reference(real_x, seed=seed)
     empty = np.zeros((0, *ref.shape), np.uint8)
     added = {str(c): (np.asarray(generated[c]) if c in generated else empty) for c in classes}
-    table = audit_table(ref, added, max_copy_share)
-    if max_copy_share is None:
-        table["copy_rejected"] = False  # the check is off
-    pooled = [g for g in added.values() if len(g)]
-    if test_x is None:
-        mia, note = {"mia_auc_pixels": float("nan"), "mia_auc_features": float("nan")}, NO_HELD_BACK
-    elif not pooled:
-        mia, note = {"mia_auc_pixels": float("nan"), "mia_auc_features": float("nan")}, "nothing generated"
+    table = audit_table(ref, added)
+    table["copy_ok"] = [not copy_rejected(s, max_copy_share) for s in table["copy_share"]]
+    with_images = [c for c, g in added.items() if len(g)]
+    nan = {"mia_auc_pixels": float("nan"), "mia_auc_features": float("nan")}
+    if held_back is None or trained is None:
+        mia, note = nan, NO_HELD_BACK
+    elif not with_images:
+        mia, note = nan, "nothing generated"
     else:
-        mia = membership_inference_auc(np.concatenate(pooled), real_x, test_x, seed=seed)
+        (train_x, train_y), (test_x, test_y) = trained, held_back
+        members = np.asarray(train_x)[np.isin(np.asarray(train_y).astype(str), with_images)]
+        others = np.asarray(test_x)[np.isin(np.asarray(test_y).astype(str), with_images)]
+        mia = membership_inference_auc(np.concatenate([added[c] for c in with_images]), members, others, seed=seed)
         note = "" if np.isfinite(mia["mia_auc_pixels"]) else "fewer than 2 training or test images"
     for k, v in mia.items():
         table[k] = v
@@ -387,11 +395,14 @@ def audit_added(real_x, generated: Mapping[str, np.ndarray], classes, test_x=Non
     return table[ADDED_COLUMNS]
 
 
-def audit_training_set(real_x, ts, classes, test_x=None, seed: int = 0,
+def audit_training_set(real_x, ts, classes, held_back=None, seed: int = 0,
                        max_copy_share: float | None = None) -> pd.DataFrame:
-    """:func:`audit_added` of a training set's GAN rows (``ts``: an :class:`infantfer.io.
-    TrainingSet`, rows of source ``cgan``)."""
-    gan = np.asarray(ts.source) == "cgan"
+    """:func:`audit_added` of a topped-up training set ``ts`` (an :class:`infantfer.io.
+    TrainingSet`): its rows of source ``cgan`` are the added images, its rows of source ``real``
+    the real images its GAN learned from (SMOTE rows are neither)."""
+    source = np.asarray(ts.source)
     y = np.asarray(ts.y).astype(str)
-    generated = {str(c): np.asarray(ts.x)[gan & (y == str(c))] for c in classes}
-    return audit_added(real_x, generated, classes, test_x, seed=seed, max_copy_share=max_copy_share)
+    generated = {str(c): np.asarray(ts.x)[(source == "cgan") & (y == str(c))] for c in classes}
+    real = source == "real"
+    return audit_added(real_x, generated, classes, trained=(np.asarray(ts.x)[real], y[real]), held_back=held_back,
+                       seed=seed, max_copy_share=max_copy_share)

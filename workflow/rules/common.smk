@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 # The package lives in workflow/infantfer and is installed into the environment that runs
 # Snakemake (the README's venv: editable; each conda env: by its post-deploy script).
@@ -17,6 +18,11 @@ except ImportError:
         f"the checkout, e.g. `bash envs/install.sh` (the README's first command) or `pip install -e "
         f"{workflow.basedir}`, and run Snakemake from that environment."
     ) from None
+
+if Path(infantfer.__file__).resolve().parent != (Path(workflow.basedir) / "workflow" / "infantfer").resolve():
+    # the jobs run the installed package, while the rules' code digests read this checkout's
+    logger.warning(f"infantfer is imported from {Path(infantfer.__file__).parent}, not from this checkout "
+                   f"({workflow.basedir}): the jobs run that code. Install this checkout (pip install -e .) to run its own.")
 
 from infantfer.arms import ORIGINAL, arms_of, gan_bases, resampled_bases
 from infantfer.gan_run import generator_settings

@@ -25,3 +25,7 @@ write_tsv(with_part_columns(audit.copy(), snakemake.wildcards.dataset, part), sn
 log.info("privacy: copy share of the added images %s; membership-inference AUC %.2f (pixels), %.2f (features)",
          {r["class"]: round(r["copy_share"], 3) for _, r in audit.iterrows() if r["n_generated"]},
          audit["mia_auc_pixels"].iloc[0], audit["mia_auc_features"].iloc[0])
+for _, row in audit[~audit["copy_ok"]].iterrows():
+    log.warning("privacy: the %d images added to class '%s' have a copy share of %.3f, above privacy.max_copy_share "
+                "%s (the gate's own draw from that checkpoint passed); see privacy.tsv", row["n_generated"],
+                row["class"], row["copy_share"], snakemake.params.max_copy_share)

@@ -1,4 +1,5 @@
 """Rule balanced_set: the balanced training set users take home, as PNGs, a manifest and a class report."""
+import logging
 from pathlib import Path
 
 from infantfer.arms import arms_of, balanced_classes, count_columns, export_balanced, read_best_arm
@@ -25,10 +26,11 @@ if arm.gan:
     audit = read_numeric_tsv(snakemake.input.privacy)  # every real image trained the GAN: no membership AUC
     audit.insert(1, "arm", name)
     write_tsv(audit, out / "privacy.tsv")
-    for row in audit[audit["n_generated"] > 0].itertuples():
-        log.info("privacy, class '%s': %d generated images, copy share %.3f (pixels %.3f, features %.3f)",
-                 row[audit.columns.get_loc("class") + 1], row.n_generated, row.copy_share, row.copy_share_pixels,
-                 row.copy_share_features)
+    for _, row in audit[audit["n_generated"] > 0].iterrows():
+        log.log(logging.INFO if str(row["copy_ok"]) == "True" else logging.WARNING,
+                "privacy, class '%s': %d generated images, copy share %.3f (pixels %.3f, features %.3f)%s",
+                row["class"], row["n_generated"], row["copy_share"], row["copy_share_pixels"],
+                row["copy_share_features"], "" if str(row["copy_ok"]) == "True" else ": above privacy.max_copy_share")
 # the target follows the GAN top-up's: target_ratio x the largest class of the arm's base set
 base_y = ts.y[ts.source != "cgan"]
 report = balanced_classes(ts, base_y, real.y, classes, snakemake.params.target_ratio, count_columns({name: arm}))

@@ -1,5 +1,7 @@
 """Rule js_divergence: every GAN arm's gate tables as one table (the thesis' Table 3)."""
-from infantfer.arms import Arm, gate_tables_by_arm
+from pathlib import Path
+
+from infantfer.arms import Arm, base_of, gate_tables_by_arm
 from infantfer.augment import read_gate_table
 from infantfer.io import write_tsv
 from infantfer.logs import setup_logging
@@ -7,8 +9,7 @@ from infantfer.logs import setup_logging
 log = setup_logging(snakemake.log[0])
 tables = {}
 for path in snakemake.input:
-    base = path.rsplit("/", 1)[1].removesuffix(".tsv").split("_", 2)[2]  # r{r}_f{f}_{base}.tsv
-    tables.setdefault(base, []).append(read_gate_table(path))
+    tables.setdefault(base_of(Path(path).stem), []).append(read_gate_table(path))  # gate/r{r}_f{f}_{base}.tsv
 arms = {name: Arm(name=name, gan=True, base=base) for name, base in snakemake.params.gan_arms.items()}
 table = gate_tables_by_arm(arms, tables)
 write_tsv(table, snakemake.output[0])
