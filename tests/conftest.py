@@ -61,12 +61,18 @@ def class_folders(tmp_path) -> Path:
     return root
 
 
-# The slowest files first, in this order: with pytest-xdist (`-n 3 --dist loadfile
-# --no-loadscope-reorder`, pyproject.toml) each then starts at once on a worker of its own instead
-# of queueing behind short files; the rest keep pytest's order.
-SLOW_FIRST = ["test_workflow.py", "test_slurm.py", "test_paths_audit.py", "test_kill_resume.py", "test_fixes_work.py"]
+# The order files start in with pytest-xdist (`-n 3 --dist loadfile --no-loadscope-reorder`,
+# pyproject.toml): the tiny run of test_workflow.py (the longest chain of tests, which every other
+# end-to-end file would slow down) and the SLURM run (mostly waiting on SLURM) first, each on a
+# worker of its own; the unit tests next; the other end-to-end files last, as workers come free.
+# The rest keep pytest's order.
+FIRST = ["test_workflow.py", "test_slurm.py"]
+LAST = ["test_paths_audit.py", "test_kill_resume.py", "test_fixes_work.py"]
 
 
 def pytest_collection_modifyitems(config, items):
-    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # a stable sort
+    def rank(item):
+        name = item.path.name
+        return FIRST.index(name) if name in FIRST else len(FIRST) + 1 + LAST.index(name) if name in LAST else len(FIRST)
+
+    items.sort(key=rank)  # a stable sort

@@ -789,7 +789,7 @@ def test_blazeface_weights_missing(here, monkeypatch):
 def snakemake(workdir: Path, configfile: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--cores", "2",
            "--configfile", configfile, "--until", "split"]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=workdir, env=local_run_env())
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=workdir, env=local_run_env())
 
 
 E2E_TOP = {"faces": FACES, "split": {"folds": 4, "repeats": 1}}

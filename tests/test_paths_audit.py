@@ -343,7 +343,7 @@ def audited_run(tmp_path_factory):
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--cores", "2",
            "--configfile", "hostile.yaml"]
     start, cpu = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=run, env=env)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=1500, cwd=run, env=env)
     seconds, after = time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_seconds = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
     if result.returncode != 0:

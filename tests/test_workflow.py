@@ -26,7 +26,7 @@ CLASSIFIERS = {"f1_adaboost", "samme", "chance", "f1_alpha_only"}
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=workdir, env=local_run_env())
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=1500, cwd=workdir, env=local_run_env())
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
     return result
@@ -424,7 +424,7 @@ def test_package_code_reruns_on_logic_not_on_comments(tiny_run, tmp_path):
     def plan():
         cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(code / "Snakefile"), "-n", "--cores", "1",
                "--configfile", "tiny.yaml"]
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp, env=local_run_env())
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=tmp, env=local_run_env())
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         return result.stdout
 
