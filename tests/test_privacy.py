@@ -181,6 +181,19 @@ def test_membership_inference_unseen_generator_near_chance(faces):
     assert 0.3 <= auc["mia_auc_features"] <= 0.7
 
 
+def test_membership_inference_treats_both_sides_alike(faces):
+    """Swapping members and held-back images gives 1 - AUC in both spaces: neither side shapes the
+    feature space more (a PCA fitted on the members alone pulls the others toward the mean face)."""
+    x = faces["all"]
+    perm = np.random.default_rng(1).permutation(len(x))
+    tr, te, rest = x[perm[:60]], x[perm[60:120]], x[perm[120:]]
+    rng = np.random.default_rng(2)
+    blurry = np.stack([rest[rng.choice(len(rest), 8)].mean(axis=0) for _ in range(60)]).round().astype(np.uint8)
+    one, other = (privacy.membership_inference_auc(blurry, a, b) for a, b in ((tr, te), (te, tr)))
+    for space in ("mia_auc_pixels", "mia_auc_features"):
+        assert one[space] + other[space] == pytest.approx(1.0, abs=1e-9), space
+
+
 def test_membership_inference_too_few_images(faces):
     tr, te, g = faces["train"], faces["test"], faces["other"]
     for args in ((g, tr[:1], te), (g, tr, te[:1]), (g[:0], tr, te)):
