@@ -10,6 +10,7 @@ rule split:
         "logs/{dataset}/split/r{repeat}.log",
     params:
         split=split_settings,
+        label_key=lambda wildcards: label_filter_key(config["datasets"][wildcards.dataset]),  # named in its advice
         package_code=package_code("split.py"),
     threads: 1
     resources:

@@ -4,7 +4,7 @@ import hashlib
 import pandas as pd
 
 from infantfer.io import read_faces_npz, write_tsv
-from infantfer.ingest import label_filter_key, read_manifest
+from infantfer.ingest import read_manifest
 from infantfer.logs import limit_threads, setup_logging
 from infantfer.split import handle_near_duplicates, make_folds
 
@@ -21,5 +21,5 @@ images["group"] = handle_near_duplicates(faces["x"], images["group"], split["nea
                                          names=manifest.loc[images["id"], "source"].to_numpy())
 folds = make_folds(images, split["folds"], [int(snakemake.wildcards.repeat)], split["seed"],
                    dataset=snakemake.wildcards.dataset, expected_classes=sorted(set(manifest["label"])),
-                   label_key=label_filter_key(snakemake.config["datasets"][snakemake.wildcards.dataset]))
+                   label_key=snakemake.params.label_key)
 write_tsv(folds, snakemake.output.folds)
