@@ -1,0 +1,188 @@
+"""Listing a dataset's images, one function per layout, without reading pixels (``pixels_csv``
+and ``demo`` write theirs as PNGs).
+
+What a listing leaves out is counted at WARNING with examples (filtered rows, empty class folders,
+unread formats, images outside any class folder), except hidden files and folders.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from .errors import DataError, _examples
+from .files import IMAGE_EXTENSIONS, _class_folders, _drop_repeated_files, _images_under, _refuse_outside
+from .labels import check_labels
+from .tables import _need_columns, _read_table, apply_filters
+
+# the stage's one logger: every line keeps the name infantfer.ingest
+log = logging.getLogger(__package__)
+
+# layouts whose images can be listed without writing anything (pixels_csv and demo write theirs)
+LISTED_LAYOUTS = ("folders", "csv", "filename_fields")
+
+
+def _list_folders(ds: dict) -> pd.DataFrame:
+    root = Path(ds["path"])
+    rows, empty = [], []
+    for folder in _class_folders(root):
+        images = _images_under(folder)
+        if not images:
+            empty.append(folder.name)
+        rows += [{"path": str(p), "label": folder.name.strip(), "given_group": "", "source": p.relative_to(root).as_posix()}
+                 for p in images]
+    if empty:
+        log.warning("%s: %d class folder(s) hold no image and give no class: %s", root, len(empty), _examples(empty))
+    loose = sorted(p.name for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+                   and not p.name.startswith("."))
+    if loose:
+        log.warning("%s: %d image(s) outside any class folder ignored (no label): %s", root, len(loose), _examples(loose))
+    df = pd.DataFrame(rows, columns=["path", "label", "given_group", "source"])
+    return apply_filters(df, ds.get("filters", {}), f"datasets.{ds['name']}.filters").reset_index(drop=True)
+
+
+def _list_csv(ds: dict) -> pd.DataFrame:
+    root, manifest = Path(ds["path"]), ds["manifest"]
+    df = _read_table(manifest, ds.get("sep", ","), "manifest")
+    file_col, label_col, group_col = ds.get("file_column", "file"), ds["label_column"], ds.get("group_column")
+    _need_columns(df, {"file_column": file_col, "label_column": label_col, "group_column": group_col}, manifest)
+    df[label_col] = df[label_col].str.strip()
+    df = apply_filters(df, ds.get("filters", {}), str(manifest))
+    paths = [root / f for f in df[file_col]]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise DataError(
+            f"{manifest}: {len(missing)} listed file(s) do not exist, e.g. {missing[:3]}. "
+            f"Fix: file paths must be relative to the dataset's path ({root}); correct or remove those rows."
+        )
+    return pd.DataFrame(
+        {
+            "path": [str(p) for p in paths],
+            "label": df[label_col].to_numpy(),
+            "given_group": (df[group_col].str.strip() if group_col else pd.Series("", index=df.index)).to_numpy(),
+            "source": df[file_col].to_numpy(),
+        }
+    )
+
+
+def _list_filename_fields(ds: dict) -> pd.DataFrame:
+    root, pattern = Path(ds["path"]), re.compile(ds["pattern"])
+    label_from = ds.get("label_from", "folders")
+    if label_from == "folders":
+        files = [(p, folder.name) for folder in _class_folders(root) for p in _images_under(folder)]
+    else:
+        files = [(p, "") for p in _images_under(root)]
+    rows, unmatched = [], []
+    for path, folder_label in files:
+        m = pattern.search(path.name)
+        if not m:
+            unmatched.append(path.name)
+            continue
+        rows.append({"path": str(path), "label": folder_label.strip(), "source": path.relative_to(root).as_posix(), **m.groupdict()})
+    if unmatched:
+        log.warning("%d file name(s) do not match pattern and were skipped, e.g. %s", len(unmatched), unmatched[:3])
+    df = pd.DataFrame(rows)
+    if df.empty:
+        raise DataError(f"{root}: no image file name matches pattern {pattern.pattern!r} (names e.g. "
+                        f"{_examples(unmatched)}). Fix: correct datasets.{ds['name']}.pattern.")
+    df = df.fillna("")
+    if label_from == "manifest":
+        table = _read_table(ds["manifest"], ds.get("sep", ","), "manifest")
+        file_col = ds.get("file_column", "file")
+        _need_columns(table, {"file_column": file_col, "label_column": ds["label_column"]}, ds["manifest"])
+        labels = dict(zip(table[file_col], table[ds["label_column"]].str.strip()))
+        df["label"] = [labels.get(s, labels.get(Path(s).name, "")) for s in df["source"]]
+        unlabelled = int((df["label"] == "").sum())
+        if unlabelled:
+            log.warning("%d image(s) have no label in %s and were skipped", unlabelled, ds["manifest"])
+        df = df[df["label"] != ""]
+    elif label_from == "field":
+        df["label"] = df[ds["label_field"]].str.strip()
+    before = len(df)
+    df = apply_filters(df, ds.get("filters", {}), f"datasets.{ds['name']}.filters")
+    log.info("filters kept %d of %d images", len(df), before)
+    group_col = ds.get("group_column")
+    df["given_group"] = df[group_col] if group_col else ""
+    return df[["path", "label", "given_group", "source"]].reset_index(drop=True)
+
+
+def _list_pixels_csv(ds: dict, image_dir: Path) -> pd.DataFrame:
+    csv = ds["path"]
+    pixels_col, label_col, group_col = ds.get("pixels_column", "pixels"), ds["label_column"], ds.get("group_column")
+    df = _read_table(csv, ds.get("sep", ","), "pixels CSV")
+    _need_columns(df, {"pixels_column": pixels_col, "label_column": label_col, "group_column": group_col}, csv)
+    df = apply_filters(df, ds.get("filters", {}), csv)
+    names = {str(k): str(v) for k, v in ds["label_names"].items()}
+    named = df[label_col].str.strip().isin(list(names))
+    if (~named).any():
+        log.warning("%s: %d row(s) with labels not in label_names skipped, labels e.g. %s", csv, int((~named).sum()),
+                    _examples(sorted(set(df.loc[~named, label_col].str.strip()))))
+    df = df[named]
+    image_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for index, row in df.iterrows():
+        line = int(index) + 2  # 1-based, after the header: what a user sees in an editor
+        try:
+            values = np.array(row[pixels_col].split(), dtype=np.int64)
+        except ValueError as exc:
+            raise DataError(f"{csv} line {line}: pixels are not space-separated integers ({exc}). Fix or drop that row.") from exc
+        side = int(round(np.sqrt(values.size)))
+        if side * side != values.size or values.size == 0 or values.min() < 0 or values.max() > 255:
+            raise DataError(
+                f"{csv} line {line}: {values.size} pixel values do not form a square 0-255 image. Fix or drop that row."
+            )
+        out = image_dir / f"line{line:07d}.png"
+        Image.fromarray(values.reshape(side, side).astype(np.uint8), mode="L").save(out)
+        rows.append(
+            {
+                "path": str(out.resolve()),
+                "label": names[row[label_col].strip()],
+                "given_group": row[group_col].strip() if group_col else "",
+                "source": f"{Path(csv).name} line {line}",
+            }
+        )
+    return pd.DataFrame(rows, columns=["path", "label", "given_group", "source"])
+
+
+def _list_demo(ds: dict, image_dir: Path) -> pd.DataFrame:
+    from ..demo import write_demo
+
+    table = write_demo(image_dir, counts=ds.get("counts"), size=ds.get("size", 64), seed=ds.get("seed", 0))
+    return pd.DataFrame(
+        {
+            "path": [str((image_dir / f).resolve()) for f in table["file"]],
+            "label": table["label"].to_numpy(),
+            "given_group": table["group"].to_numpy(),
+            "source": [f"demo:{f}" for f in table["file"]],
+        }
+    )
+
+
+def list_images(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
+    """Path, label, given_group and source of every image of a dataset, without reading pixels.
+
+    ``image_dir`` is where ``pixels_csv`` and ``demo`` write their images.
+    """
+    layout = ds["layout"]
+    if layout in ("pixels_csv", "demo"):
+        if image_dir is None:
+            raise ValueError(f"layout {layout} writes images: give image_dir")
+        image_dir = Path(image_dir)
+        df = _list_pixels_csv(ds, image_dir) if layout == "pixels_csv" else _list_demo(ds, image_dir)
+    else:
+        df = {"folders": _list_folders, "csv": _list_csv, "filename_fields": _list_filename_fields}[layout](ds)
+        if not df.empty:
+            _refuse_outside(df, ds)
+            df = _drop_repeated_files(df, ds)
+    if df.empty:
+        raise DataError(f"dataset '{ds['name']}' ({ds.get('path', layout)}): no images found. Fix: check its path and filters.")
+    empty_label = df["label"].astype(str).str.strip() == ""
+    if empty_label.any():
+        raise DataError(f"dataset '{ds['name']}': {int(empty_label.sum())} image(s) have an empty label, e.g. {df.loc[empty_label, 'source'].iloc[0]}.")
+    check_labels(df["label"], ds["name"])
+    return df.reset_index(drop=True)
