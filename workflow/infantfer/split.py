@@ -44,25 +44,8 @@ def make_folds(images: pd.DataFrame, folds: int, repeats: int | Iterable[int], s
     ``label_key``: the dataset's filters key that selects labels (:func:`infantfer.ingest.label_filter_key`),
     which the fixes of these errors name.
     """
-    # imported here: scikit-learn takes ~3 s to import, and the GAN jobs that read folds need none of it
-    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-
     images = images.reset_index(drop=True)
-    lost = sorted(set(expected_classes or []) - set(images["label"]))
-    if lost or images["label"].nunique() < 2:
-        # each status of faces_report.tsv has its own fix: a detector setting brings back no face, not a
-        # file over ingest.max_pixels nor an unreadable one
-        kept = sorted(set(images["label"]))
-        drop = (f", or drop the class with datasets.{dataset}.filters: {{{json.dumps(label_key)}: "
-                f"[{', '.join(json.dumps(k) for k in kept)}]}}") if lost and len(kept) >= 2 and label_key else ""
-        raise DataError(
-            f"dataset '{dataset}': after the faces stage {len(images)} image(s) of "
-            f"{images['label'].nunique()} class(es) are left" + (f"; class(es) {lost} lost every image" if lost else "")
-            + f". Fix: look up the status of its images in results/{dataset}/faces_report.tsv: no_face: try "
-            "faces.detector: blazeface (or none for pre-cropped faces), or faces.on_no_face: keep_whole; too_large: "
-            f"raise datasets.{dataset}.ingest.max_pixels to the pixels its reason gives; unreadable, too_small or "
-            f"constant: replace those files{drop}."
-        )
+    _check_classes_left(images, expected_classes, dataset, label_key)
     if "crop_sha256" in images.columns:
         before = images["group"].nunique()
         images["group"] = merge_duplicate_groups(images, by="crop_sha256")
@@ -80,6 +63,39 @@ def make_folds(images: pd.DataFrame, folds: int, repeats: int | Iterable[int], s
         "StratifiedGroupKFold" if grouped else "StratifiedKFold (every image its own group)",
         ", ".join(map(str, repeat_numbers)), folds,
     )
+    result = pd.concat(_fold_tables(images, folds, repeat_numbers, seed, grouped), ignore_index=True)[FOLD_COLUMNS]
+    check_no_leakage(result)
+    _warn_missing_test_classes(result)
+    return result
+
+
+def _check_classes_left(images: pd.DataFrame, expected_classes: list[str] | None, dataset: str,
+                        label_key: str | None) -> None:
+    """Stop, with each status's fix, when a class lost every image at the faces stage or fewer than
+    two classes are left."""
+    lost = sorted(set(expected_classes or []) - set(images["label"]))
+    if lost or images["label"].nunique() < 2:
+        # each status of faces_report.tsv has its own fix: a detector setting brings back no face, not a
+        # file over ingest.max_pixels nor an unreadable one
+        kept = sorted(set(images["label"]))
+        drop = (f", or drop the class with datasets.{dataset}.filters: {{{json.dumps(label_key)}: "
+                f"[{', '.join(json.dumps(k) for k in kept)}]}}") if lost and len(kept) >= 2 and label_key else ""
+        raise DataError(
+            f"dataset '{dataset}': after the faces stage {len(images)} image(s) of "
+            f"{images['label'].nunique()} class(es) are left" + (f"; class(es) {lost} lost every image" if lost else "")
+            + f". Fix: look up the status of its images in results/{dataset}/faces_report.tsv: no_face: try "
+            "faces.detector: blazeface (or none for pre-cropped faces), or faces.on_no_face: keep_whole; too_large: "
+            f"raise datasets.{dataset}.ingest.max_pixels to the pixels its reason gives; unreadable, too_small or "
+            f"constant: replace those files{drop}."
+        )
+
+
+def _fold_tables(images: pd.DataFrame, folds: int, repeat_numbers: list[int], seed: int,
+                 grouped: bool) -> list[pd.DataFrame]:
+    """One table per repeat x fold: the images with their repeat, fold and role (train or test)."""
+    # imported here: scikit-learn takes ~3 s to import, and the GAN jobs that read folds need none of it
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
     y = images["label"].to_numpy()
     tables = []
     for repeat in repeat_numbers:
@@ -95,10 +111,7 @@ def make_folds(images: pd.DataFrame, folds: int, repeats: int | Iterable[int], s
             table = images[["id", "sha256", "label", "group"]].copy()
             table["repeat"], table["fold"], table["role"] = repeat, fold, role
             tables.append(table)
-    result = pd.concat(tables, ignore_index=True)[FOLD_COLUMNS]
-    check_no_leakage(result)
-    _warn_missing_test_classes(result)
-    return result
+    return tables
 
 
 def near_duplicate_pairs(x: np.ndarray, groups, min_correlation: float, block: int = 2048) -> pd.DataFrame:
