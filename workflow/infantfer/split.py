@@ -19,7 +19,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .ingest import DataError, check_enough_groups, join_groups, merge_duplicate_groups
+from .errors import DataError
+from .groups import check_enough_groups, join_groups, merge_duplicate_groups
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Rule ingest: list, hash and describe every image of one dataset."""
-from infantfer.ingest import ingest, write_manifest
+from infantfer.ingest.manifest import ingest, write_manifest
 from infantfer.logs import limit_threads, setup_logging
 
 setup_logging(snakemake.log[0])

@@ -19,16 +19,17 @@ error naming both files.
 
 Modules: :mod:`.layouts` lists a dataset's images (through :mod:`.files`, which holds the one rule
 for every path, :mod:`.tables` and :mod:`.labels`); :mod:`.describe` hashes and describes each file;
-:mod:`.groups` joins groups (the split uses it too); :mod:`.manifest` is the stage itself;
-:mod:`.checks` runs before any job; :mod:`.fingerprint` tells Snakemake when the files changed.
+:mod:`.manifest` is the stage itself; :mod:`.checks` runs before any job; :mod:`.fingerprint`
+tells Snakemake when the files changed. :class:`DataError` (:mod:`infantfer.errors`) and the groups
+code (:mod:`infantfer.groups`) are shared with the split, which imports no part of this stage.
 """
 
-from .checks import check_enough_groups, class_group_counts
+from ..errors import DataError
+from ..groups import check_enough_groups, join_groups, merge_duplicate_groups
+from .checks import class_group_counts
 from .describe import EXIF_ORIENTATION, SWAPPED_ORIENTATIONS, stable_id
-from .errors import DataError
 from .files import IMAGE_EXTENSIONS
 from .fingerprint import listing_fingerprint
-from .groups import join_groups, merge_duplicate_groups
 from .labels import check_labels, label_filter_key
 from .layouts import LISTED_LAYOUTS, list_images
 from .manifest import MANIFEST_COLUMNS, check_label_conflicts, ingest, read_manifest, write_manifest

@@ -1,10 +1,10 @@
-"""Checks before any job: groups per class, known without reading images, against the folds."""
+"""Checks before any job: groups per class, known without reading images (the folds need enough:
+:func:`infantfer.groups.check_enough_groups`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .errors import DataError, _examples
 from .layouts import list_images
 from .tables import _need_columns, _read_table, apply_filters
 
@@ -33,32 +33,3 @@ def class_group_counts(ds: dict, listing: pd.DataFrame | None = None) -> pd.Seri
     df = list_images(ds) if listing is None else listing
     groups = df["given_group"].where(df["given_group"] != "", df["path"])
     return pd.DataFrame({"label": df["label"], "g": groups}).groupby("label")["g"].nunique()
-
-
-def check_enough_groups(counts: pd.Series, folds: int, dataset: str, label_key: str | None = "label") -> None:
-    """Stop with the class and the fix when there are fewer than two classes, or a class has fewer
-    groups than folds. ``label_key``: the filters key that selects labels (:func:`label_filter_key`),
-    None where no filter can."""
-    if len(counts) < 2:
-        raise DataError(
-            f"dataset '{dataset}': {len(counts)} class(es) ({_examples(counts.index)}); comparing classifiers "
-            "needs at least 2. Fix: check the dataset's path, layout and filters (every class is a folder, or a "
-            "label in the manifest)."
-        )
-    small = counts[counts < folds]
-    if len(small):
-        detail = ", ".join(f"'{c}' has {n}" for c, n in small.items())
-        kept = [c for c in counts.index if c not in small.index]
-        fixes = []
-        if folds > 2 and small.min() >= 2:
-            fixes.append(f"lower split.folds for this dataset (datasets.{dataset}.split.folds: {int(small.min())})")
-        fixes.append("add images of that class")
-        if len(kept) >= 2 and label_key:
-            import json  # JSON strings are YAML: any label survives quoting
-
-            fixes.append(f"drop the class with datasets.{dataset}.filters: "
-                         f"{{{json.dumps(label_key)}: [{', '.join(json.dumps(k) for k in kept)}]}}")
-        raise DataError(
-            f"dataset '{dataset}': every class needs at least split.folds={folds} groups (subjects or "
-            f"photos) so each test fold can hold one; {detail}. Fix: " + ", or ".join(fixes) + "."
-        )

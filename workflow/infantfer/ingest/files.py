@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataError, _examples
+from ..errors import DataError, _examples
 
 # the stage's one logger: every line keeps the name infantfer.ingest
 log = logging.getLogger(__package__)

@@ -8,7 +8,7 @@ import logging
 import pandas as pd
 
 from ..io import path_part
-from .errors import DataError
+from ..errors import DataError
 
 # the stage's one logger: every line keeps the name infantfer.ingest
 log = logging.getLogger(__package__)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from .errors import DataError, _examples
+from ..errors import DataError, _examples
 from .files import IMAGE_EXTENSIONS, _class_folders, _drop_repeated_files, _images_under, _refuse_outside
 from .labels import check_labels
 from .tables import _need_columns, _read_table, apply_filters

@@ -9,8 +9,8 @@ import pandas as pd
 
 from ..logs import Progress
 from .describe import _describe, _sha256, stable_id
-from .errors import DataError
-from .groups import merge_duplicate_groups
+from ..errors import DataError
+from ..groups import merge_duplicate_groups
 from .layouts import list_images
 
 # the stage's one logger: every line keeps the name infantfer.ingest

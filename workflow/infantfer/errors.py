@@ -1,4 +1,4 @@
-"""The error every data problem raises, and the examples its messages name."""
+"""The error every data problem raises (ingest, split), and the examples its messages name."""
 
 from __future__ import annotations
 
