@@ -90,8 +90,9 @@ def _decide(row: dict, c: str, s: GateSettings) -> None:
 
 
 def _score_class(ref: GateReference, pos: int, c: str, g: np.ndarray, s: GateSettings) -> dict:
-    row = _empty_row(ref, c, len(g), s)
+    """Every score and verdict of class c (``pos`` in the reference's class order) at one checkpoint."""
     n_gen = len(g)
+    row = _empty_row(ref, c, n_gen, s)
     if n_gen == 0:
         log.warning("gate: no generated images of %s", c)
         return row
