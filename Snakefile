@@ -17,6 +17,9 @@ include: "workflow/rules/faces.smk"
 include: "workflow/rules/split.smk"
 include: "workflow/rules/resample.smk"
 include: "workflow/rules/cgan.smk"
+include: "workflow/rules/gate.smk"
+include: "workflow/rules/augment.smk"
+include: "workflow/rules/privacy.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 
@@ -27,8 +30,8 @@ localrules:
     collect_dataset,
     collect_folds,
     summary,
-    js_divergence,
-    privacy,
+    collect_gate,
+    collect_privacy,
     best_arm,
     answer,
 

@@ -443,9 +443,9 @@ def test_the_import_check_follows_calls_into_the_package():
     assert {"opencv-python-headless", "numpy", "pandas", "pillow"} <= set(faces)
     assert "torch" in needs_of_script(script / "cgan_train.py")
     # infantfer.cgan is a subpackage: its relative imports resolve inside it (cgan/config.py's
-    # `from .augment import` is DiffAugment's infantfer.cgan.augment, not infantfer.augment) or above it
+    # `from .diffaugment import` is DiffAugment's infantfer.cgan.diffaugment, not infantfer.augment) or above it
     assert _module_path("infantfer.cgan") == PACKAGE / "cgan" / "__init__.py"
-    assert _source("infantfer.cgan.config").bound["parse_policy"] == ("infantfer.cgan.augment", "parse_policy")
+    assert _source("infantfer.cgan.config").bound["parse_policy"] == ("infantfer.cgan.diffaugment", "parse_policy")
     assert _source("infantfer.cgan.sample").bound["atomic_path"] == ("infantfer.io", "atomic_path")
     assert _source("infantfer.cgan").bound["train_cgan"] == ("infantfer.cgan.train", "train_cgan")
     assert "torch" in needs_of_script(script / "augment.py")  # augment() -> `from .cgan import generate`

@@ -44,7 +44,7 @@ PREFIX = [f"results/{DATASET}/folds.tsv", f"results/{DATASET}/faces.npz"]  # fol
 TARGETS = [f"results/{DATASET}/metrics.tsv", f"results/{DATASET}/js_divergence.tsv"]
 # the local run beside it: one fold's evaluation and gates (its GANs, gates, top-ups and classifiers)
 FOLD_TABLES = [f"results/{DATASET}/evaluate/r0_f0/metrics.tsv", f"results/{DATASET}/gate/r0_f0_original.tsv"]
-LOCAL_LOGS = {f"logs/{DATASET}/collect.log", f"logs/{DATASET}/js_divergence.log"}  # collect_dataset, js_divergence
+LOCAL_LOGS = {f"logs/{DATASET}/collect.log", f"logs/{DATASET}/collect_gate.log"}  # collect_dataset, collect_gate
 # The CI-only options of the note: squeue as status command (sacct answers "accounting storage is
 # disabled"), fast first status checks, no account.
 CI_OPTIONS = ["--slurm-status-command", "squeue", "--slurm-no-account",
@@ -201,7 +201,7 @@ def test_every_job_but_the_localrules_went_through_sbatch(runs):
         else:
             assert slurm_job_id(log), f"{path} did not run in a SLURM job:\n{log}"
     output = runs["output"]
-    assert "localrule collect_dataset:" in output and "localrule js_divergence:" in output
+    assert "localrule collect_dataset:" in output and "localrule collect_gate:" in output
     submitted = set(re.findall(r"has been submitted with SLURM jobid (\d+)", output))
     ids = {slurm_job_id(log) for path, log in ran.items() if path not in LOCAL_LOGS}
     assert ids == submitted and len(submitted) == 1 + 2 + 2 + 2  # the 2 GANs in 1 SLURM job

@@ -331,7 +331,7 @@ def jobs_of(dry_run_output: str) -> set[str]:
         # a new arm is evaluated with the others (cheap) and never retrains or re-gates a GAN
         ({"arms": {**DEFAULT_ARMS, "weighted": {"class_weight": "balanced"},
                    "smote": {"resampler": "smote"}, "smote_cgan": {"resampler": "smote", "gan": True}}},
-         {"evaluate_fold", "resample", "js_divergence"}, {"faces", "split"}),
+         {"evaluate_fold", "resample", "collect_gate"}, {"faces", "split"}),
     ],
 )
 def test_what_reruns_after_a_change(tiny_run, change, reruns, untouched):
@@ -419,7 +419,7 @@ def test_package_code_reruns_on_logic_not_on_comments(tiny_run, tmp_path):
     shutil.copytree(REPO / "workflow", code / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "envs", code / "envs")
     shutil.copy(REPO / "Snakefile", code / "Snakefile")
-    gate = code / "workflow" / "infantfer" / "gate.py"
+    gate = code / "workflow" / "infantfer" / "gate" / "run.py"  # where gate_run lives
 
     def plan():
         cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(code / "Snakefile"), "-n", "--cores", "1",
@@ -432,7 +432,7 @@ def test_package_code_reruns_on_logic_not_on_comments(tiny_run, tmp_path):
     assert "Nothing to be done" in plan()
     gate.write_text(gate.read_text().replace("def gate_run(", "GATE_LOGIC = 2\n\n\ndef gate_run(", 1))
     rules = jobs_of(plan())
-    assert {"gate", "augment", "evaluate_fold", "js_divergence"} <= rules, rules
+    assert {"gate", "augment", "evaluate_fold", "collect_gate"} <= rules, rules
     assert not rules & {"ingest", "faces", "split", "resample", "cgan_train", "cgan_train_all"}, rules
 
 
@@ -458,7 +458,7 @@ def test_arms_without_a_gan_plan_no_gan_and_no_gate(tiny_run):
     dry = snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml", "two_arms.yaml", "--forcerun", "split")
     jobs = jobs_of(dry.stdout)
     assert {"split", "resample", "evaluate_fold", "best_arm"} <= jobs, jobs
-    assert not jobs & {"cgan_train", "cgan_train_all", "gate", "augment", "js_divergence"}, jobs
+    assert not jobs & {"cgan_train", "cgan_train_all", "gate", "augment", "privacy", "collect_gate"}, jobs
 
 
 def test_configfile_datasets_replace_the_demo(tiny_run):

@@ -1,70 +1,27 @@
 """Privacy audit of synthetic faces: probable copies of real training faces, membership inference.
 
-Why
-    The real images are photos of minors. A GAN that memorises its training images hands them
-    out again as "synthetic" ones, and adding them to a fold (or publishing a sample) then leaks
-    a child's photo. Nothing in the quality gate looks for that: a copy scores perfectly on every
-    quality check.
+The real images are photos of minors: a GAN that memorises its training images hands them out
+again as "synthetic" ones, and nothing in the quality gate looks for that (a copy scores
+perfectly on every quality check).
 
 A probable copy
-    A generated face whose nearest real training face (the whole training fold, every class: a
-    copy of any infant is a privacy problem whatever its label) is closer than the ``percentile``
-    (default 1) percentile of the real faces' own leave-one-out nearest-neighbour distances, in
-    either of two spaces:
-
-    * pixels: Euclidean distance of the raw grey levels (uint8 as float). Threshold floored at
-      ``PIXEL_FLOOR`` = 0.5 grey levels: distinct uint8 images are at least 1 apart, so an exact
-      copy always counts, also when the fold holds duplicates (percentile 0).
-    * features: Euclidean distance of the projections onto the fold's first
-      min(20, n - 1, S * S) principal components of the images scaled to [0, 1], *not*
-      whitened. Pixel noise spreads over all S * S directions and only k / (S * S) of its energy
-      falls into k components, while faces differ mostly within them: a noised, blurred or
-      shifted copy that has drifted far in pixels stays close here. Whitening would give the weak
-      last components, where noise is large relative to their spread, as much weight as the
-      first. Unwhitened the distance stays in grey levels / 255, so the floor ``FEATURE_FLOOR``
-      = 0.5 / 255 is the same half grey level as in pixels.
-
-    The threshold is relative to the fold's own spread, so it adapts to image size and to how
-    alike the real faces are; by construction about ``percentile`` % of the real faces would
-    count as copies of another one. Strict ``<`` as in the gate; the pixel space alone is the
-    gate's former ``copy_share``, unchanged. ``copy_share`` is the share of generated faces that
-    are probable copies in either space; each space's share is reported too.
-
-Context (demo faces, seeds 0-1, 16 and 32 px, folds of ~300 images of every other baby; share
-flagged among 100-300 images by the feature space unwhitened / whitened, and by pixels):
-
-                                               unwhitened   whitened    pixels
-    real faces of the held-out babies          0            0           0-0.003
-    uniform noise                              0            0           0
-    training faces + Gaussian noise sd 2-5     1            1           1
-    ... sd 10                                  1            0.53-1      0-1
-    ... sd 20                                  0.62-1       0-1         0
-    training faces blurred (Gaussian 1 px)     0.16-0.96    0.01-0.61   0.15-0.96
-    training faces shifted 1 px                0.04-0.61    0.01-0.25   0.01-0.40
-
-The nearest held-out faces sit at 1.0-1.4 times the feature threshold, whitened or not, so
-whitening buys no margin and loses most of the perturbed copies.
-
-Where most people have one image (the shared adult sample: 186 faces, 170 people, folds of
-~123), the 1st percentile is about the fold's closest pair of *different* people, and it depends
-on which pair the fold holds: real faces of held-out people scored 0-0.14 (median 0.017, 40
-random splits), a class of a few images up to 0.36. A faithful generator that copies nothing
-lands there too; mind it when choosing ``max_copy_share``.
+    A generated face whose nearest real training face (the whole training fold, every class) is
+    closer than the ``percentile`` (default :data:`COPY_PERCENTILE`, 1) percentile of the real
+    faces' own leave-one-out nearest-neighbour distances, in either of two spaces: pixels (raw
+    grey levels, threshold floored at :data:`PIXEL_FLOOR`) or features (the projections onto the
+    fold's first principal components, not whitened; floor :data:`FEATURE_FLOOR`, the same half
+    grey level). ``copy_share`` is the share of generated faces that are probable copies in either
+    space; each space's share is reported too. :func:`copy_rejected` is the one home of the rule
+    "a set whose copy_share is above ``max_copy_share`` is rejected like a gate failure".
 
 Membership inference (reported, never deciding)
     :func:`membership_inference_auc`: can distances to the generated faces tell the GAN's
     training images from held-back real images of the same fold (a distance attack in the spirit
     of Hilprecht, Haerterich & Bernau 2019)? ~0.5 is good; near 1 the generator gives its
-    training set away even where no single face is a copy. Its spread is wide: a "generator"
-    returning real faces it never saw scored 0.37-0.58 (demo, 100 images a side, 8 seeds), and
-    0.29-0.61 when the three sets are split by baby as folds are (a baby's images cluster). With
-    held-back images of *other* babies, as in a grouped fold, a generator that reproduces the
-    training babies' identities scores above 0.5 without copying any image: a privacy signal in
-    its own right, but not one threshold can separate from chance on a few dozen babies.
+    training set away even where no single face is a copy.
 
-Deciding
-    :func:`copy_rejected` is the one home of the rule "a set whose copy_share is above
-    ``max_copy_share`` is rejected like a gate failure".
+Why these spaces and floors, and what the measures gave on the demo faces and the adult sample:
+``docs/design/privacy.md``.
 
 Sources
     B. Hilprecht, M. Haerterich, D. Bernau (2019). Monte Carlo and reconstruction membership
@@ -81,6 +38,8 @@ import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
 from sklearn.neighbors import NearestNeighbors
+
+from .images import as_images, flat
 
 __all__ = [
     "CopyReference",
@@ -151,32 +110,7 @@ class CopyReference:
     loo: dict[str, float] = field(default_factory=dict)
 
 
-# --------------------------------------------------------------------------- inputs
-def _images(x, name: str, shape: tuple[int, int] | None = None, allow_empty: bool = False) -> np.ndarray:
-    """uint8 (n, H, W). Other numbers are rounded and clipped to 0-255 as the gate does, so the
-    audit measures exactly the images that would be added to a fold."""
-    x = np.asarray(x)
-    if allow_empty and x.ndim >= 1 and len(x) == 0:
-        return np.zeros((0, *(shape or (0, 0))), np.uint8)
-    if x.ndim != 3:
-        raise ValueError(f"{name} must be greyscale images (n, H, W); got shape {x.shape}")
-    if len(x) == 0:
-        raise ValueError(f"{name} holds no images (shape {x.shape})")
-    if shape is not None and tuple(x.shape[1:]) != tuple(shape):
-        raise ValueError(f"{name} images are {tuple(x.shape[1:])}, the real training images are {tuple(shape)}")
-    if x.dtype != np.uint8:
-        f = x.astype(np.float64)
-        if f.min() >= 0 and f.max() <= 1 and np.any(f != np.rint(f)):
-            # rounding [0, 1] floats to grey levels would give black images, and no copies
-            raise ValueError(f"{name} looks scaled to [0, 1]; pass grey levels 0-255")
-        x = np.clip(np.rint(f), 0, 255).astype(np.uint8)
-    return x
-
-
-def _flat(x: np.ndarray) -> np.ndarray:
-    return x.reshape(len(x), -1).astype(np.float64)
-
-
+# --------------------------------------------------------------------------- reference
 def _loo_distances(nn: NearestNeighbors, z: np.ndarray) -> np.ndarray:
     """Each point's distance to its nearest *other* point. Column 0 is usually the point itself,
     but with duplicates it may be its twin (distance 0 either way); taking the first neighbour
@@ -191,7 +125,6 @@ def _summary(d: np.ndarray, space: str) -> dict[str, float]:
     return {f"{space}_{k}": float(v) for k, v in zip(("min", "p01", "p05", "median", "max"), q)}
 
 
-# --------------------------------------------------------------------------- reference
 def fit_copy_reference(x, seed: int = 0, percentile: float = COPY_PERCENTILE) -> CopyReference:
     """Fit the copy reference on one real training fold (all classes; never test images).
 
@@ -201,9 +134,9 @@ def fit_copy_reference(x, seed: int = 0, percentile: float = COPY_PERCENTILE) ->
     """
     if not 0 < float(percentile) < 100:
         raise ValueError(f"percentile must be in (0, 100); got {percentile}")
-    x = _images(x, "x")
+    x = as_images(x, "x")
     n = len(x)
-    xf = _flat(x)
+    xf = flat(x)
     nn_p = NearestNeighbors(n_neighbors=1).fit(xf)
     if n < 2:
         # no spread to compare with: only the floors, i.e. exact copies (as the gate does today)
@@ -234,10 +167,10 @@ def nearest_distances(ref: CopyReference, g) -> tuple[np.ndarray, np.ndarray]:
     g: greyscale (M, H, W) of the reference's size (M may be 0). features is all NaN when the
     reference has no feature space (one real image).
     """
-    g = _images(g, "generated", ref.shape, allow_empty=True)
+    g = as_images(g, "generated", ref.shape, empty="zeros")
     if len(g) == 0:
         return np.zeros(0), np.zeros(0)
-    gf = _flat(g)
+    gf = flat(g)
     d_p = ref.nn_pixels.kneighbors(gf, n_neighbors=1)[0][:, 0]
     if ref.pca is None:
         return d_p, np.full(len(g), np.nan)
@@ -329,21 +262,21 @@ def membership_inference_auc(g, train_x, test_x, seed: int = 0) -> dict[str, flo
     is minus the distance. Returns {"mia_auc_pixels": ..., "mia_auc_features": ...}: ~0.5 means
     the generated faces are no closer to the training images than to unseen ones; 1 means they
     give the training set away. Both are NaN when train_x or test_x has fewer than 2 images or
-    nothing was generated (no attack to measure); see the module docstring for its spread
-    (reported only).
+    nothing was generated (no attack to measure); for its spread (reported only) see
+    docs/design/privacy.md.
     """
     nan = {"mia_auc_pixels": float("nan"), "mia_auc_features": float("nan")}
-    tr = _images(train_x, "train_x", allow_empty=True)
+    tr = as_images(train_x, "train_x", empty="zeros")
     shape = tr.shape[1:] if len(tr) else None
-    te = _images(test_x, "test_x", shape, allow_empty=True)
+    te = as_images(test_x, "test_x", shape, empty="zeros")
     shape = shape or (te.shape[1:] if len(te) else None)
-    gg = _images(g, "generated", shape, allow_empty=True)
+    gg = as_images(g, "generated", shape, empty="zeros")
     if len(tr) < 2 or len(te) < 2 or len(gg) == 0:
         return nan
     real = np.concatenate([tr, te])
     member = np.r_[np.ones(len(tr)), np.zeros(len(te))]
     # the generated faces are the reference here: each real image's nearest generated one
-    gf, rf = _flat(gg), _flat(real)
+    gf, rf = flat(gg), flat(real)
     d_p = NearestNeighbors(n_neighbors=1).fit(gf).kneighbors(rf)[0][:, 0]
     # the feature space of both sides alike (exact SVD: row order does not matter): fitted on the
     # members alone, it shrinks the others' projections toward the mean face, where smooth

@@ -35,113 +35,12 @@ rule cgan_train:
         "../scripts/cgan_train.py"
 
 
-# The balanced set's GAN (part all), last among the GANs: only the short gate -> augment ->
-# balanced_set chain waits for it, not the evaluation of every fold.
+# The balanced set's GAN (part all), last among the GANs: only the short gate -> augment -> privacy
+# -> balanced_set chain waits for it, not the evaluation of every fold.
 use rule cgan_train as cgan_train_all with:
     wildcard_constraints:
         part="all",
     priority: 1
-
-
-rule gate:
-    input:
-        faces="results/{dataset}/faces.npz",
-        folds=part_folds,
-        checkpoints="results/{dataset}/cgan/{part}_{base}/checkpoints.tsv",
-    output:
-        gate="results/{dataset}/gate/{part}_{base}.tsv",
-    log:
-        "logs/{dataset}/gate/{part}_{base}.log",
-    benchmark:
-        "results/{dataset}/benchmarks/gate/{part}_{base}.tsv"
-    params:
-        gate=stage("gate"),
-        privacy=stage("privacy"),
-        face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
-        package_code=package_code("gate.py"),
-    threads: 1
-    resources:
-        mem_mb=3000,
-    conda:
-        "../../envs/cgan.yaml"
-    script:
-        "../scripts/gate.py"
-
-
-rule augment:
-    input:
-        faces="results/{dataset}/faces.npz",
-        folds=part_folds,
-        resampled=resampled_input,
-        checkpoints="results/{dataset}/cgan/{part}_{base}/checkpoints.tsv",
-        gate="results/{dataset}/gate/{part}_{base}.tsv",
-    output:
-        train="results/{dataset}/cgan/{part}_{base}/train.npz",
-        privacy="results/{dataset}/cgan/{part}_{base}/privacy.tsv",
-    log:
-        "logs/{dataset}/augment/{part}_{base}.log",
-    params:
-        target_ratio=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["target_ratio"],
-        gate_seed=lambda wildcards: config["datasets"][wildcards.dataset]["gate"]["seed"],
-        max_copy_share=lambda wildcards: config["datasets"][wildcards.dataset]["privacy"]["max_copy_share"],
-        seed=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["seed"],
-        face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
-        package_code=package_code("augment.py"),
-    threads: 1
-    resources:
-        mem_mb=3000,
-    conda:
-        "../../envs/cgan.yaml"
-    script:
-        "../scripts/augment.py"
-
-
-rule js_divergence:
-    input:
-        gate_tables,
-    output:
-        report(
-            "results/{dataset}/js_divergence.tsv",
-            caption="../report/js_divergence.rst",
-            category="Dataset {dataset}",
-            subcategory="3 Data (TSV)",
-        ),
-    log:
-        "logs/{dataset}/js_divergence.log",
-    params:
-        gan_arms=gan_arm_bases,
-        package_code=package_code("js_divergence.py"),
-    threads: 1
-    resources:
-        mem_mb=500,
-    conda:
-        "../../envs/core.yaml"
-    script:
-        "../scripts/js_divergence.py"
-
-
-rule privacy:
-    input:
-        privacy_tables,
-    output:
-        report(
-            "results/{dataset}/privacy.tsv",
-            caption="../report/privacy.rst",
-            category="Dataset {dataset}",
-            subcategory="3 Data (TSV)",
-        ),
-    log:
-        "logs/{dataset}/privacy.log",
-    params:
-        gan_arms=gan_arm_bases,
-        package_code=package_code("privacy.py"),
-    threads: 1
-    resources:
-        mem_mb=500,
-    conda:
-        "../../envs/core.yaml"
-    script:
-        "../scripts/privacy.py"
 
 
 checkpoint best_arm:

@@ -71,7 +71,7 @@ wildcard_constraints:
 
 # Snakemake reruns a job whose script changed, but cannot see the package modules the script calls:
 # each rule's params carry a digest of those modules' logic (comments and docstrings left out), so a
-# logic change in infantfer/gate.py reruns the gate jobs and what follows them, and nothing else.
+# logic change in infantfer/gate/ reruns the gate jobs and what follows them, and nothing else.
 _CODE_VERSIONS = CodeVersions(Path(".snakemake") / "infantfer" / "code_versions.json",
                               package_dir=Path(workflow.basedir) / "workflow" / "infantfer")
 

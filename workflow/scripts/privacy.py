@@ -1,23 +1,25 @@
-"""Rule privacy: the privacy audit of every GAN arm's added images, per fold, as one table."""
-from pathlib import Path
-
-from infantfer.arms import Arm, base_of, gate_tables_by_arm
-from infantfer.io import read_numeric_tsv, write_tsv
-from infantfer.logs import setup_logging
+"""Rule privacy: the privacy audit of the images one GAN run added to its base set (probable copies
+of the real training images, membership inference)."""
+from infantfer.gan_run import held_back_images, part_sets
+from infantfer.io import TrainingSet, write_tsv
+from infantfer.logs import limit_threads, setup_logging
+from infantfer.privacy import audit_training_set
+from infantfer.split import with_part_columns
 
 log = setup_logging(snakemake.log[0])
-tables = {}
-for path in snakemake.input:
-    tables.setdefault(base_of(Path(path).parent.name), []).append(read_numeric_tsv(path))  # cgan/r{r}_f{f}_{base}/
-arms = {name: Arm(name=name, gan=True, base=base) for name, base in snakemake.params.gan_arms.items()}
-table = gate_tables_by_arm(arms, tables)  # the same assembly as the gate's: an arm column per base's rows
-write_tsv(table, snakemake.output[0])
-added = table[table["n_generated"] > 0]
-log.info("%d audits of %d GAN arm(s); %d class sets with added images, copy share max %.3f, "
-         "membership-inference AUC (pixels) %.2f-%.2f", len(snakemake.input), len(arms), len(added),
-         added["copy_share"].max() if len(added) else float("nan"),
-         table["mia_auc_pixels"].min(), table["mia_auc_pixels"].max())
-above = added[added["copy_ok"].astype(str).eq("False")]
-if len(above):
-    log.warning("privacy: added sets above privacy.max_copy_share: %s",
-                above[["arm", "repeat", "fold", "class"]].to_dict("records"))
+limit_threads(snakemake.threads)
+part = snakemake.wildcards.part
+real, _, classes = part_sets(snakemake.input.faces, snakemake.input.folds, part)
+augmented = TrainingSet.load(snakemake.input.train)
+# the copy reference as the gate fitted it (same real images, same seed)
+audit = audit_training_set(real.x, augmented, classes,
+                           held_back_images(snakemake.input.faces, snakemake.input.folds, part),
+                           seed=snakemake.params.gate_seed, max_copy_share=snakemake.params.max_copy_share)
+write_tsv(with_part_columns(audit.copy(), snakemake.wildcards.dataset, part), snakemake.output.privacy)
+log.info("privacy: copy share of the added images %s; membership-inference AUC %.2f (pixels), %.2f (features)",
+         {r["class"]: round(r["copy_share"], 3) for _, r in audit.iterrows() if r["n_generated"]},
+         audit["mia_auc_pixels"].iloc[0], audit["mia_auc_features"].iloc[0])
+for _, row in audit[~audit["copy_ok"]].iterrows():
+    log.warning("privacy: the %d images added to class '%s' have a copy share of %.3f, above privacy.max_copy_share "
+                "%s (the gate's own draw from that checkpoint passed); see privacy.tsv", row["n_generated"],
+                row["class"], row["copy_share"], snakemake.params.max_copy_share)

@@ -5,14 +5,14 @@ with its own Python and torch (no scikit-learn, imbalanced-learn, Snakemake, PIL
 the rest of infantfer it uses only :mod:`infantfer.io`'s atomic writes (standard library alone).
 
 Modules, each with the design of its part and where it comes from:
-    :mod:`~infantfer.cgan.config`    CGANConfig, the image side's layout, the device, seeds,
-                                     the image normalisation, the checkpoint format
-    :mod:`~infantfer.cgan.networks`  the DCGAN-style generator, the projection discriminator
-    :mod:`~infantfer.cgan.augment`   DiffAugment with explicit random generators (and why not
-                                     ``color`` by default)
-    :mod:`~infantfer.cgan.train`     hinge loss, EMA generator, class-balanced sampling, budget,
-                                     precision; checkpoints, bit-exact resuming, :func:`train_cgan`
-    :mod:`~infantfer.cgan.sample`    checkpoints read back, :func:`generate`, sample grids, PNGs
+    :mod:`~infantfer.cgan.config`       CGANConfig, the image side's layout, the device, seeds,
+                                        the image normalisation, the checkpoint format
+    :mod:`~infantfer.cgan.networks`     the DCGAN-style generator, the projection discriminator
+    :mod:`~infantfer.cgan.diffaugment`  DiffAugment with explicit random generators (and why not
+                                        ``color`` by default)
+    :mod:`~infantfer.cgan.train`        hinge loss, EMA generator, class-balanced sampling, budget,
+                                        precision; checkpoints, bit-exact resuming, :func:`train_cgan`
+    :mod:`~infantfer.cgan.sample`       checkpoints read back, :func:`generate`, sample grids, PNGs
 
 Everything public is importable from here (``from infantfer.cgan import train_cgan``). All log
 records go to the logger ``infantfer.cgan``.
@@ -20,7 +20,7 @@ records go to the logger ``infantfer.cgan``.
 
 from __future__ import annotations
 
-from .augment import (DIFFAUGMENT, diff_augment, parse_policy, rand_brightness, rand_contrast, rand_cutout,
+from .diffaugment import (DIFFAUGMENT, diff_augment, parse_policy, rand_brightness, rand_contrast, rand_cutout,
                       rand_translation)
 from .config import FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, layout, resolve_device
 from .networks import Discriminator, Generator, build_models, count_parameters

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, fields
 
 import torch
 
-from .augment import parse_policy
+from .diffaugment import parse_policy
 
 # the package's one logger, named as when the GAN was one module (the SLURM test greps its name)
 _log = logging.getLogger("infantfer.cgan")
@@ -44,7 +44,7 @@ class CGANConfig:
     betas: tuple[float, float] = (0.0, 0.99)
     d_steps: int = 1
     ema_decay: float = 0.99
-    diffaugment: str = "translation,cutout"   # "color" hides greyscale faces' main variation: see .augment
+    diffaugment: str = "translation,cutout"   # "color" hides greyscale faces' main variation: see .diffaugment
     balanced_sampling: bool = True
     checkpoint_every: int = 250
     log_every: int = 25

@@ -1,32 +1,9 @@
 """Training: the trainer's step, checkpoints and resuming (:func:`train_cgan`).
 
-Design (and where each piece comes from; the networks are in :mod:`infantfer.cgan.networks`,
-DiffAugment in :mod:`infantfer.cgan.augment`)
-    Loss
-        Hinge loss (Lim & Ye 2017, "Geometric GAN", arXiv:1705.02894):
-        ``L_D = E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]``, ``L_G = -E[D(G(z))]``.
-    EMA generator
-        Images are drawn from an exponential moving average of the generator's weights (Yazici
-        et al. 2019, "The Unusual Effectiveness of Averaging in GAN Training", ICLR; as in
-        BigGAN/StyleGAN), buffers (BatchNorm statistics) copied. The decay at step t is
-        ``min(ema_decay, (1 + t) / (10 + t))``: the warm-up keeps the random initial weights from
-        dominating short runs; the default 0.99 averages over the last ~100 steps, which suits
-        runs of a few hundred to a few thousand steps (0.999 would still remember the first
-        hundreds of steps of a 300-step run).
-    Sampling of real images
-        Class-balanced by default (``balanced_sampling``): each real image of a batch has a
-        uniformly drawn class, then a uniformly drawn image of that class. With 150/60/20 images
-        per class the minority class is then seen as often as the majority, and the generator
-        (whose class labels are drawn the same way) learns every class, which is what the
-        oversampler needs. The price is that minority images are repeated more often, which
-        DiffAugment is there to absorb. ``balanced_sampling=False`` draws images uniformly.
-    Budget
-        In generator steps (``steps``); each step is ``d_steps`` discriminator steps (each on a
-        fresh real batch, fakes with the real batch's labels) and one generator step.
-    Precision
-        CUDA: bf16 autocast and channels_last. CPU: fp32, channels_last too (oneDNN's
-        convolutions: 38 instead of 51 ms a step at 16 px, 734 instead of 902 ms at 48 px, on one
-        core of the development VM).
+Hinge loss, an EMA generator, class-balanced sampling of the real images, a budget in generator
+steps, bf16 on CUDA; the networks are in :mod:`infantfer.cgan.networks`, DiffAugment in
+:mod:`infantfer.cgan.diffaugment`. The design of each piece, and where it comes from:
+``docs/design/cgan.md``.
 
 Reproducibility and resuming
     Weights are initialised under a forked, seeded global RNG (identical on CPU and CUDA);
@@ -55,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from ..io import atomic_path  # standard library only: the GAN stays torch + numpy
-from .augment import diff_augment, parse_policy
+from .diffaugment import diff_augment, parse_policy
 from .config import (CHECKPOINT, FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, _log, _sub_seed,
                      resolve_device)
 from .networks import build_models, count_parameters

@@ -1,4 +1,4 @@
-"""Rule js_divergence: every GAN arm's gate tables as one table (the thesis' Table 3)."""
+"""Rule collect_gate: every GAN arm's gate tables as one table, js_divergence.tsv (the thesis' Table 3)."""
 from pathlib import Path
 
 from infantfer.arms import Arm, base_of, gate_tables_by_arm

@@ -1,0 +1,24 @@
+# A GAN run's base set topped up from each accepted class's chosen checkpoint (infantfer.augment).
+rule augment:
+    input:
+        faces="results/{dataset}/faces.npz",
+        folds=part_folds,
+        resampled=resampled_input,
+        checkpoints="results/{dataset}/cgan/{part}_{base}/checkpoints.tsv",
+        gate="results/{dataset}/gate/{part}_{base}.tsv",
+    output:
+        train="results/{dataset}/cgan/{part}_{base}/train.npz",
+    log:
+        "logs/{dataset}/augment/{part}_{base}.log",
+    params:
+        target_ratio=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["target_ratio"],
+        seed=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["seed"],
+        face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
+        package_code=package_code("augment.py"),
+    threads: 1
+    resources:
+        mem_mb=3000,
+    conda:
+        "../../envs/cgan.yaml"
+    script:
+        "../scripts/augment.py"
