@@ -18,7 +18,11 @@ include: "workflow/rules/split.smk"
 include: "workflow/rules/resample.smk"
 include: "workflow/rules/cgan.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/statistics.smk"
+include: "workflow/rules/balanced.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/provenance.smk"
 
 
 # Table-joining jobs of a second or less: on a cluster (--executor slurm) they run where snakemake
