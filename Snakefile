@@ -21,7 +21,11 @@ include: "workflow/rules/gate.smk"
 include: "workflow/rules/augment.smk"
 include: "workflow/rules/privacy.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/statistics.smk"
+include: "workflow/rules/balanced.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/provenance.smk"
 
 
 # Table-joining jobs of a second or less: on a cluster (--executor slurm) they run where snakemake

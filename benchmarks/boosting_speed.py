@@ -22,7 +22,7 @@ from sklearn.datasets import load_digits
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from infantfer.boosting import make_classifier
+from infantfer.classifiers import make_classifier
 
 
 def imbalanced_digits():

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 
 from infantfer.arms import (
-    Arm, arms_of, balanced_classes, base_name, best_arm, class_counts, count_columns, gan_bases, gate_tables_by_arm,
-    resampled_bases, training_set,
+    Arm, arms_of, base_name, class_counts, count_columns, gan_bases, gate_tables_by_arm, resampled_bases, training_set,
 )
+from infantfer.balanced import balanced_classes, best_arm
 from infantfer.config import resolve_config
 from infantfer.io import TrainingSet
 from infantfer.resample import resample_fold

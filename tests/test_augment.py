@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from infantfer.arms import export_balanced
+from infantfer.balanced import export_balanced
 from infantfer.augment import augment, read_gate_table, top_up_counts
 from infantfer.gan_run import gate_checkpoints, generator_settings, read_checkpoint_list, run_key, write_checkpoint_list
 from infantfer.gate import gate_run

@@ -12,7 +12,8 @@ from sklearn.metrics import f1_score
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from infantfer.boosting import F1AdaBoostClassifier, make_classifier, weighted_f1
+from infantfer.boosting import F1AdaBoostClassifier, weighted_f1
+from infantfer.classifiers import make_classifier
 
 
 def _imbalanced_digits():

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from conftest import write_image
-from infantfer.arms import export_balanced
+from infantfer.balanced import export_balanced
 from infantfer.config import ConfigError, resolve_config
 from infantfer.ingest import DataError, check_enough_groups, class_group_counts, ingest, list_images
 from infantfer.io import TrainingSet, path_part

@@ -149,3 +149,32 @@ def test_a_provenance_record_gives_back_the_settings_it_was_made_with(dataset):
     again = resolve_config(config_from(record))["datasets"]["d"]
     assert json.dumps(again, sort_keys=True) == json.dumps(resolved, sort_keys=True)
     assert {"split", "smoteenn", "cgan", "gate", "evaluate"} <= set(record["seeds"])
+
+
+def test_packages_are_followed_through_init_relative_and_function_level_imports(package, tmp_path):
+    """Stage packages (figures, report, ...) re-export their modules' functions from __init__, import
+    each other relatively (`from .style import`, `from ..io import`, `from . import x`) and at
+    function level (figures.cd's `from ..statistics import nemenyi`): a logic change in any module a
+    script reaches changes its digest; one in a module it never reaches, or a comment, does not."""
+    scripts = REPO / "workflow" / "scripts"
+
+    def digest(name):
+        return CodeVersions(package_dir=package).of(scripts / name)
+
+    before = {name: digest(name) for name in ("figures.py", "cd_diagram.py", "tables.py")}
+    edit(package / "figures" / "gate.py", "def _gate_table(", "# why, not what\n\n\ndef _gate_table(")
+    assert {name: digest(name) for name in before} == before
+    edit(package / "figures" / "style.py", "DPI = 110", "DPI = 111")  # reached through figures/__init__
+    assert digest("figures.py") != before["figures.py"] and digest("cd_diagram.py") != before["cd_diagram.py"]
+    assert digest("tables.py") == before["tables.py"]  # the report never draws
+    after_style = digest("cd_diagram.py")
+    edit(package / "statistics.py", "MIN_PAIRS = 5", "MIN_PAIRS = 6")  # figures.cd.draw_cd's function-level import
+    assert digest("cd_diagram.py") != after_style
+    # `from . import x` in a package's __init__ names the submodule x
+    (package / "pkg").mkdir()
+    (package / "pkg" / "__init__.py").write_text("from . import part\n")
+    (package / "pkg" / "part.py").write_text("from ..io import write_text\n\nVALUE = 1\n")
+    (tmp_path / "pkg.py").write_text("from infantfer import pkg\n")
+    first = CodeVersions(package_dir=package).of(tmp_path / "pkg.py")
+    (package / "pkg" / "part.py").write_text("from ..io import write_text\n\nVALUE = 2\n")
+    assert CodeVersions(package_dir=package).of(tmp_path / "pkg.py") != first

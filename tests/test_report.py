@@ -7,6 +7,7 @@ import pytest
 from docutils.core import publish_string
 
 from infantfer import report
+from infantfer.report import text
 from infantfer.config import resolve_config
 from infantfer.statistics import compare_arms, comparison_pairs, thesis_claim
 
@@ -179,7 +180,7 @@ def test_html_page_escapes_labels():
 
 @pytest.mark.parametrize("value, expected", [(float("nan"), "p n/a"), (0.0004, "p < 0.001"), (0.0312, "p = 0.031")])
 def test_p_values_read_plainly(value, expected):
-    assert report._p(value) == expected
+    assert text._p(value) == expected
 
 
 def test_across_datasets_is_ranked_or_says_why_not():

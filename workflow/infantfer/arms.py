@@ -30,18 +30,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .io import TrainingSet
-
-log = logging.getLogger(__name__)
 
 ORIGINAL = "original"  # the base of arms without a resampler: the real training images
 # column order of the class-count tables: real, then each source that can add images
@@ -50,8 +45,6 @@ SOURCES = ("smote", "adasyn", "borderline_smote", "random_over", "cgan")
 # scikit-learn is imported, so that the jobs that only assemble tables start fast)
 SOURCE_OF = {"smoteenn": "smote", "smote": "smote", "random_over": "random_over", "adasyn": "adasyn",
              "borderline_smote": "borderline_smote"}
-BALANCED_WARN_SHARE = 0.9  # a balanced-set class below this share of its target is warned about
-REMOVED_WARN_SHARE = 0.5  # ... and so is one that lost more than this share of its real images
 
 
 @dataclass(frozen=True)
@@ -182,87 +175,3 @@ def gate_tables_by_arm(arms: dict[str, Arm], tables: dict[str, list[pd.DataFrame
                 t.insert(1, "arm", arm.name)
                 out.append(t)
     return pd.concat(out, ignore_index=True)
-
-
-# --------------------------------------------------------------------------------- balanced set
-def best_arm(metrics: pd.DataFrame, classifier: str = "f1_adaboost", metric: str = "macro_f1") -> tuple[str, pd.DataFrame]:
-    """The arm with the highest mean ``metric`` of ``classifier`` over the folds (ties: config
-    order, i.e. first in ``metrics``). This is model selection on the same folds the arms are
-    compared on: the winner's score is optimistic."""
-    mine = metrics[metrics["classifier"] == classifier]
-    if mine.empty:
-        raise ValueError(f"no metrics of classifier {classifier!r} to choose the best arm from; "
-                         "add it to evaluate.classifiers or name balanced.arm")
-    means = mine.groupby("arm", sort=False)[metric].agg(["mean", "std", "count"]).reset_index()
-    means = means.rename(columns={"mean": f"{metric}_mean", "std": f"{metric}_sd", "count": "n"})
-    if means[f"{metric}_mean"].isna().all():
-        raise ValueError(f"no fold has a {metric} of {classifier} (a class is missing from every test fold?): "
-                         "no arm can be called best; name balanced.arm")
-    if means["n"].nunique() > 1:
-        log.warning("best arm: the arms have %s over different numbers of folds %s", metric,
-                    dict(zip(means["arm"], means["n"])))
-    best = means.loc[means[f"{metric}_mean"].idxmax(), "arm"]
-    means["chosen"] = means["arm"] == best
-    return str(best), means
-
-
-def read_best_arm(path) -> str:
-    """The winner recorded in a ``best_arm.tsv`` written from :func:`best_arm`."""
-    from .io import read_tsv
-
-    table = read_tsv(path)
-    return table.loc[table["chosen"].astype(str) == "True", "arm"].iloc[0]
-
-
-def balanced_classes(ts: TrainingSet, base_y: np.ndarray, real_y: np.ndarray, classes: list[str],
-                     target_ratio: float, sources: list[str] | None = None) -> pd.DataFrame:
-    """Per class of a balanced set: its target (``target_ratio`` x the largest class of the arm's
-    base set, as the GAN top-up uses), the user's real images available and kept, the images of
-    each source, and a warning when the class is short of its target or lost most of its real
-    images. ``sources``: the source columns to report (default: every source)."""
-    sources = list(SOURCES) if sources is None else sources
-    base_counts = {c: int((np.asarray(base_y) == c).sum()) for c in classes}
-    target = math.ceil(target_ratio * max(base_counts.values()))
-    rows = []
-    for c in classes:
-        mine = np.asarray(ts.source)[np.asarray(ts.y) == c]
-        available = int((np.asarray(real_y) == c).sum())
-        kept = int((mine == "real").sum())
-        row = {"label": c, "target": target, "real_available": available, "real_kept": kept}
-        row.update({s: int((mine == s).sum()) for s in sources})
-        row["total"] = int(len(mine))
-        row["share_of_target"] = round(len(mine) / target, 4) if target else float("nan")
-        row["real_removed_share"] = round(1 - kept / available, 4) if available else 0.0
-        warnings = []
-        if len(mine) < BALANCED_WARN_SHARE * target:
-            warnings.append(f"{len(mine)} images, below {BALANCED_WARN_SHARE:.0%} of the target {target}")
-        if available and kept < (1 - REMOVED_WARN_SHARE) * available:
-            warnings.append(f"only {kept} of the {available} real images kept")
-        row["warning"] = "; ".join(warnings)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def export_balanced(ts: TrainingSet, out_dir: str | Path) -> pd.DataFrame:
-    """PNG files ``<label>/<id>.png`` and ``manifest.tsv`` (id, file, label, source, checkpoint).
-    Folder and file names are :func:`infantfer.io.path_part` of the label and id, never the raw
-    text: a label such as ``../x`` or ``/srv/x`` stays inside ``out_dir``."""
-    from PIL import Image
-
-    from .io import path_part, write_tsv
-
-    out_dir = Path(out_dir)
-    folders: dict[str, str] = {}
-    for label in dict.fromkeys(str(y) for y in ts.y):
-        other = folders.setdefault(path_part(label).casefold(), label)  # folders ignore case on macOS, Windows
-        if other != label:
-            raise ValueError(f"labels {other!r} and {label!r} share the folder name {path_part(label)!r}")
-    rows = []
-    for x, y, i, s, step in zip(ts.x, ts.y, ts.id, ts.source, ts.arrays()["checkpoint"]):
-        rel = Path(path_part(str(y))) / f"{path_part(str(i))}.png"
-        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(x).save(out_dir / rel)
-        rows.append({"id": i, "file": rel.as_posix(), "label": y, "source": s, "checkpoint": int(step) if step >= 0 else ""})
-    manifest = pd.DataFrame(rows, columns=["id", "file", "label", "source", "checkpoint"])
-    write_tsv(manifest, out_dir / "manifest.tsv")
-    return manifest

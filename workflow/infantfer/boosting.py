@@ -1,10 +1,9 @@
-"""F1-driven AdaBoost over CART trees (``F1AdaBoostClassifier``) and the classifier factory.
+"""F1-driven AdaBoost over CART trees (``F1AdaBoostClassifier``).
 
-The thesis this project follows (Wu Tong, UKM 2025) describes an AdaBoost whose learner
-weights and sample-weight updates are driven by the F1 score, but gives no equations.  The
-form below is ours: it generalises multi-class SAMME (it reduces to it exactly with
-``alpha_from="error", class_factor="none"``) and borrows the per-class F-measure loss
-factor of Soleymani et al.
+The thesis (Wu Tong, UKM 2025) drives AdaBoost's learner weights and sample reweighting by the
+F1 score but gives no equations; the form below is ours. It generalises multi-class SAMME (it is
+SAMME exactly with ``alpha_from="error", class_factor="none"``) and borrows the per-class
+F-measure loss factor of Soleymani et al.
 
 Algorithm (K classes, n training samples, D_1 = the normalised sample weights)::
 
@@ -27,11 +26,7 @@ alpha_t = lr * (ln((1 - err_t) / err_t) + ln(K - 1)) and the stop rules are SAMM
 ``class_factor="none"`` sets every c_t,k = 1.  ``decision_function`` and ``predict_proba``
 are SAMME's (Zhu et al. eq. 15), computed as scikit-learn's ``AdaBoostClassifier`` does.
 
-Sources:
-    J. Zhu, H. Zou, S. Rosset, T. Hastie (2009). Multi-class AdaBoost.
-        Statistics and Its Interface 2(3), 349-360.  (SAMME)
-    S. Soleymani, E. Granger, G. Fumera (2016). Loss factors for learning Boosting ensembles
-        from imbalanced data.  ICPR 2016, 204-209.  (F-measure based loss factors)
+Sources (Zhu et al. 2009; Soleymani et al. 2016) and the design: docs/design/f1_adaboost.md.
 """
 
 from __future__ import annotations
@@ -41,8 +36,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.dummy import DummyClassifier
-from sklearn.ensemble import AdaBoostClassifier
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -55,7 +48,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-__all__ = ["F1AdaBoostClassifier", "make_classifier", "weighted_f1"]
+__all__ = ["F1AdaBoostClassifier", "weighted_f1"]
 
 # Trees see float32 features whatever the input dtype (sklearn's trees convert too), so
 # validating and converting once in fit/predict gives the very trees sklearn would build.
@@ -162,6 +155,27 @@ class F1AdaBoostClassifier(ClassifierMixin, BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Build the boosted ensemble from (X, y), optionally with sample weights."""
+        X, y_enc, sample_weight = self._start_fit(X, y, sample_weight)
+        random_state = check_random_state(self.random_state)
+        epsilon = np.finfo(sample_weight.dtype).eps
+        zero_weight_mask = sample_weight == 0.0
+        y_times_k = y_enc * self.n_classes_
+
+        for iboost in range(self.n_estimators):
+            # Same clipping as sklearn (issue #20320), keeping original zeros at zero.
+            sample_weight = np.clip(sample_weight, a_min=epsilon, a_max=None)
+            sample_weight[zero_weight_mask] = 0.0
+            learned = self._boost(iboost, X, y_enc, y_times_k, sample_weight, random_state)
+            if learned is None:
+                break
+            sample_weight = self._reweight(iboost, sample_weight, y_enc, *learned)
+            if sample_weight is None:
+                break
+
+        return self
+
+    def _start_fit(self, X, y, sample_weight):
+        """Validated X, y as class indices, the normalised sample weights; the learned arrays zeroed."""
         X, y = validate_data(self, X, y, dtype=_DTYPE)
         check_classification_targets(y)
         self.classes_, y_enc = np.unique(y, return_inverse=True)
@@ -178,95 +192,93 @@ class F1AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         self.estimator_weights_ = np.zeros(T, dtype=np.float64)
         self.estimator_scores_ = np.zeros(T, dtype=np.float64)
         self.estimator_class_factors_ = np.zeros((T, n_classes), dtype=np.float64)
+        return X, y_enc, sample_weight
 
-        random_state = check_random_state(self.random_state)
-        seed_high = np.iinfo(np.int32).max
-        epsilon = np.finfo(sample_weight.dtype).eps
-        zero_weight_mask = sample_weight == 0.0
-        y_times_k = y_enc * n_classes
+    def _boost(self, iboost, X, y_enc, y_times_k, sample_weight, random_state):
+        """One round: fit a tree, score it, record alpha_t and F_t. Returns (alpha, incorrect,
+        per-class F1) for the reweighting, or None when boosting stops here."""
+        n_classes = self.n_classes_
         use_f1 = self.alpha_from == "f1"
         use_class_factor = self.class_factor == "f1"
+        # One randint per round, as sklearn's _set_random_states does for a tree.
+        tree = DecisionTreeClassifier(
+            max_depth=self.max_depth,
+            min_samples_leaf=self.min_samples_leaf,
+            random_state=random_state.randint(np.iinfo(np.int32).max),
+        )
+        tree.fit(X, y_enc, sample_weight=sample_weight, check_input=False)
+        self.estimators_.append(tree)
+        pred = tree.predict(X, check_input=False)
+        incorrect = pred != y_enc
 
-        for iboost in range(T):
-            # Same clipping as sklearn (issue #20320), keeping original zeros at zero.
-            sample_weight = np.clip(sample_weight, a_min=epsilon, a_max=None)
-            sample_weight[zero_weight_mask] = 0.0
+        # Computed exactly as sklearn does, so the SAMME reduction is bit-for-bit.
+        error = np.mean(np.average(incorrect, weights=sample_weight, axis=0))
+        f1_class = None
+        if use_f1 or use_class_factor:
+            f1_macro, f1_class = _f1_from_offsets(y_times_k, pred, sample_weight, n_classes)
+        score = f1_macro if use_f1 else 1.0 - error
+        # In error mode alpha and the chance test are written in err, as sklearn writes
+        # them: 1 - (1 - err) is not always err in floating point.
+        loss = (1.0 - f1_macro) if use_f1 else error
+        chance = score <= 1.0 / n_classes if use_f1 else error >= 1.0 - 1.0 / n_classes
 
-            # One randint per round, as sklearn's _set_random_states does for a tree.
-            tree = DecisionTreeClassifier(
-                max_depth=self.max_depth,
-                min_samples_leaf=self.min_samples_leaf,
-                random_state=random_state.randint(seed_high),
-            )
-            tree.fit(X, y_enc, sample_weight=sample_weight, check_input=False)
-            self.estimators_.append(tree)
-            pred = tree.predict(X, check_input=False)
-            incorrect = pred != y_enc
+        # Zero weighted error is the perfect fit (F_t = 1).  Tested on the error too because
+        # a class whose weight is all zero scores F1 = 0 by f1_score's convention; and on
+        # F_t because a tiny but nonzero error can round F_t to 1 (infinite alpha).
+        if error <= 0 or (use_f1 and score >= 1.0):
+            self.estimator_weights_[iboost] = 1.0
+            self.estimator_scores_[iboost] = 1.0
+            return None
 
-            # Computed exactly as sklearn does, so the SAMME reduction is bit-for-bit.
-            error = np.mean(np.average(incorrect, weights=sample_weight, axis=0))
-            if use_f1 or use_class_factor:
-                f1_macro, f1_class = _f1_from_offsets(y_times_k, pred, sample_weight, n_classes)
-            score = f1_macro if use_f1 else 1.0 - error
-            # In error mode alpha and the chance test are written in err, as sklearn writes
-            # them: 1 - (1 - err) is not always err in floating point.
-            loss = (1.0 - f1_macro) if use_f1 else error
-            chance = score <= 1.0 / n_classes if use_f1 else error >= 1.0 - 1.0 / n_classes
-
-            # Zero weighted error is the perfect fit (F_t = 1).  Tested on the error too because
-            # a class whose weight is all zero scores F1 = 0 by f1_score's convention; and on
-            # F_t because a tiny but nonzero error can round F_t to 1 (infinite alpha).
-            if error <= 0 or (use_f1 and score >= 1.0):
-                self.estimator_weights_[iboost] = 1.0
-                self.estimator_scores_[iboost] = 1.0
-                break
-
-            if chance:
-                self.estimators_.pop()
-                if not self.estimators_:
-                    raise ValueError(
-                        "The first tree of F1AdaBoostClassifier is no better than chance "
-                        f"(score {score:.4g} <= 1/n_classes); the ensemble can not be fit."
-                    )
-                break
-
-            alpha = self.learning_rate * (
-                np.log(score / loss) + np.log(n_classes - 1.0)
-            )
-            self.estimator_weights_[iboost] = alpha
-            self.estimator_scores_[iboost] = score
-
-            if iboost == T - 1:
-                break  # the weights would never be used again
-
-            step = alpha * incorrect
-            if use_class_factor:
-                class_loss = 1.0 - f1_class
-                worst = class_loss.max()
-                factors = class_loss / worst if worst > 0 else np.ones(n_classes)
-                step = step * factors[y_enc]
-            else:
-                factors = np.ones(n_classes)
-            self.estimator_class_factors_[iboost] = factors
-            # exp(log(D) + ...) rather than D * exp(...): sklearn's form, so that weights and
-            # hence tree split ties are identical in the SAMME reduction.
-            with np.errstate(divide="ignore"):
-                sample_weight = np.exp(np.log(sample_weight) + step * (sample_weight > 0))
-
-            sample_weight_sum = np.sum(sample_weight)
-            if not np.isfinite(sample_weight_sum):
-                warnings.warn(
-                    "Sample weights have reached infinite values, at iteration "
-                    f"{iboost}, causing overflow. Iterations stopped. Try lowering the "
-                    "learning rate.",
-                    stacklevel=2,
+        if chance:
+            self.estimators_.pop()
+            if not self.estimators_:
+                raise ValueError(
+                    "The first tree of F1AdaBoostClassifier is no better than chance "
+                    f"(score {score:.4g} <= 1/n_classes); the ensemble can not be fit."
                 )
-                break
-            if sample_weight_sum <= 0:
-                break
-            sample_weight /= sample_weight_sum
+            return None
 
-        return self
+        alpha = self.learning_rate * (
+            np.log(score / loss) + np.log(n_classes - 1.0)
+        )
+        self.estimator_weights_[iboost] = alpha
+        self.estimator_scores_[iboost] = score
+
+        if iboost == self.n_estimators - 1:
+            return None  # the weights would never be used again
+        return alpha, incorrect, f1_class
+
+    def _reweight(self, iboost, sample_weight, y_enc, alpha, incorrect, f1_class):
+        """D_t+1 from D_t, normalised; None when the weights overflow or vanish (boosting stops)."""
+        n_classes = self.n_classes_
+        step = alpha * incorrect
+        if self.class_factor == "f1":
+            class_loss = 1.0 - f1_class
+            worst = class_loss.max()
+            factors = class_loss / worst if worst > 0 else np.ones(n_classes)
+            step = step * factors[y_enc]
+        else:
+            factors = np.ones(n_classes)
+        self.estimator_class_factors_[iboost] = factors
+        # exp(log(D) + ...) rather than D * exp(...): sklearn's form, so that weights and
+        # hence tree split ties are identical in the SAMME reduction.
+        with np.errstate(divide="ignore"):
+            sample_weight = np.exp(np.log(sample_weight) + step * (sample_weight > 0))
+
+        sample_weight_sum = np.sum(sample_weight)
+        if not np.isfinite(sample_weight_sum):
+            warnings.warn(
+                "Sample weights have reached infinite values, at iteration "
+                f"{iboost}, causing overflow. Iterations stopped. Try lowering the "
+                "learning rate.",
+                stacklevel=3,  # fit's caller, as when this was written inline in fit
+            )
+            return None
+        if sample_weight_sum <= 0:
+            return None
+        sample_weight /= sample_weight_sum
+        return sample_weight
 
     def _check_X(self, X):
         return validate_data(self, X, dtype=_DTYPE, reset=False)
@@ -333,81 +345,3 @@ def _f1_from_offsets(y_times_k, pred, weight, n_classes):
     # f1_score's zero_division: a class neither present (by weight) nor predicted scores 0.
     np.divide(2.0 * tp, denom, out=per_class, where=denom > 0)
     return float(per_class.mean()), per_class
-
-
-_KINDS = ("f1_adaboost", "samme", "chance")
-_SPEC_KEYS = {
-    "kind",
-    "n_estimators",
-    "max_depth",
-    "min_samples_leaf",
-    "learning_rate",
-    "alpha_from",
-    "class_factor",
-}
-
-
-def make_classifier(name: str, spec: dict, random_state: int):
-    """Unfitted classifier for the evaluation stage.
-
-    Parameters
-    ----------
-    name : str
-        ``"f1_adaboost"``, ``"samme"`` or ``"chance"``, or the name of a variant (any other
-        string), which is an ``F1AdaBoostClassifier`` unless ``spec["kind"]`` says otherwise.
-    spec : dict
-        ``n_estimators``, ``max_depth``, ``learning_rate`` (and optionally
-        ``min_samples_leaf``) for the boosted kinds; optional ``kind`` (one of the three
-        names above, default: ``name`` if it is one of them, else ``"f1_adaboost"``);
-        ``alpha_from`` / ``class_factor`` ("f1" by default), only for ``f1_adaboost``.
-        Unknown keys raise ValueError, so a typo in a config is not silently ignored.
-    random_state : int
-        Seed of the classifier.
-
-    Returns
-    -------
-    ``F1AdaBoostClassifier`` (f1_adaboost), sklearn's SAMME ``AdaBoostClassifier`` over
-    ``DecisionTreeClassifier(max_depth)`` (samme), or
-    ``DummyClassifier(strategy="stratified")`` (chance, ignores the boosting keys).
-
-    Examples
-    --------
-    >>> spec = {"n_estimators": 50, "max_depth": 3, "learning_rate": 1.0}
-    >>> make_classifier("f1_adaboost", spec, 0)
-    F1AdaBoostClassifier(random_state=0)
-    >>> make_classifier("alpha_err", {**spec, "alpha_from": "error"}, 0)
-    F1AdaBoostClassifier(alpha_from='error', random_state=0)
-    """
-    spec = dict(spec)
-    unknown = set(spec) - _SPEC_KEYS
-    if unknown:
-        raise ValueError(f"classifier {name!r}: unknown spec keys {sorted(unknown)}")
-    kind = spec.pop("kind", name if name in _KINDS else "f1_adaboost")
-    if kind not in _KINDS:
-        raise ValueError(f"classifier {name!r}: kind must be one of {_KINDS}, got {kind!r}")
-    if kind == "chance":
-        return DummyClassifier(strategy="stratified", random_state=random_state)
-
-    # Defaults are F1AdaBoostClassifier's, for both boosted kinds alike.
-    tree_params = {"max_depth": spec.get("max_depth", 3)}
-    if "min_samples_leaf" in spec:
-        tree_params["min_samples_leaf"] = spec["min_samples_leaf"]
-    boost_params = {
-        key: spec[key] for key in ("n_estimators", "learning_rate") if key in spec
-    }
-    if kind == "samme":
-        extra = {"alpha_from", "class_factor"} & set(spec)
-        if extra:
-            raise ValueError(f"classifier {name!r}: samme takes no {sorted(extra)}")
-        return AdaBoostClassifier(
-            estimator=DecisionTreeClassifier(**tree_params),
-            random_state=random_state,
-            **boost_params,
-        )
-    return F1AdaBoostClassifier(
-        alpha_from=spec.get("alpha_from", "f1"),
-        class_factor=spec.get("class_factor", "f1"),
-        random_state=random_state,
-        **tree_params,
-        **boost_params,
-    )

@@ -31,9 +31,12 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import has_fit_parameter
 
-from .boosting import make_classifier
+from .arms import Arm, class_counts, training_set
+from .classifiers import make_classifier
+from .gan_run import real_part
+from .io import TrainingSet
 from .logs import Progress
-from .split import fold_seed
+from .split import fold_indices, fold_seed
 from .statistics import METRICS
 
 log = logging.getLogger(__name__)
@@ -113,47 +116,87 @@ def evaluate_fold(
     seed = fold_seed(settings["seed"], repeat, fold)
     progress = Progress(len(train_sets) * len(specs), f"evaluate r{repeat} f{fold}", log, unit="fits", every_s=0)
     keys = {"dataset": dataset, "repeat": repeat, "fold": fold}
-    predictions, metrics, per_class, confusion = [], [], [], []
+    tables: dict[str, list] = {"predictions": [], "metrics": [], "per_class": [], "confusion": []}
     for arm, (x, y) in train_sets.items():
         X_train = features(x, settings["features"])
         weights = compute_sample_weight("balanced", np.asarray(y)) if class_weight.get(arm, "none") == "balanced" else None
         for name, spec in specs.items():
             start = time.perf_counter()
-            model = make_classifier(name, spec, random_state=seed)
-            if weights is not None and not has_fit_parameter(model, "sample_weight"):
-                raise ValueError(f"classifier {name} takes no sample_weight; arm {arm} asks for class weights")
-            fit_kwargs = {} if weights is None else {"sample_weight": weights}
-            model.fit(X_train, np.asarray(y), **fit_kwargs)
-            # Columns in sorted class order, whatever the model saw: a class missing from an
-            # arm's training set scores 0.
-            scores = np.zeros((len(X_test), len(classes)))
-            proba = model.predict_proba(X_test)
-            for j, c in enumerate(model.classes_):
-                scores[:, classes.index(str(c))] = proba[:, j]
-            y_pred = np.asarray(model.predict(X_test)).astype(str)
+            scores, y_pred = _fit_and_predict(arm, name, spec, seed, X_train, y, weights, X_test, classes)
             row_keys = {**keys, "arm": arm, "classifier": name}
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                values = fold_metrics(test_y, y_pred, scores, classes)
-            for w in caught:
-                log.warning("%s %s r%d f%d: %s", arm, name, repeat, fold, w.message)
-            metrics.append({**row_keys, **values})
-            pred = pd.DataFrame({"id": test_ids, **{k: row_keys[k] for k in ("arm", "classifier", "repeat", "fold")},
-                                 "y_true": test_y, "y_pred": y_pred})
-            for j, c in enumerate(classes):
-                pred[f"score_{c}"] = scores[:, j]
-            predictions.append(pred)
-            p, r, f, s = precision_recall_fscore_support(test_y, y_pred, labels=classes, zero_division=0)
-            per_class.append(pd.DataFrame({**row_keys, "class": classes, "precision": p, "recall": r, "f1": f, "support": s}))
-            cm = confusion_matrix(test_y, y_pred, labels=classes)
-            confusion.append(pd.DataFrame([{**row_keys, "true": t, "pred": q, "count": int(cm[i, k])}
-                                           for i, t in enumerate(classes) for k, q in enumerate(classes)]))
+            values = _scored(test_y, y_pred, scores, classes, f"{arm} {name} r{repeat} f{fold}")
+            _add_rows(tables, row_keys, values, test_ids, test_y, y_pred, scores, classes)
             log.info("%s / %s: macro F1 %.3f, G-mean %.3f, AUC %.3f (%d train images, %.1f s)",
                      arm, name, values["macro_f1"], values["g_mean"], values["auc_ovr"], len(y), time.perf_counter() - start)
             progress.update()
     return FoldResult(
-        predictions=pd.concat(predictions, ignore_index=True),
-        metrics=pd.DataFrame(metrics)[METRIC_COLUMNS],
-        per_class=pd.concat(per_class, ignore_index=True),
-        confusion=pd.concat(confusion, ignore_index=True),
+        predictions=pd.concat(tables["predictions"], ignore_index=True),
+        metrics=pd.DataFrame(tables["metrics"])[METRIC_COLUMNS],
+        per_class=pd.concat(tables["per_class"], ignore_index=True),
+        confusion=pd.concat(tables["confusion"], ignore_index=True),
     )
+
+
+def _fit_and_predict(arm: str, name: str, spec: dict, seed: int, X_train: np.ndarray, y, weights,
+                     X_test: np.ndarray, classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One classifier fitted on an arm's training set: its scores (columns: ``classes``) and
+    predictions on the test fold."""
+    model = make_classifier(name, spec, random_state=seed)
+    if weights is not None and not has_fit_parameter(model, "sample_weight"):
+        raise ValueError(f"classifier {name} takes no sample_weight; arm {arm} asks for class weights")
+    fit_kwargs = {} if weights is None else {"sample_weight": weights}
+    model.fit(X_train, np.asarray(y), **fit_kwargs)
+    # Columns in sorted class order, whatever the model saw: a class missing from an
+    # arm's training set scores 0.
+    scores = np.zeros((len(X_test), len(classes)))
+    proba = model.predict_proba(X_test)
+    for j, c in enumerate(model.classes_):
+        scores[:, classes.index(str(c))] = proba[:, j]
+    y_pred = np.asarray(model.predict(X_test)).astype(str)
+    return scores, y_pred
+
+
+def _scored(test_y, y_pred, scores, classes: list[str], what: str) -> dict[str, float]:
+    """:func:`fold_metrics`, its warnings logged with ``what`` (arm, classifier, repeat, fold)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        values = fold_metrics(test_y, y_pred, scores, classes)
+    for w in caught:
+        log.warning("%s: %s", what, w.message)
+    return values
+
+
+def _add_rows(tables: dict[str, list], row_keys: dict, values: dict, test_ids, test_y, y_pred, scores,
+              classes: list[str]) -> None:
+    """One fit's rows of the four tables: metrics, predictions, per-class F1 and confusion."""
+    tables["metrics"].append({**row_keys, **values})
+    pred = pd.DataFrame({"id": test_ids, **{k: row_keys[k] for k in ("arm", "classifier", "repeat", "fold")},
+                         "y_true": test_y, "y_pred": y_pred})
+    for j, c in enumerate(classes):
+        pred[f"score_{c}"] = scores[:, j]
+    tables["predictions"].append(pred)
+    p, r, f, s = precision_recall_fscore_support(test_y, y_pred, labels=classes, zero_division=0)
+    tables["per_class"].append(pd.DataFrame({**row_keys, "class": classes, "precision": p, "recall": r, "f1": f,
+                                             "support": s}))
+    cm = confusion_matrix(test_y, y_pred, labels=classes)
+    tables["confusion"].append(pd.DataFrame([{**row_keys, "true": t, "pred": q, "count": int(cm[i, k])}
+                                             for i, t in enumerate(classes) for k, q in enumerate(classes)]))
+
+
+def evaluate_part(faces: dict, folds: pd.DataFrame, repeat: int, fold: int, arms: dict[str, Arm],
+                  resampled: dict[str, TrainingSet], topped: dict[str, TrainingSet],
+                  steps: dict[str, pd.DataFrame], settings: dict, dataset: str) -> tuple[FoldResult, pd.DataFrame]:
+    """One fold of rule evaluate_fold: each arm's training set assembled from the fold's real
+    training images, its resampled bases and its GAN-topped-up sets, scored by
+    :func:`evaluate_fold` on the fold's real test images; and the arms' class counts per step."""
+    train, test = fold_indices(folds, faces["id"], repeat, fold)
+    classes = sorted(set(faces["y"].tolist()))
+    real = real_part(faces, train)
+    sets = {name: training_set(arm, real, resampled, topped) for name, arm in arms.items()}
+    result = evaluate_fold(
+        {name: (ts.x, ts.y) for name, ts in sets.items()}, faces["x"][test], faces["y"][test], faces["id"][test],
+        classes=classes, settings=settings, dataset=dataset, repeat=repeat, fold=fold,
+        class_weight={name: arm.class_weight for name, arm in arms.items()},
+    )
+    counts = class_counts(arms, sets, steps, resampled, classes, dataset, repeat, fold, real.y)
+    return result, counts

@@ -247,7 +247,7 @@ def balanced_arm(wildcards):
     wanted = config["datasets"][wildcards.dataset]["balanced"]["arm"]
     if wanted != "best":
         return wanted
-    from infantfer.arms import read_best_arm
+    from infantfer.balanced import read_best_arm
 
     return read_best_arm(checkpoints.best_arm.get(dataset=wildcards.dataset).output[0])
 

@@ -1,3 +1,7 @@
+# Every arm x classifier of each fold, scored on its real test images, and the folds' tables joined
+# per dataset.
+
+
 rule evaluate_fold:
     input:
         unpack(evaluate_inputs),
@@ -58,44 +62,3 @@ rule collect_dataset:
         "../../envs/core.yaml"
     script:
         "../scripts/collect_dataset.py"
-
-
-rule provenance:
-    input:
-        metrics="results/{dataset}/metrics.tsv",
-        faces_report="results/{dataset}/faces_report.tsv",
-    output:
-        "results/{dataset}/provenance.json",
-    log:
-        "logs/{dataset}/provenance.log",
-    params:
-        settings=ds,
-        package_code=package_code("provenance.py"),
-    # it imports torch (seconds): start it as soon as the metrics exist, beside the statistics,
-    # rather than last at the DAG's tail
-    priority: 1
-    threads: 1
-    resources:
-        mem_mb=500,
-    conda:
-        "../../envs/core.yaml"
-    script:
-        "../scripts/provenance.py"
-
-
-rule summary:
-    input:
-        expand("results/{dataset}/metrics.tsv", dataset=DATASETS),
-    output:
-        report("results/summary.tsv", caption="../report/summary.rst", category="Across datasets"),
-    log:
-        "logs/summary.log",
-    params:
-        package_code=package_code("summary.py"),
-    threads: 1
-    resources:
-        mem_mb=500,
-    conda:
-        "../../envs/core.yaml"
-    script:
-        "../scripts/summary.py"

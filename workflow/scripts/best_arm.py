@@ -1,5 +1,5 @@
 """Checkpoint best_arm: the arm with the highest mean f1_adaboost macro F1 over the folds."""
-from infantfer.arms import best_arm
+from infantfer.balanced import best_arm
 from infantfer.io import read_metrics, write_tsv
 from infantfer.logs import setup_logging
 

@@ -1,27 +1,23 @@
-"""The report's words and tables: the answer to "did balancing help?" and the method's Tables 2-4.
-
-Everything here is generated from a run's own tables (``statistics.tsv``, ``metrics.tsv``,
-``class_counts.tsv``, ``js_divergence.tsv``, ``thesis_claim.tsv``) and each dataset's resolved
-settings, never from top-level defaults: a fact in the report is a fact of the run. The answer is
-written twice, as reStructuredText (the first page of ``snakemake --report``) and as Markdown
-(``results/summary.md``, for a terminal); the tables as small standalone HTML pages. No file name,
-path or image of the dataset appears in any of them. Imports only pandas (and the standard
-library), so these jobs start in a fraction of a second.
-"""
+"""The answer to "did balancing help?": per dataset its comparisons in words, the thesis' headline
+claim beside what the run measured, and the ranks across datasets, as the report's first page
+(reStructuredText and its HTML) and as Markdown for a terminal."""
 
 from __future__ import annotations
 
-import html
+import logging
 import math
 from dataclasses import dataclass
 
 import pandas as pd
 
-from .statistics import IDENTICAL, MEAN_ROW, METRICS, MIN_PAIRS, NO_DIFFERENCE, TOO_FEW
+from ..statistics import IDENTICAL, MEAN_ROW, METRICS, MIN_PAIRS, NO_DIFFERENCE, TOO_FEW
+from .tables import table4
+from .text import (METRIC_NAMES, TESTED, _ci, _heading, _markdown_table, _num, _p, _rst_emphasis, _rst_escape, level,
+                   rst_table)
+
+log = logging.getLogger(__name__)
 
 METHOD_CLASSIFIER = "f1_adaboost"  # the thesis' classifier: the answer's headline numbers use it
-METRIC_NAMES = {"macro_f1": "macro F1", "g_mean": "G-mean", "auc_ovr": "AUC"}
-TESTED = ("higher", "lower", NO_DIFFERENCE)  # verdicts that come from a test
 SANITY_CLASSIFIERS = ("chance",)  # baselines of the classifiers, not counted among the answer's comparisons
 ACROSS_NONE = ("{n} dataset(s): nothing ranked across datasets (mean ranks need 2 datasets with arms in common, "
                "Friedman's test and the critical-difference diagram 3 or more, and they say little below about 10).")
@@ -39,31 +35,6 @@ class DatasetRun:
     facts: dict
     statistics: pd.DataFrame
     metrics: pd.DataFrame
-
-
-# ------------------------------------------------------------------------------------ formatting
-def _num(x: float, digits: int = 3, sign: bool = False) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
-
-
-def _p(p: float) -> str:
-    """``p = 0.031`` or ``p < 0.001``."""
-    if p is None or math.isnan(p):
-        return "p n/a"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
-def level(alpha: float) -> str:
-    """The confidence level of (1 - alpha) intervals, e.g. ``95%``."""
-    return f"{100 * (1 - alpha):g}%"
-
-
-def _ci(low: float, high: float, digits: int = 3) -> str:
-    if any(v is None or math.isnan(v) for v in (low, high)):
-        return ""
-    return f"[{low:+.{digits}f}, {high:+.{digits}f}]"
 
 
 def run_facts(settings: dict) -> dict:
@@ -187,133 +158,6 @@ def headline(thesis: pd.DataFrame, classifier: str = METHOD_CLASSIFIER, alpha: f
     return sentences
 
 
-# ----------------------------------------------------------------------------------- the tables
-def table4(metrics: pd.DataFrame, stats: pd.DataFrame, reference: str, alpha: float = 0.05) -> pd.DataFrame:
-    """The thesis' Table 4: per arm and classifier, each metric's mean +- sd over the folds, and
-    its difference from ``reference`` with the corrected-t (1 - alpha) CI (unadjusted) or why there is none."""
-    rows = []
-    for (arm, classifier), mine in metrics.groupby(["arm", "classifier"], sort=False):
-        row = {"arm": arm, "classifier": classifier, "n": int(mine[METRICS[0]].notna().sum())}
-        for m in METRICS:
-            row[METRIC_NAMES[m]] = f"{_num(mine[m].mean())} ± {_num(mine[m].std(ddof=1))}"
-            hit = stats[(stats["arm"] == arm) & (stats["baseline"] == reference)
-                        & (stats["classifier"] == classifier) & (stats["metric"] == m)]
-            if arm == reference or hit.empty:
-                cell = "reference" if arm == reference else ""
-            else:
-                h = hit.iloc[0]
-                cell = _num(h["mean_diff"], sign=True)
-                if h["verdict"] in TESTED:
-                    cell += f" {_ci(h['ci_low'], h['ci_high'])} " + ("n.s. (Holm)" if h["verdict"] == NO_DIFFERENCE
-                                                                     else h["verdict"])
-                elif h["verdict"] == TOO_FEW:
-                    cell += f" (n = {int(h['n'])}, not tested)"
-                else:
-                    cell += f" ({h['verdict']})"
-            row[f"Δ {METRIC_NAMES[m]} vs {reference} [{level(alpha)} CI]"] = cell
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _minority_first(class_counts: pd.DataFrame) -> list[str]:
-    """Classes by their real training images (the most any step holds), fewest first."""
-    real = class_counts.groupby("label", sort=False)["real"].max()
-    return list(real.sort_values(kind="stable").index)
-
-
-def table2(class_counts: pd.DataFrame) -> pd.DataFrame:
-    """The thesis' Table 2: per arm and step, each class's images by source, mean over the folds
-    (classes with the fewest real images first)."""
-    sources = [c for c in class_counts.columns if c not in
-               ("dataset", "repeat", "fold", "arm", "step", "label", "total", "real_removed")]
-    order = _minority_first(class_counts)
-    means = class_counts.groupby(["arm", "step", "label"], sort=False)[[*sources, "total", "real_removed"]].mean()
-    table = means.unstack("label")
-    table = table.reindex(columns=pd.MultiIndex.from_product([[*sources, "total", "real_removed"], order]))
-    table = table.swaplevel(axis=1).reindex(columns=order, level=0)
-    seen = list(dict.fromkeys(class_counts["step"]))
-    middle = [s for s in seen if s not in ("input", "resampled", "final")]  # the resampler's own steps
-    steps = [s for s in ("input", *middle, "resampled", "final") if s in seen]
-    arms = list(dict.fromkeys(class_counts["arm"]))
-    table = table.reindex(pd.MultiIndex.from_tuples(
-        [(a, s) for a in arms for s in steps if (a, s) in table.index], names=["arm", "step"]))
-    return table.round(1)
-
-
-def _true(value) -> bool:
-    """A boolean cell, whether read as bool or as text."""
-    return str(value).strip().lower() == "true"
-
-
-def table3(js: pd.DataFrame) -> pd.DataFrame:
-    """The thesis' Table 3: per GAN arm, fold and checkpoint, each class's JS divergence (PCA)
-    with the gate's verdict: ``*`` marks the checkpoint chosen for the class, ``x`` a failed check,
-    ``-`` JS not judged (fewer than gate.min_images real images)."""
-    keys = ["arm", "repeat", "fold", "checkpoint"]
-    classes = list(dict.fromkeys(js["class"]))
-
-    def cell(r) -> str:
-        mark = "*" if _true(r["chosen"]) else "" if _true(r["passed"]) else "x"
-        judged = _true(r["js_judged"])
-        return f"{float(r['js_pca']):.3f}{'' if judged else ' -'} {mark}".rstrip()
-
-    rows = {}
-    for _, r in js.iterrows():
-        rows.setdefault(tuple(r[k] for k in keys), {})[r["class"]] = cell(r)
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index = pd.MultiIndex.from_tuples(table.index, names=keys)
-    baseline = js.groupby("class", sort=False)["js_real_baseline"].apply(
-        lambda s: f"{pd.to_numeric(s).min():.3f}-{pd.to_numeric(s).max():.3f}")
-    table.loc[tuple(["real-vs-real baseline", *[""] * (len(keys) - 1)]), :] = [baseline.get(c, "") for c in classes]
-    return table[classes].fillna("")
-
-
-STYLE = """body{font-family:system-ui,sans-serif;font-size:14px;margin:1em;color:#222}
-table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
-th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}caption{text-align:left;padding:4px 0;color:#444}
-p.note{color:#555;max-width:60em}"""
-
-
-def html_page(title: str, sections: list[tuple[str, pd.DataFrame, str]]) -> str:
-    """A standalone HTML page: a title, then per section a heading, a note and a table (escaped)."""
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"]
-    for heading, table, note in sections:
-        parts.append(f"<h2>{html.escape(heading)}</h2>")
-        if note:
-            parts.append(f"<p class='note'>{html.escape(note)}</p>")
-        if table is None or table.empty:
-            parts.append("<p class='note'>(nothing to show)</p>")
-        else:
-            parts.append(table.to_html(escape=True, na_rep="", border=0))
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-# ---------------------------------------------------------------------------------- the answer
-def _rst_escape(text: str) -> str:
-    return "".join("\\" + ch if ch in "\\*`|_[]" else ch for ch in str(text))
-
-
-def _rst_emphasis(text: str) -> str:
-    """Escape ``text`` but keep the ``**bold**`` our own sentences use."""
-    pieces = str(text).split("**")
-    return "".join(f"**{_rst_escape(p)}**" if i % 2 else _rst_escape(p) for i, p in enumerate(pieces))
-
-
-def rst_table(table: pd.DataFrame, title: str = "") -> list[str]:
-    """A DataFrame as an RST list-table (every cell escaped)."""
-    out = [f".. list-table:: {_rst_escape(title)}".rstrip(), "   :header-rows: 1", ""]
-    for i, row in enumerate([list(table.columns), *table.astype(str).values.tolist()]):
-        for j, value in enumerate(row):
-            out.append(f"   {'* -' if j == 0 else '  -'} {_rst_escape(value) or ' '}")
-    return out + [""]
-
-
-def _heading(text: str, char: str) -> list[str]:
-    text = _rst_escape(text)
-    return [text, char * max(len(text), 3), ""]
-
 
 def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFrame) -> str:
     """The report's first page: per dataset the answer and Table 4, then the thesis' claim."""
@@ -395,10 +239,33 @@ def answer_markdown(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.Dat
     return "\n".join(out) + "\n"
 
 
-def _markdown_table(table: pd.DataFrame) -> list[str]:
-    def esc(v) -> str:
-        return str(v).replace("|", "\\|")
 
-    out = ["| " + " | ".join(map(esc, table.columns)) + " |", "|" + "---|" * len(table.columns)]
-    out += ["| " + " | ".join(map(esc, row)) + " |" for row in table.astype(str).values.tolist()]
-    return out
+def across_tables(runs: list[DatasetRun], arms: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The thesis' claim over the datasets' comparisons (at the smallest ``statistics.alpha`` of
+    them) and the arms' ranks across datasets, for ``thesis_claim.tsv`` and
+    ``statistics_across_datasets.tsv``."""
+    from ..statistics import across_datasets, thesis_claim
+
+    alphas = {r.facts["alpha"] for r in runs}
+    if len(alphas) > 1:
+        log.warning("datasets use different statistics.alpha %s: the interval over datasets uses %s", sorted(alphas),
+                    min(alphas))
+    thesis = thesis_claim(pd.concat([r.statistics for r in runs], ignore_index=True), alpha=min(alphas))
+    if thesis.empty:
+        log.warning("no dataset has smoteenn_cgan and cgan with f1_adaboost: the thesis' claim cannot be checked")
+    across = across_datasets(pd.concat([r.metrics for r in runs], ignore_index=True), arms)
+    return thesis, across
+
+
+def answer_pages(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFrame) -> dict[str, str]:
+    """The answer as ``rst`` (the report's first page), its ``html`` and ``markdown`` (results/summary.md)."""
+    rst = answer_rst(runs, thesis, across)
+    return {"rst": rst, "html": rst_to_html(rst), "markdown": answer_markdown(runs, thesis, across)}
+
+
+def rst_to_html(rst: str) -> str:
+    """A standalone HTML page of reStructuredText; no file inclusion or raw HTML, a warning stops it."""
+    from docutils.core import publish_string
+
+    return publish_string(rst, writer="html", settings_overrides={
+        "halt_level": 2, "report_level": 5, "file_insertion_enabled": False, "raw_enabled": False}).decode("utf-8")

@@ -1,0 +1,72 @@
+"""The report's wording: numbers, p-values and intervals as text, and reStructuredText and Markdown
+helpers (every cell escaped)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..statistics import NO_DIFFERENCE
+
+METRIC_NAMES = {"macro_f1": "macro F1", "g_mean": "G-mean", "auc_ovr": "AUC"}
+TESTED = ("higher", "lower", NO_DIFFERENCE)  # verdicts that come from a test
+
+
+def _num(x: float, digits: int = 3, sign: bool = False) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
+
+
+def _p(p: float) -> str:
+    """``p = 0.031`` or ``p < 0.001``."""
+    if p is None or math.isnan(p):
+        return "p n/a"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def level(alpha: float) -> str:
+    """The confidence level of (1 - alpha) intervals, e.g. ``95%``."""
+    return f"{100 * (1 - alpha):g}%"
+
+
+def _ci(low: float, high: float, digits: int = 3) -> str:
+    if any(v is None or math.isnan(v) for v in (low, high)):
+        return ""
+    return f"[{low:+.{digits}f}, {high:+.{digits}f}]"
+
+
+
+def _rst_escape(text: str) -> str:
+    return "".join("\\" + ch if ch in "\\*`|_[]" else ch for ch in str(text))
+
+
+def _rst_emphasis(text: str) -> str:
+    """Escape ``text`` but keep the ``**bold**`` our own sentences use."""
+    pieces = str(text).split("**")
+    return "".join(f"**{_rst_escape(p)}**" if i % 2 else _rst_escape(p) for i, p in enumerate(pieces))
+
+
+def rst_table(table: pd.DataFrame, title: str = "") -> list[str]:
+    """A DataFrame as an RST list-table (every cell escaped)."""
+    out = [f".. list-table:: {_rst_escape(title)}".rstrip(), "   :header-rows: 1", ""]
+    for i, row in enumerate([list(table.columns), *table.astype(str).values.tolist()]):
+        for j, value in enumerate(row):
+            out.append(f"   {'* -' if j == 0 else '  -'} {_rst_escape(value) or ' '}")
+    return out + [""]
+
+
+def _heading(text: str, char: str) -> list[str]:
+    text = _rst_escape(text)
+    return [text, char * max(len(text), 3), ""]
+
+
+
+def _markdown_table(table: pd.DataFrame) -> list[str]:
+    def esc(v) -> str:
+        return str(v).replace("|", "\\|")
+
+    out = ["| " + " | ".join(map(esc, table.columns)) + " |", "|" + "---|" * len(table.columns)]
+    out += ["| " + " | ".join(map(esc, row)) + " |" for row in table.astype(str).values.tolist()]
+    return out

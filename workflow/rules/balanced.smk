@@ -1,0 +1,47 @@
+# The balanced set users take home: from balanced.arm, or from the arm the folds rank best (a
+# checkpoint: which arm's GAN and resampled set it needs is known only once the metrics exist).
+
+
+checkpoint best_arm:
+    input:
+        metrics="results/{dataset}/metrics.tsv",
+    output:
+        "results/{dataset}/best_arm.tsv",
+    log:
+        "logs/{dataset}/best_arm.log",
+    params:
+        package_code=package_code("best_arm.py"),
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/best_arm.py"
+
+
+rule balanced_set:
+    input:
+        unpack(balanced_inputs),
+    output:
+        balanced=directory("results/{dataset}/balanced"),
+        classes=report(
+            "results/{dataset}/balanced_classes.tsv",
+            caption="../report/balanced_classes.rst",
+            category="Dataset {dataset}",
+            subcategory="3 Data (TSV)",
+        ),
+    log:
+        "logs/{dataset}/balanced_set.log",
+    params:
+        arm=lambda wildcards: config["datasets"][wildcards.dataset]["balanced"]["arm"],
+        arms=balanced_arm_settings,
+        target_ratio=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["target_ratio"],
+        package_code=package_code("balanced_set.py"),
+    threads: 1
+    resources:
+        mem_mb=2000,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/balanced_set.py"

@@ -1,0 +1,24 @@
+# What each dataset's results were computed with: settings, seeds, git commit, versions, device.
+
+
+rule provenance:
+    input:
+        metrics="results/{dataset}/metrics.tsv",
+        faces_report="results/{dataset}/faces_report.tsv",
+    output:
+        "results/{dataset}/provenance.json",
+    log:
+        "logs/{dataset}/provenance.log",
+    params:
+        settings=ds,
+        package_code=package_code("provenance.py"),
+    # it imports torch (seconds): start it as soon as the metrics exist, beside the statistics,
+    # rather than last at the DAG's tail
+    priority: 1
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/provenance.py"

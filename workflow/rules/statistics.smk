@@ -1,0 +1,47 @@
+# What the folds' metrics say: the paired comparisons of the arms per dataset, and the mean and sd of
+# every metric across datasets.
+
+
+rule statistics:
+    input:
+        metrics="results/{dataset}/metrics.tsv",
+        folds="results/{dataset}/folds.tsv",
+    output:
+        report(
+            "results/{dataset}/statistics.tsv",
+            caption="../report/statistics.rst",
+            category="Dataset {dataset}",
+            subcategory="3 Data (TSV)",
+        ),
+    log:
+        "logs/{dataset}/statistics.log",
+    params:
+        statistics=stage("statistics"),
+        arms=lambda wildcards: list(ARMS[wildcards.dataset]),
+        folds=lambda wildcards: config["datasets"][wildcards.dataset]["split"]["folds"],
+        package_code=package_code("statistics.py"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/statistics.py"
+
+
+rule summary:
+    input:
+        expand("results/{dataset}/metrics.tsv", dataset=DATASETS),
+    output:
+        report("results/summary.tsv", caption="../report/summary.rst", category="Across datasets"),
+    log:
+        "logs/summary.log",
+    params:
+        package_code=package_code("summary.py"),
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/summary.py"
