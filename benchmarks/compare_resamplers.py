@@ -25,7 +25,8 @@ from infantfer.faces import extract_faces
 from infantfer.ingest import ingest
 from infantfer.logs import limit_threads
 from infantfer.resample import resample_fold
-from infantfer.split import fold_indices, fold_seed, make_folds
+from infantfer.parts import fold_seed
+from infantfer.split import fold_indices, make_folds
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces_adult_sample"
 # arm -> (resampler, params); "none" trains on the real images

@@ -8,7 +8,7 @@ from infantfer.augment import augment, read_gate_table, top_up_counts
 from infantfer.gan_run import gate_checkpoints, generator_settings, read_checkpoint_list, run_key, write_checkpoint_list
 from infantfer.gate import gate_run
 from infantfer.io import TrainingSet
-from infantfer.split import fold_seed, parse_part, part_seed
+from infantfer.parts import fold_seed, parse_part, part_seed
 from infantfer.cgan import CGANConfig, train_cgan
 from infantfer.config import resolve_config
 from infantfer.demo import generate_demo
@@ -65,10 +65,10 @@ def test_run_key_changes_with_settings_and_data(demo_fold):
 def test_gate_sees_the_checkpoints_a_fresh_run_would_write(tmp_path):
     from pathlib import Path
 
-    paths = [Path(f"step_{s:06d}.pt") for s in (50, 100, 150, 175, 200, 250, 300)]
-    kept = gate_checkpoints(paths, steps=300, every=50)
-    assert [p.name for p in kept] == [f"step_{s:06d}.pt" for s in (50, 100, 150, 200, 250, 300)]
-    assert [p.name for p in gate_checkpoints(paths, steps=175, every=50)][-1] == "step_000175.pt"
+    found = [(s, Path(f"step_{s:06d}.pt")) for s in (50, 100, 150, 175, 200, 250, 300)]
+    kept = gate_checkpoints(found, steps=300, every=50)
+    assert [s for s, _ in kept] == [50, 100, 150, 200, 250, 300]
+    assert gate_checkpoints(found, steps=175, every=50)[-1] == (175, Path("step_000175.pt"))
 
 
 def test_numeric_class_names_survive_the_gate_table(tmp_path, demo_fold, untrained):
@@ -129,6 +129,6 @@ def test_augment_only_accepted_classes_from_their_checkpoint(demo_fold, untraine
 def test_checkpoint_list_round_trip(tmp_path, untrained):
     from pathlib import Path
 
-    write_checkpoint_list(tmp_path / "c.tsv", [Path(p) for p in untrained["path"]], CLASSES, "abc")
+    write_checkpoint_list(tmp_path / "c.tsv", [(1, Path(p)) for p in untrained["path"]], CLASSES, "abc")
     table, classes = read_checkpoint_list(tmp_path / "c.tsv")
     assert classes == CLASSES and table["checkpoint"].tolist() == [1]

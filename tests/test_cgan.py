@@ -349,7 +349,7 @@ def test_training_moves_class_brightness(tmp_path):
 
 # ---------------------------------------------------------------------------------- imports
 # The GAN runs on a bare GPU machine: every module of infantfer/cgan/ imports only torch, numpy, the
-# standard library, its own package and infantfer.io (whose module level is standard library only).
+# standard library, its own package, infantfer.io and infantfer.parts (whose module levels are standard library only).
 
 CGAN_DIR = REPO / "workflow" / "infantfer" / "cgan"
 GAN_FILES = sorted(p.relative_to(REPO).as_posix() for p in CGAN_DIR.glob("*.py"))
@@ -358,7 +358,7 @@ GAN_FILES = sorted(p.relative_to(REPO).as_posix() for p in CGAN_DIR.glob("*.py")
 def gan_may_import(module: str) -> bool:
     top = module.split(".")[0]
     if top == "infantfer":
-        return module in ("infantfer", "infantfer.io", "infantfer.cgan") or module.startswith("infantfer.cgan.")
+        return module in ("infantfer", "infantfer.io", "infantfer.parts", "infantfer.cgan") or module.startswith("infantfer.cgan.")
     return top in sys.stdlib_module_names or top in ("torch", "numpy")
 
 
@@ -396,13 +396,13 @@ def test_imports_only_torch_numpy_stdlib(path):
 def test_what_the_gan_loads_of_the_rest_of_infantfer_is_standard_library():
     init = ast.parse((REPO / "workflow/infantfer/__init__.py").read_text())
     assert not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(init))
-    io = ast.parse((REPO / "workflow/infantfer/io.py").read_text())
     loaded = set()
-    for node in io.body:  # what `import infantfer.io` runs (numpy and pandas are imported inside functions)
-        if isinstance(node, ast.Import):
-            loaded |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            loaded.add(node.module.split(".")[0])
+    for module in ("io", "parts"):  # what importing them runs (numpy and pandas are imported inside functions)
+        for node in ast.parse((REPO / f"workflow/infantfer/{module}.py").read_text()).body:
+            if isinstance(node, ast.Import):
+                loaded |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                loaded.add(node.module.split(".")[0])
     assert loaded <= set(sys.stdlib_module_names) | {"__future__"}, loaded
 
 
@@ -456,7 +456,7 @@ def test_the_gan_runs_importing_only_torch_numpy_stdlib(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     loaded = done.stdout.split("loaded:", 1)[1].split()
     modules = {f"infantfer.cgan.{p.stem}" for p in CGAN_DIR.glob("*.py") if p.stem != "__init__"}
-    assert modules | {"infantfer", "infantfer.cgan", "infantfer.io"} == set(loaded)
+    assert modules | {"infantfer", "infantfer.cgan", "infantfer.io", "infantfer.parts"} == set(loaded)
 
 
 def test_the_gan_s_defaults_are_the_schema_s():

@@ -205,3 +205,48 @@ def test_a_gan_size_the_generator_cannot_draw_stops_before_any_job(faces_size, c
 def test_arm_and_dataset_names_must_be_text():
     with pytest.raises(ConfigError, match="is not text"):
         resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {1: {}}, "balanced": {"arm": "best"}})
+
+
+def _keyword_defaults(fn) -> dict:
+    import inspect
+
+    return {k: p.default for k, p in inspect.signature(fn).parameters.items() if p.default is not inspect.Parameter.empty}
+
+
+def test_the_package_s_own_defaults_are_the_schema_s():
+    """The schema is the one home of every default. Where the package keeps its own (a function's
+    keyword default, an estimator's constructor, the gate's settings, so that each works without
+    the workflow), it must say the same."""
+    import dataclasses
+
+    from infantfer import statistics
+    from infantfer.faces import crop_face, extract_faces, make_detector, whole_image
+    from infantfer.gate import GateSettings
+    from infantfer.resample import GuardedOverSampler, GuardedSMOTEENN
+
+    defs = load_schema()["$defs"]
+
+    def schema(section, *keys):
+        props = defs[section]["properties"]
+        return {k: props[k]["default"] for k in keys}
+
+    def own(fn, *keys):
+        found = _keyword_defaults(fn)
+        return {k: found[k] for k in keys}
+
+    faces = ("size", "margin", "align", "equalize", "on_no_face", "min_score", "detector")
+    assert own(extract_faces, *faces) == schema("faces", *faces)
+    assert own(crop_face, "size", "margin") == schema("faces", "size", "margin")
+    assert own(whole_image, "size", "equalize") == schema("faces", "size", "equalize")
+    assert own(make_detector, "min_score") == schema("faces", "min_score")
+    smoteenn = ("k_neighbors", "enn_neighbors", "kind_sel", "enn_sampling_strategy")
+    assert own(GuardedSMOTEENN.__init__, *smoteenn) == schema("smoteenn", *smoteenn)
+    borderline = defs["resamplers"]["properties"]["borderline_smote"]["properties"]
+    assert own(GuardedOverSampler.__init__, "k_neighbors", "m_neighbors") == \
+        {k: borderline[k]["default"] for k in ("k_neighbors", "m_neighbors")}
+    gate = {f.name: f.default for f in dataclasses.fields(GateSettings)}
+    for key, spec in defs["gate"]["properties"].items():
+        expected = tuple(spec["default"]) if isinstance(spec["default"], list) else spec["default"]
+        assert gate[key] == expected, key
+    assert gate["max_copy_share"] == defs["privacy"]["properties"]["max_copy_share"]["default"]
+    assert (statistics.ALPHA, statistics.REFERENCE_ARM) == tuple(schema("statistics", "alpha", "reference").values())

@@ -41,7 +41,7 @@ def test_comments_docstrings_and_layout_change_nothing(package):
     before = versions(package)
     edit(package / "gan_run.py", "def run_key(", "# a new comment\n\n\ndef run_key(")
     edit(package / "gan_run.py", '"""A short hash of what a GAN learns', '"""Reworded: a short hash of what a GAN learns')
-    edit(package / "split.py", "    rf = parse_part(part)\n", "    rf = parse_part(part)  # why, not what\n\n")
+    edit(package / "parts.py", "    rf = parse_part(part)\n", "    rf = parse_part(part)  # why, not what\n\n")
     assert versions(package) == before
 
 
@@ -57,7 +57,7 @@ def test_a_change_reached_through_a_function_level_import_counts(package):
     """gan_run.part_sets imports infantfer.split inside the function: that runs when the job calls
     it, so split's logic is part of the GAN jobs' code."""
     before = versions(package)
-    edit(package / "split.py", "ALL_OFFSET = 999", "ALL_OFFSET = 998")
+    edit(package / "split.py", "def part_indices(", "SPLIT_VERSION = 2\n\n\ndef part_indices(")
     assert versions(package)["gan"] != before["gan"]
 
 

@@ -157,13 +157,6 @@ def class_counts(arms: dict[str, Arm], sets: dict[str, TrainingSet], steps: dict
     return table
 
 
-def base_of(part_base: str) -> str:
-    """The base of a per-part name ``r{repeat}_f{fold}_{base}`` or ``all_{base}`` (a gate table's
-    file name, a GAN run's folder)."""
-    part, _, rest = part_base.partition("_")
-    return rest if part == "all" else rest.partition("_")[2]
-
-
 def gate_tables_by_arm(arms: dict[str, Arm], tables: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
     """The gate's tables (per base, one per part) as one table with an ``arm`` column: each GAN
     arm's rows, arms in config order, parts in order. Two arms sharing a base share its rows."""
@@ -175,3 +168,12 @@ def gate_tables_by_arm(arms: dict[str, Arm], tables: dict[str, list[pd.DataFrame
                 t.insert(1, "arm", arm.name)
                 out.append(t)
     return pd.concat(out, ignore_index=True)
+
+
+def join_by_arm(gan_arms: dict[str, str], runs: list[tuple[str, str]], tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per-run tables (one per fold GAN run, in the order of ``runs``: (part, base) pairs) as one
+    table with an ``arm`` column, by :func:`gate_tables_by_arm`. ``gan_arms``: GAN arm -> base."""
+    by_base: dict[str, list[pd.DataFrame]] = {}
+    for (_, base), table in zip(runs, tables, strict=True):
+        by_base.setdefault(base, []).append(table)
+    return gate_tables_by_arm({name: Arm(name=name, gan=True, base=base) for name, base in gan_arms.items()}, by_base)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .io import TrainingSet, read_tsv
+from .parts import top_up_seed
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def augment(base: TrainingSet, gate_table: pd.DataFrame, checkpoints: pd.DataFra
         if n == 0:
             continue
         step = int(chosen[c])
-        xs.append(generate(paths[step], np.full(n, code), seed=seed + 7919 * (code + 1), size=face_size, device="cpu"))
+        xs.append(generate(paths[step], np.full(n, code), seed=top_up_seed(seed, code), size=face_size, device="cpu"))
         ys.append(np.full(n, c))
         ids.append(np.array([f"{id_prefix}-{c}-{i:05d}" for i in range(n)]))
         steps.append(np.full(n, step))

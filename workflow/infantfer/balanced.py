@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .arms import SOURCES, Arm, count_columns
-from .io import TrainingSet, path_part, read_tsv, write_tsv
+from .io import TrainingSet, as_bool, path_part, read_tsv, write_tsv
+from .method import METHOD_CLASSIFIER, METRICS
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ BALANCED_WARN_SHARE = 0.9  # a balanced-set class below this share of its target
 REMOVED_WARN_SHARE = 0.5  # ... and so is one that lost more than this share of its real images
 
 
-def best_arm(metrics: pd.DataFrame, classifier: str = "f1_adaboost", metric: str = "macro_f1") -> tuple[str, pd.DataFrame]:
+def best_arm(metrics: pd.DataFrame, classifier: str = METHOD_CLASSIFIER, metric: str = METRICS[0]) -> tuple[str, pd.DataFrame]:
     """The arm with the highest mean ``metric`` of ``classifier`` over the folds (ties: config
     order, i.e. first in ``metrics``). This is model selection on the same folds the arms are
     compared on: the winner's score is optimistic."""
@@ -45,7 +46,7 @@ def best_arm(metrics: pd.DataFrame, classifier: str = "f1_adaboost", metric: str
 def read_best_arm(path) -> str:
     """The winner recorded in a ``best_arm.tsv`` written from :func:`best_arm`."""
     table = read_tsv(path)
-    return table.loc[table["chosen"].astype(str) == "True", "arm"].iloc[0]
+    return table.loc[as_bool(table["chosen"]), "arm"].iloc[0]
 
 
 def balanced_classes(ts: TrainingSet, base_y: np.ndarray, real_y: np.ndarray, classes: list[str],
@@ -133,11 +134,12 @@ def _write_gan_tables(name: str, gate: pd.DataFrame, audit: pd.DataFrame, out_di
     write_tsv(gate, out_dir / "gate.tsv")
     audit.insert(1, "arm", name)  # every real image trained the GAN: no membership AUC
     write_tsv(audit, out_dir / "privacy.tsv")
-    for _, row in audit[audit["n_generated"] > 0].iterrows():
-        log.log(logging.INFO if str(row["copy_ok"]) == "True" else logging.WARNING,
+    audit_ok = as_bool(audit["copy_ok"])
+    for i, row in audit[audit["n_generated"] > 0].iterrows():
+        log.log(logging.INFO if audit_ok[i] else logging.WARNING,
                 "privacy, class '%s': %d generated images, copy share %.3f (pixels %.3f, features %.3f)%s",
                 row["class"], row["n_generated"], row["copy_share"], row["copy_share_pixels"],
-                row["copy_share_features"], "" if str(row["copy_ok"]) == "True" else ": above privacy.max_copy_share")
+                row["copy_share_features"], "" if audit_ok[i] else ": above privacy.max_copy_share")
 
 
 def _log_report(name: str, manifest: pd.DataFrame, report: pd.DataFrame) -> None:

@@ -8,10 +8,11 @@ from sklearn.ensemble import AdaBoostClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from .boosting import F1AdaBoostClassifier
+from .method import METHOD_CLASSIFIER
 
 __all__ = ["make_classifier"]
 
-_KINDS = ("f1_adaboost", "samme", "chance")
+_KINDS = (METHOD_CLASSIFIER, "samme", "chance")
 _SPEC_KEYS = {
     "kind",
     "n_estimators",
@@ -29,12 +30,12 @@ def make_classifier(name: str, spec: dict, random_state: int):
     Parameters
     ----------
     name : str
-        ``"f1_adaboost"``, ``"samme"`` or ``"chance"``, or the name of a variant (any other
+        ``f1_adaboost``, ``samme`` or ``chance``, or the name of a variant (any other
         string), which is an ``F1AdaBoostClassifier`` unless ``spec["kind"]`` says otherwise.
     spec : dict
         ``n_estimators``, ``max_depth``, ``learning_rate`` (and optionally
         ``min_samples_leaf``) for the boosted kinds; optional ``kind`` (one of the three
-        names above, default: ``name`` if it is one of them, else ``"f1_adaboost"``);
+        names above, default: ``name`` if it is one of them, else ``f1_adaboost``);
         ``alpha_from`` / ``class_factor`` ("f1" by default), only for ``f1_adaboost``.
         Unknown keys raise ValueError, so a typo in a config is not silently ignored.
     random_state : int
@@ -49,7 +50,7 @@ def make_classifier(name: str, spec: dict, random_state: int):
     Examples
     --------
     >>> spec = {"n_estimators": 50, "max_depth": 3, "learning_rate": 1.0}
-    >>> make_classifier("f1_adaboost", spec, 0)
+    >>> make_classifier(METHOD_CLASSIFIER, spec, 0)
     F1AdaBoostClassifier(random_state=0)
     >>> make_classifier("alpha_err", {**spec, "alpha_from": "error"}, 0)
     F1AdaBoostClassifier(alpha_from='error', random_state=0)
@@ -66,7 +67,7 @@ def _kind(name: str, spec: dict) -> str:
     unknown = set(spec) - _SPEC_KEYS
     if unknown:
         raise ValueError(f"classifier {name!r}: unknown spec keys {sorted(unknown)}")
-    kind = spec.pop("kind", name if name in _KINDS else "f1_adaboost")
+    kind = spec.pop("kind", name if name in _KINDS else METHOD_CLASSIFIER)
     if kind not in _KINDS:
         raise ValueError(f"classifier {name!r}: kind must be one of {_KINDS}, got {kind!r}")
     return kind

@@ -16,11 +16,12 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .method import METHOD_ARM, METHOD_CLASSIFIER
+
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 # the demo dataset, run when no configuration names a dataset
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
 STAGES = ("ingest", "faces", "split", "smoteenn", "cgan", "gate", "privacy", "evaluate", "balanced", "statistics", "report")
-METHOD_ARM = "smoteenn_cgan"  # the thesis' method: the balanced set's arm unless one is named
 DEFAULT_LABEL_COLUMN = {"csv": "label", "filename_fields": "label", "pixels_csv": "emotion"}
 
 
@@ -35,6 +36,14 @@ class ConfigError(ValueError):
 def load_schema() -> dict:
     with open(SCHEMA_PATH) as fh:
         return yaml.safe_load(fh)
+
+
+def resampler_defaults(resampler: str) -> dict:
+    """The schema's defaults of a resampler's settings (smoteenn: its section; the others: their
+    entry under resamplers), for callers of the package that give only some."""
+    defs = load_schema()["$defs"]
+    section = defs["smoteenn"] if resampler == "smoteenn" else defs["resamplers"]["properties"].get(resampler, {})
+    return {k: v["default"] for k, v in section.get("properties", {}).items()}
 
 
 def _with_defaults(validator_class):
@@ -166,10 +175,10 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
     if wanted != "best" and wanted not in resolved:
         raise ConfigError(f"{where}.balanced.arm", f"'{wanted}' is not one of the arms ({', '.join(resolved)})",
                           "name one of the arms, or best")
-    if wanted == "best" and "f1_adaboost" not in ds["evaluate"]["classifiers"]:
+    if wanted == "best" and METHOD_CLASSIFIER not in ds["evaluate"]["classifiers"]:
         import json  # JSON lists are YAML; the key in full: a dataset's own classifiers hide the top-level ones
 
-        classifiers = json.dumps(["f1_adaboost", *ds["evaluate"]["classifiers"]])
+        classifiers = json.dumps([METHOD_CLASSIFIER, *ds["evaluate"]["classifiers"]])
         raise ConfigError(f"{where}.balanced.arm", "best (the default when the arms lack smoteenn_cgan) ranks the "
                           "arms by f1_adaboost, which evaluate.classifiers lacks",
                           f"add f1_adaboost ({where}.evaluate.classifiers: {classifiers}), or name the balanced "

@@ -36,8 +36,9 @@ from .classifiers import make_classifier
 from .gan_run import real_part
 from .io import TrainingSet
 from .logs import Progress
-from .split import fold_indices, fold_seed
-from .statistics import METRICS
+from .parts import fold_seed
+from .split import fold_indices
+from .method import METHOD_CLASSIFIER, METRICS
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def classifier_specs(settings: dict) -> dict[str, dict]:
     base = {k: settings[k] for k in ("n_estimators", "max_depth", "learning_rate")}
     specs = {name: {"kind": name, **base} for name in settings["classifiers"]}
     for name, variant in settings.get("variants", {}).items():
-        specs[name] = {"kind": "f1_adaboost", **base, **variant}
+        specs[name] = {"kind": METHOD_CLASSIFIER, **base, **variant}
     return specs
 
 
@@ -200,3 +201,14 @@ def evaluate_part(faces: dict, folds: pd.DataFrame, repeat: int, fold: int, arms
     )
     counts = class_counts(arms, sets, steps, resampled, classes, dataset, repeat, fold, real.y)
     return result, counts
+
+
+# the tables evaluate_fold writes per fold and collect_dataset joins per dataset
+FOLD_TABLES = ("predictions", "metrics", "per_class", "confusion", "counts")
+
+
+def collect_tables(paths: list, out) -> pd.DataFrame:
+    """One kind of fold table (``paths``, fold by fold) as one table at ``out``."""
+    from .io import concat_tsv
+
+    return concat_tsv(paths, out)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +53,8 @@ def held_back_images(faces_path, folds_path, part: str):
     """(x, y) of the real test images of a part (None for part ``all``: nothing is held back).
     Read for the privacy audit's membership-inference AUC only, which is reported and decides
     nothing."""
-    from .split import parse_part, part_indices, read_folds
+    from .parts import parse_part
+    from .split import part_indices, read_folds
 
     if parse_part(part) is None:
         return None
@@ -73,19 +73,19 @@ def run_key(settings: dict, x: np.ndarray, y: np.ndarray) -> str:
     return h.hexdigest()[:12]
 
 
-def gate_checkpoints(checkpoints: list[Path], steps: int, every: int) -> list[Path]:
-    """The checkpoints a run of ``steps`` steps would have written: every ``every`` steps and the
-    last. A run extended from a shorter one also holds the shorter run's final step; leave it out."""
-    step_of = {p: int(re.search(r"(\d+)", p.stem).group(1)) for p in checkpoints}
-    kept = [p for p in checkpoints if step_of[p] <= steps and (step_of[p] % every == 0 or step_of[p] == steps)]
-    if not kept or step_of[kept[-1]] != steps:
-        log.warning("no checkpoint at step %d among %s: the gate uses what there is", steps, sorted(step_of.values()))
+def gate_checkpoints(checkpoints: list[tuple[int, Path]], steps: int, every: int) -> list[tuple[int, Path]]:
+    """The (step, path) checkpoints a run of ``steps`` steps would have written: every ``every``
+    steps and the last. A run extended from a shorter one also holds the shorter run's final step;
+    leave it out."""
+    kept = [(s, p) for s, p in checkpoints if s <= steps and (s % every == 0 or s == steps)]
+    if not kept or kept[-1][0] != steps:
+        log.warning("no checkpoint at step %d among %s: the gate uses what there is", steps,
+                    sorted(s for s, _ in checkpoints))
     return kept
 
 
-def write_checkpoint_list(path, checkpoints: list[Path], classes: list[str], key: str) -> None:
-    table = pd.DataFrame({"checkpoint": [int(re.search(r"(\d+)", p.stem).group(1)) for p in checkpoints],
-                          "path": [str(p) for p in checkpoints]})
+def write_checkpoint_list(path, checkpoints: list[tuple[int, Path]], classes: list[str], key: str) -> None:
+    table = pd.DataFrame({"checkpoint": [s for s, _ in checkpoints], "path": [str(p) for _, p in checkpoints]})
     table["classes"] = json.dumps(classes)  # JSON: class names may hold commas
     table["run_key"] = key
     write_tsv(table, path)

@@ -120,7 +120,9 @@ def read_metrics(path: str | os.PathLike) -> "pd.DataFrame":
     table = read_tsv(path)
     for column in ("repeat", "fold"):
         table[column] = pd.to_numeric(table[column])
-    for column in ("macro_f1", "g_mean", "auc_ovr"):
+    from .method import METRICS
+
+    for column in METRICS:
         table[column] = pd.to_numeric(table[column].replace("", "nan"), errors="coerce")
     return table
 
@@ -140,6 +142,18 @@ def read_numeric_tsv(path: str | os.PathLike) -> "pd.DataFrame":
         if converted.notna().sum() == filled.sum():
             table[column] = converted
     return table
+
+
+def as_bool(values) -> "pd.Series":
+    """A table's True/False column as booleans, whether pandas read it as bool or as text
+    (a column with an empty cell stays text); anything else is an error, never truthy."""
+    import pandas as pd
+
+    series = pd.Series(values)
+    mapped = series.map({True: True, False: False, "True": True, "False": False})
+    if mapped.isna().any():
+        raise ValueError(f"not a True/False column: {sorted(set(series[mapped.isna()].astype(str)))[:3]}")
+    return mapped.astype(bool)
 
 
 def concat_tsv(paths, out: str | os.PathLike) -> "pd.DataFrame":

@@ -32,6 +32,7 @@ from sklearn.utils._param_validation import Interval
 from .cgan import CGANConfig, generate, train_cgan
 from .gate import GateSettings, gate_run
 from .io import TrainingSet
+from .parts import top_up_seed
 
 
 class CGANOversampler(BaseOverSampler):
@@ -135,7 +136,7 @@ class CGANOversampler(BaseOverSampler):
             xs, ys = [], []
             for c, row in chosen.items():
                 code = int(np.searchsorted(classes, c))
-                drawn = generate(row["path"], np.full(wanted[c], code), seed=cfg.seed + 7919 * (code + 1),
+                drawn = generate(row["path"], np.full(wanted[c], code), seed=top_up_seed(cfg.seed, code),
                                  size=side, device="cpu")
                 xs.append(drawn.reshape(len(drawn), -1).astype(X.dtype))
                 ys.append(np.full(len(drawn), c, dtype=y.dtype))

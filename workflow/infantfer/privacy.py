@@ -344,3 +344,26 @@ def audit_training_set(real_x, ts, classes, held_back=None, seed: int = 0,
     real = source == "real"
     return audit_added(real_x, generated, classes, trained=(np.asarray(ts.x)[real], y[real]), held_back=held_back,
                        seed=seed, max_copy_share=max_copy_share)
+
+
+def collect_privacy(paths: list, runs: list[tuple[str, str]], gan_arms: dict[str, str]) -> pd.DataFrame:
+    """The audits at ``paths`` (one per fold GAN run of ``runs``, in that order) as one table with an
+    arm column per GAN arm (``gan_arms``: arm -> base), as the gate's tables are joined; logs the
+    range of copy shares and membership AUCs, and warns of added sets above max_copy_share."""
+    import logging
+
+    from .arms import join_by_arm
+    from .io import as_bool, read_numeric_tsv
+
+    log = logging.getLogger(__name__)
+    table = join_by_arm(gan_arms, runs, [read_numeric_tsv(p) for p in paths])
+    added = table[table["n_generated"] > 0]
+    log.info("%d audits of %d GAN arm(s); %d class sets with added images, copy share max %.3f, "
+             "membership-inference AUC (pixels) %.2f-%.2f", len(paths), len(gan_arms), len(added),
+             added["copy_share"].max() if len(added) else float("nan"),
+             table["mia_auc_pixels"].min(), table["mia_auc_pixels"].max())
+    above = added[~as_bool(added["copy_ok"])]
+    if len(above):
+        log.warning("privacy: added sets above privacy.max_copy_share: %s",
+                    above[["arm", "repeat", "fold", "class"]].to_dict("records"))
+    return table

@@ -165,7 +165,7 @@ def device() -> dict:
 
 def seeds(settings: dict) -> dict:
     """The configured seed of every stage (each fold adds 1000 * repeat + fold; see
-    infantfer.split.fold_seed) and of each arm's resampler."""
+    infantfer.parts.fold_seed) and of each arm's resampler."""
     found = {stage: settings[stage]["seed"] for stage in ("split", "smoteenn", "cgan", "gate", "evaluate")
              if "seed" in settings.get(stage, {})}
     for name, arm in settings.get("arms", {}).items():

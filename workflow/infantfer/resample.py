@@ -246,15 +246,13 @@ class GuardedOverSampler(BaseSampler):
 def make_sampler(resampler: str, params: dict, random_state: int):
     """The guarded sampler of an arm's ``resampler`` and its settings (``params`` may hold keys a
     sampler does not use: ``space``, ``pca_components``, ``seed``)."""
+    # every key a resampler takes is given (resample_fold fills the schema's defaults)
     if resampler == "smoteenn":
-        return GuardedSMOTEENN(
-            k_neighbors=params.get("k_neighbors", 5), enn_neighbors=params.get("enn_neighbors", 3),
-            kind_sel=params.get("kind_sel", "all"), enn_sampling_strategy=params.get("enn_sampling_strategy", "all"),
-            random_state=random_state,
-        )
+        keys = ("k_neighbors", "enn_neighbors", "kind_sel", "enn_sampling_strategy")
+        return GuardedSMOTEENN(**{k: params[k] for k in keys}, random_state=random_state)
     if resampler in SOURCE_OF:
-        return GuardedOverSampler(kind=resampler, k_neighbors=params.get("k_neighbors", 5),
-                                  m_neighbors=params.get("m_neighbors", 10), random_state=random_state)
+        given = {k: params[k] for k in ("k_neighbors", "m_neighbors") if k in params}  # random_over takes neither
+        return GuardedOverSampler(kind=resampler, **given, random_state=random_state)
     raise ValueError(f"unknown resampler {resampler!r}; use one of {list(SOURCE_OF)}")
 
 
@@ -286,14 +284,16 @@ def resample_fold(x: np.ndarray, y: np.ndarray, ids: np.ndarray, resampler: str 
     ``steps``: ``input``, the sampler's own intermediate steps (SMOTEENN: ``after_smote``), and
     ``resampled``.
     """
-    params = dict(params or {})
+    from .config import resampler_defaults
+
+    params = {**resampler_defaults(resampler), **(params or {})}
     n, side = x.shape[0], x.shape[1:]
     y = np.asarray(y).astype(str)
     classes = np.unique(y)
     X = x.reshape(n, -1).astype(np.float32)
     pca = None
-    if params.get("space", "pixels") == "pca":
-        k = int(min(params.get("pca_components", 50), n - 1, X.shape[1]))
+    if params.get("space") == "pca":  # a SMOTEENN setting; the other resamplers default to pixels
+        k = int(min(params["pca_components"], n - 1, X.shape[1]))
         pca = PCA(n_components=k, random_state=random_state).fit(X)
         X = pca.transform(X).astype(np.float32)
         log.info("resampling in a PCA space of %d components (%.1f%% of the variance)", k,

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .errors import DataError
 from .groups import check_enough_groups, join_groups, merge_duplicate_groups
+from .parts import parse_part
 
 log = logging.getLogger(__name__)
 
@@ -211,42 +212,8 @@ def part_indices(folds: pd.DataFrame | None, ids: np.ndarray, part: str) -> tupl
     return fold_indices(folds, ids, *rf)
 
 
-# ---------------------------------------------------------------------------------------- parts
-# A *part* names the training images a job works on: ``r{repeat}_f{fold}`` (one fold's training
-# side) or ``all`` (every image: the balanced set users take home).
-PART = re.compile(r"^r(\d+)_f(\d+)$")
-ALL_OFFSET = 999  # the seed offset of part "all"; folds stay below 1000 (see fold_seed)
+def collect_folds(paths: list, out) -> pd.DataFrame:
+    """Every repeat's folds table (``paths``, repeat by repeat) as one table at ``out``."""
+    from .io import concat_tsv
 
-
-def with_part_columns(table, dataset: str, part: str):
-    """``table`` with leading columns dataset, repeat and fold (``all`` for part ``all``), as
-    every per-part table of the workflow starts."""
-    repeat, fold = parse_part(part) or ("all", "all")
-    for position, (column, value) in enumerate([("dataset", dataset), ("repeat", repeat), ("fold", fold)]):
-        table.insert(position, column, value)
-    return table
-
-
-def parse_part(part: str) -> tuple[int, int] | None:
-    """(repeat, fold) of ``r{repeat}_f{fold}``; None for ``all``."""
-    if part == "all":
-        return None
-    m = PART.match(part)
-    if not m:
-        raise ValueError(f"part must be r<repeat>_f<fold> or all, not {part!r}")
-    return int(m.group(1)), int(m.group(2))
-
-
-def part_name(repeat: int, fold: int) -> str:
-    return f"r{int(repeat)}_f{int(fold)}"
-
-
-def fold_seed(seed: int, repeat: int, fold: int) -> int:
-    """The seed every stage uses on one fold: its configured seed + 1000 * repeat + fold."""
-    return int(seed) + 1000 * int(repeat) + int(fold)
-
-
-def part_seed(seed: int, part: str) -> int:
-    """:func:`fold_seed` of a part; ``all`` adds 999."""
-    rf = parse_part(part)
-    return int(seed) + ALL_OFFSET if rf is None else fold_seed(seed, *rf)
+    return concat_tsv(paths, out)

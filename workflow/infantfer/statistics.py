@@ -19,16 +19,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-METRICS = ["macro_f1", "g_mean", "auc_ovr"]  # the columns of metrics.tsv that are metrics
+from .method import COMPARED_ARM, METHOD_ARM, METHOD_CLASSIFIER, METRICS, THESIS_CLAIM  # noqa: F401 (re-exported)
+
 ALPHA = 0.05  # significance level of the tests, and 1 - coverage of the intervals
 MIN_PAIRS = 5  # fewer paired folds than this: report the difference, test nothing
 REFERENCE_ARM = "original"
-HYBRID_PAIRS = [("smoteenn_cgan", "cgan"), ("smoteenn_cgan", "smoteenn")]  # the thesis's contrasts
+HYBRID_PAIRS = [(METHOD_ARM, COMPARED_ARM), (METHOD_ARM, "smoteenn")]  # the thesis's contrasts
 
-# Wu Tong (2025): SMOTEENN+CGAN over CGAN, averaged over six datasets; "%" is not said to be
-# relative or percentage points, so thesis_claim reports both.
-THESIS_CLAIM = {"macro_f1": 6.3, "g_mean": 2.3, "auc_ovr": 5.6}
-THESIS_ARM, THESIS_BASELINE = "smoteenn_cgan", "cgan"
+# the thesis' "%" is not said to be relative or percentage points, so thesis_claim reports both
+THESIS_ARM, THESIS_BASELINE = METHOD_ARM, COMPARED_ARM
 MEAN_ROW = "mean over datasets"
 
 COMPARISON_COLUMNS = [
@@ -316,7 +315,7 @@ def _interval_over_datasets(values: pd.Series, alpha: float) -> tuple[float, flo
     return mean - half_width, mean + half_width
 
 
-def thesis_claim(comparisons: pd.DataFrame, classifier: str = "f1_adaboost",
+def thesis_claim(comparisons: pd.DataFrame, classifier: str = METHOD_CLASSIFIER,
                  alpha: float = ALPHA) -> pd.DataFrame:
     """SMOTEENN+CGAN against CGAN beside the thesis's numbers, per dataset and over datasets.
 

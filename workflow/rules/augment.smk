@@ -1,11 +1,11 @@
 # A GAN run's base set topped up from each accepted class's chosen checkpoint (infantfer.augment).
 rule augment:
     input:
-        faces="results/{dataset}/faces.npz",
+        faces=rules.faces.output.faces,
         folds=part_folds,
         resampled=resampled_input,
-        checkpoints="results/{dataset}/cgan/{part}_{base}/checkpoints.tsv",
-        gate="results/{dataset}/gate/{part}_{base}.tsv",
+        checkpoints=rules.cgan_train.output.checkpoints,
+        gate=rules.gate.output.gate,
     output:
         train="results/{dataset}/cgan/{part}_{base}/train.npz",
     log:

@@ -4,7 +4,7 @@
 
 checkpoint best_arm:
     input:
-        metrics="results/{dataset}/metrics.tsv",
+        metrics=rules.collect_dataset.output.metrics,
     output:
         "results/{dataset}/best_arm.tsv",
     log:

@@ -1,6 +1,6 @@
 rule cgan_train:
     input:
-        faces="results/{dataset}/faces.npz",
+        faces=rules.faces.output.faces,
         folds=part_folds,
         resampled=resampled_input,
     output:

@@ -28,7 +28,9 @@ from infantfer.arms import ORIGINAL, arms_of, gan_bases, resampled_bases
 from infantfer.gan_run import generator_settings
 from infantfer.provenance import CodeVersions
 from infantfer.report import run_facts
-from infantfer.split import parse_part
+from infantfer import parts
+from infantfer.method import METHOD_CLASSIFIER, METRICS
+from infantfer.parts import parse_part
 from infantfer.config import STAGES, ConfigError, add_demo_if_no_datasets, resolve_config
 from infantfer.ingest import (
     LISTED_LAYOUTS,
@@ -65,7 +67,7 @@ wildcard_constraints:
     dataset="|".join(DATASETS),
     repeat=r"\d+",
     fold=r"\d+",
-    part=r"r\d+_f\d+|all",
+    part=parts.PART_PATTERN,
     base="|".join(map(re.escape, [ORIGINAL, *_RESAMPLED])),
 
 
@@ -107,6 +109,14 @@ def split_settings(wildcards):
     return {k: v for k, v in config["datasets"][wildcards.dataset]["split"].items() if k != "repeats"}
 
 
+def result(rule, output, **wildcards):
+    """The path of a rule's output for these wildcards: every result path is spelled once, in the
+    output: directive of the rule that writes it, and read from there."""
+    files = getattr(rules, rule).output
+    pattern = files[output] if isinstance(output, int) else getattr(files, output)
+    return pattern.format(**wildcards)
+
+
 def per_repeat(pattern):
     """An input function: ``pattern`` for every repeat of the wildcard's dataset."""
 
@@ -117,32 +127,34 @@ def per_repeat(pattern):
     return inputs
 
 
-def repeat_folds(dataset, repeat):
-    return f"results/{dataset}/folds/r{repeat}.tsv"
-
-
 def part_folds(wildcards):
     """The folds table a part's job reads: its repeat's; none for part all, which is every image."""
     rf = parse_part(wildcards.part)
-    return [] if rf is None else repeat_folds(wildcards.dataset, rf[0])
+    return [] if rf is None else result("split", "folds", dataset=wildcards.dataset, repeat=rf[0])
 
 
 def fold_parts(dataset):
     split = config["datasets"][dataset]["split"]
-    return [f"r{r}_f{f}" for r in range(split["repeats"]) for f in range(split["folds"])]
+    return parts.fold_parts(split["repeats"], split["folds"])
 
 
 def per_fold(pattern):
-    """An input function: ``pattern`` for every repeat x fold of the wildcard's dataset."""
+    """An input function: ``pattern`` (with {repeat} and {fold}) for every repeat x fold of the
+    wildcard's dataset."""
 
     def inputs(wildcards):
-        return [pattern.format(dataset=wildcards.dataset, part=p) for p in fold_parts(wildcards.dataset)]
+        return [pattern.format(dataset=wildcards.dataset, repeat=r, fold=f)
+                for r, f in map(parse_part, fold_parts(wildcards.dataset))]
 
     return inputs
 
 
 def resampled_path(dataset, base, part):
-    return f"results/{dataset}/resampled/{base}/{part}.npz"
+    return result("resample", "resampled", dataset=dataset, base=base, part=part)
+
+
+def topped_up_path(dataset, base, part):
+    return result("augment", "train", dataset=dataset, base=base, part=part)
 
 
 def resampled_input(wildcards):
@@ -211,7 +223,7 @@ def gan_arm_bases(wildcards):
 def arm_training_file(dataset, arm, part):
     """The file an arm's training set of one part is (None: the real images of the part)."""
     if arm.gan:
-        return f"results/{dataset}/cgan/{part}_{arm.base}/train.npz"
+        return topped_up_path(dataset, arm.base, part)
     if arm.resampled:
         return resampled_path(dataset, arm.base, part)
     return None
@@ -220,26 +232,29 @@ def arm_training_file(dataset, arm, part):
 def evaluate_inputs(wildcards):
     """Faces, folds, and of one fold: each resampled base with its step counts, and each GAN
     base's topped-up set; arms are assembled from these."""
-    d, part = wildcards.dataset, f"r{wildcards.repeat}_f{wildcards.fold}"
-    inputs = {"faces": f"results/{d}/faces.npz", "folds": repeat_folds(d, wildcards.repeat)}
+    d, part = wildcards.dataset, parts.part_name(wildcards.repeat, wildcards.fold)
+    inputs = {"faces": result("faces", "faces", dataset=d), "folds": result("split", "folds", dataset=d, repeat=wildcards.repeat)}
     for base in resampled_bases(ARMS[d]):
         inputs[f"resampled_{base}"] = resampled_path(d, base, part)
-        inputs[f"steps_{base}"] = f"results/{d}/resampled/{base}/{part}_counts.tsv"
+        inputs[f"steps_{base}"] = result("resample", "counts", dataset=d, base=base, part=part)
     for base in gan_bases(ARMS[d]):
-        inputs[f"topped_{base}"] = f"results/{d}/cgan/{part}_{base}/train.npz"
+        inputs[f"topped_{base}"] = topped_up_path(d, base, part)
     return inputs
 
 
-def gate_tables(wildcards):
-    """Every gate table of the dataset's GAN arms, per base and fold."""
-    return [f"results/{wildcards.dataset}/gate/{part}_{base}.tsv"
-            for base in gan_bases(ARMS[wildcards.dataset]) for part in fold_parts(wildcards.dataset)]
+def gan_runs(wildcards):
+    """(part, base) of every fold GAN run of the dataset, base by base: the order of the per-run
+    tables that collect_gate and collect_privacy join (they are told it, never read it from names)."""
+    return [(part, base) for base in gan_bases(ARMS[wildcards.dataset]) for part in fold_parts(wildcards.dataset)]
 
 
-def privacy_tables(wildcards):
-    """The privacy audit of every GAN-topped-up training set of the dataset, per base and fold."""
-    return [f"results/{wildcards.dataset}/cgan/{part}_{base}/privacy.tsv"
-            for base in gan_bases(ARMS[wildcards.dataset]) for part in fold_parts(wildcards.dataset)]
+def per_gan_run(rule, output):
+    """An input function: one output of ``rule`` for every fold GAN run, in the order of gan_runs."""
+
+    def inputs(wildcards):
+        return [result(rule, output, dataset=wildcards.dataset, part=part, base=base) for part, base in gan_runs(wildcards)]
+
+    return inputs
 
 
 def balanced_arm(wildcards):
@@ -256,15 +271,16 @@ def balanced_inputs(wildcards):
     """The balanced set's arm made from all real images, and its gate table and privacy audit when it
     has a GAN."""
     arm = ARMS[wildcards.dataset][balanced_arm(wildcards)]
-    inputs = {"faces": f"results/{wildcards.dataset}/faces.npz"}
-    train = arm_training_file(wildcards.dataset, arm, "all")
+    d = wildcards.dataset
+    inputs = {"faces": result("faces", "faces", dataset=d)}
+    train = arm_training_file(d, arm, parts.ALL)
     if train:
         inputs["train"] = train
     if arm.gan:
-        inputs["gate"] = f"results/{wildcards.dataset}/gate/all_{arm.base}.tsv"
-        inputs["privacy"] = f"results/{wildcards.dataset}/cgan/all_{arm.base}/privacy.tsv"
-    if config["datasets"][wildcards.dataset]["balanced"]["arm"] == "best":
-        inputs["best"] = f"results/{wildcards.dataset}/best_arm.tsv"
+        inputs["gate"] = result("gate", "gate", dataset=d, part=parts.ALL, base=arm.base)
+        inputs["privacy"] = result("privacy", "privacy", dataset=d, part=parts.ALL, base=arm.base)
+    if config["datasets"][d]["balanced"]["arm"] == "best":
+        inputs["best"] = result("best_arm", 0, dataset=d)
     return inputs
 
 
@@ -276,10 +292,10 @@ def common_arms(wildcards=None):
 
 def table_inputs(wildcards):
     d = wildcards.dataset
-    inputs = {"class_counts": f"results/{d}/class_counts.tsv", "metrics": f"results/{d}/metrics.tsv",
-              "statistics": f"results/{d}/statistics.tsv"}
+    inputs = {"class_counts": result("collect_dataset", "counts", dataset=d),
+              "metrics": result("collect_dataset", "metrics", dataset=d), "statistics": result("statistics", 0, dataset=d)}
     if gan_bases(ARMS[d]):
-        inputs["js"] = f"results/{d}/js_divergence.tsv"
+        inputs["js"] = result("collect_gate", 0, dataset=d)
     return inputs
 
 
@@ -291,19 +307,19 @@ def figure_inputs(wildcards):
     """The tables the figures draw, and of the first fold: each GAN base's topped-up set (its
     generated faces) and each resampled set (its SMOTE images)."""
     d = wildcards.dataset
-    inputs = {"class_counts": f"results/{d}/class_counts.tsv", "metrics": f"results/{d}/metrics.tsv",
-              "per_class": f"results/{d}/per_class_f1.tsv", "confusion": f"results/{d}/confusion.tsv"}
+    inputs = {name: result("collect_dataset", output, dataset=d) for name, output in
+              [("class_counts", "counts"), ("metrics", "metrics"), ("per_class", "per_class"), ("confusion", "confusion")]}
     if gan_bases(ARMS[d]):
-        inputs["js"] = f"results/{d}/js_divergence.tsv"
+        inputs["js"] = result("collect_gate", 0, dataset=d)
     inputs.update({f"sample_{i}": path for i, path in enumerate(_sample_files(d))})
     if config["datasets"][d]["report"]["show_real_faces"]:
-        inputs["faces"] = f"results/{d}/faces.npz"
+        inputs["faces"] = result("faces", "faces", dataset=d)
     return inputs
 
 
 def _sample_files(dataset):
     part = _first_part(dataset)
-    files = [f"results/{dataset}/cgan/{part}_{base}/train.npz" for base in gan_bases(ARMS[dataset])]
+    files = [topped_up_path(dataset, base, part) for base in gan_bases(ARMS[dataset])]
     files += [resampled_path(dataset, base, part) for base in resampled_bases(ARMS[dataset])]
     return files
 
@@ -323,23 +339,22 @@ def figure_sample_names(wildcards):
 
 
 def get_final_output():
-    outputs = ["results/summary.tsv", "results/summary.md", "results/answer.html", "results/thesis_claim.tsv",
-               "results/statistics_across_datasets.tsv"]
-    for name in DATASETS:
+    outputs = [result("summary", 0), *(result("answer", name) for name in ("markdown", "html", "thesis", "across"))]
+    for d in DATASETS:
         outputs += [
-            f"results/{name}/metrics.tsv",
-            f"results/{name}/class_counts.tsv",
-            f"results/{name}/statistics.tsv",
-            f"results/{name}/balanced",
-            f"results/{name}/provenance.json",
-            f"results/{name}/report/table4_arms.html",
-            f"results/{name}/figures/faces.png",
+            result("collect_dataset", "metrics", dataset=d),
+            result("collect_dataset", "counts", dataset=d),
+            result("statistics", 0, dataset=d),
+            result("balanced_set", "balanced", dataset=d),
+            result("provenance", 0, dataset=d),
+            result("tables", "table4", dataset=d),
+            result("figures", "faces", dataset=d),
         ]
-        if gan_bases(ARMS[name]):
-            outputs += [f"results/{name}/js_divergence.tsv", f"results/{name}/privacy.tsv"]
+        if gan_bases(ARMS[d]):
+            outputs += [result("collect_gate", 0, dataset=d), result("collect_privacy", 0, dataset=d)]
     # the critical-difference diagram means something only with 3 or more datasets (Demšar 2006)
     if len(DATASETS) >= 3 and len(common_arms()) >= 2 and all(
-        "f1_adaboost" in config["datasets"][d]["evaluate"]["classifiers"] for d in DATASETS
+        METHOD_CLASSIFIER in config["datasets"][d]["evaluate"]["classifiers"] for d in DATASETS
     ):
-        outputs += [f"results/figures/cd_f1_adaboost_{m}.png" for m in ("macro_f1", "g_mean", "auc_ovr")]
+        outputs += [result("cd_diagram", 0, classifier=METHOD_CLASSIFIER, metric=m) for m in METRICS]
     return outputs

@@ -30,11 +30,11 @@ rule evaluate_fold:
 
 rule collect_dataset:
     input:
-        predictions=per_fold("results/{dataset}/evaluate/{part}/predictions.tsv"),
-        metrics=per_fold("results/{dataset}/evaluate/{part}/metrics.tsv"),
-        per_class=per_fold("results/{dataset}/evaluate/{part}/per_class_f1.tsv"),
-        confusion=per_fold("results/{dataset}/evaluate/{part}/confusion.tsv"),
-        counts=per_fold("results/{dataset}/evaluate/{part}/class_counts.tsv"),
+        predictions=per_fold(rules.evaluate_fold.output.predictions),
+        metrics=per_fold(rules.evaluate_fold.output.metrics),
+        per_class=per_fold(rules.evaluate_fold.output.per_class),
+        confusion=per_fold(rules.evaluate_fold.output.confusion),
+        counts=per_fold(rules.evaluate_fold.output.counts),
     output:
         predictions="results/{dataset}/predictions.tsv",
         metrics=report(

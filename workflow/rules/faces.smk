@@ -1,6 +1,6 @@
 rule faces:
     input:
-        manifest="results/{dataset}/manifest.tsv",
+        manifest=rules.ingest.output.manifest,
     output:
         faces="results/{dataset}/faces.npz",
         # not in the report: it names every original file

@@ -59,7 +59,7 @@ rule figures:
 
 rule cd_diagram:
     input:
-        expand("results/{dataset}/metrics.tsv", dataset=DATASETS),
+        expand(rules.collect_dataset.output.metrics, dataset=DATASETS),
     output:
         report(
             "results/figures/cd_{classifier}_{metric}.png",
@@ -72,7 +72,7 @@ rule cd_diagram:
         arms=common_arms,
         package_code=package_code("cd_diagram.py"),
     wildcard_constraints:
-        metric="macro_f1|g_mean|auc_ovr",
+        metric="|".join(METRICS),
     threads: 1
     resources:
         mem_mb=500,

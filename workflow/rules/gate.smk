@@ -2,9 +2,9 @@
 # images may be added (infantfer.gate); then every GAN arm's gate tables as one table.
 rule gate:
     input:
-        faces="results/{dataset}/faces.npz",
+        faces=rules.faces.output.faces,
         folds=part_folds,
-        checkpoints="results/{dataset}/cgan/{part}_{base}/checkpoints.tsv",
+        checkpoints=rules.cgan_train.output.checkpoints,
     output:
         gate="results/{dataset}/gate/{part}_{base}.tsv",
     log:
@@ -28,7 +28,7 @@ rule gate:
 # The thesis' Table 3 (the file keeps its name, js_divergence.tsv).
 rule collect_gate:
     input:
-        gate_tables,
+        per_gan_run("gate", "gate"),
     output:
         report(
             "results/{dataset}/js_divergence.tsv",
@@ -40,11 +40,12 @@ rule collect_gate:
         "logs/{dataset}/collect_gate.log",
     params:
         gan_arms=gan_arm_bases,
+        runs=gan_runs,
         package_code=package_code("collect_gate.py"),
     threads: 1
     resources:
         mem_mb=500,
     conda:
-        "../../envs/core.yaml"
+        "../../envs/cgan.yaml"
     script:
         "../scripts/collect_gate.py"

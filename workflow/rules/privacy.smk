@@ -2,9 +2,9 @@
 # real training faces and a membership-inference AUC, per part and base; then all folds as one table.
 rule privacy:
     input:
-        faces="results/{dataset}/faces.npz",
+        faces=rules.faces.output.faces,
         folds=part_folds,
-        train="results/{dataset}/cgan/{part}_{base}/train.npz",
+        train=rules.augment.output.train,
     output:
         privacy="results/{dataset}/cgan/{part}_{base}/privacy.tsv",
     log:
@@ -26,7 +26,7 @@ rule privacy:
 
 rule collect_privacy:
     input:
-        privacy_tables,
+        per_gan_run("privacy", "privacy"),
     output:
         report(
             "results/{dataset}/privacy.tsv",
@@ -38,6 +38,7 @@ rule collect_privacy:
         "logs/{dataset}/collect_privacy.log",
     params:
         gan_arms=gan_arm_bases,
+        runs=gan_runs,
         package_code=package_code("collect_privacy.py"),
     threads: 1
     resources:

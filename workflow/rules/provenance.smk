@@ -3,8 +3,8 @@
 
 rule provenance:
     input:
-        metrics="results/{dataset}/metrics.tsv",
-        faces_report="results/{dataset}/faces_report.tsv",
+        metrics=rules.collect_dataset.output.metrics,
+        faces_report=rules.faces.output.report,
     output:
         "results/{dataset}/provenance.json",
     log:

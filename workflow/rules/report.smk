@@ -41,8 +41,8 @@ rule tables:
 
 rule answer:
     input:
-        statistics=expand("results/{dataset}/statistics.tsv", dataset=DATASETS),
-        metrics=expand("results/{dataset}/metrics.tsv", dataset=DATASETS),
+        statistics=expand(rules.statistics.output[0], dataset=DATASETS),
+        metrics=expand(rules.collect_dataset.output.metrics, dataset=DATASETS),
     output:
         thesis=report("results/thesis_claim.tsv", caption="../report/thesis_claim.rst", category="0 Answer"),
         across=report(

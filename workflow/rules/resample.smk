@@ -1,6 +1,6 @@
 rule resample:
     input:
-        faces="results/{dataset}/faces.npz",
+        faces=rules.faces.output.faces,
         folds=part_folds,
     output:
         resampled="results/{dataset}/resampled/{base}/{part}.npz",

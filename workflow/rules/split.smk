@@ -2,8 +2,8 @@
 # a repeat leaves the earlier repeats' folds, GANs and evaluations as they are.
 rule split:
     input:
-        faces="results/{dataset}/faces.npz",
-        manifest="results/{dataset}/manifest.tsv",
+        faces=rules.faces.output.faces,
+        manifest=rules.ingest.output.manifest,
     output:
         folds="results/{dataset}/folds/r{repeat}.tsv",
     log:
@@ -24,7 +24,7 @@ rule split:
 # Every repeat's folds in one table, for users and the statistics' test/train ratio.
 rule collect_folds:
     input:
-        per_repeat("results/{dataset}/folds/r{repeat}.tsv"),
+        per_repeat(rules.split.output.folds),
     output:
         "results/{dataset}/folds.tsv",
     log:

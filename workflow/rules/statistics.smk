@@ -4,8 +4,8 @@
 
 rule statistics:
     input:
-        metrics="results/{dataset}/metrics.tsv",
-        folds="results/{dataset}/folds.tsv",
+        metrics=rules.collect_dataset.output.metrics,
+        folds=rules.collect_folds.output[0],
     output:
         report(
             "results/{dataset}/statistics.tsv",
@@ -31,7 +31,7 @@ rule statistics:
 
 rule summary:
     input:
-        expand("results/{dataset}/metrics.tsv", dataset=DATASETS),
+        expand(rules.collect_dataset.output.metrics, dataset=DATASETS),
     output:
         report("results/summary.tsv", caption="../report/summary.rst", category="Across datasets"),
     log:

@@ -2,7 +2,7 @@
 from infantfer.augment import augment, read_gate_table
 from infantfer.gan_run import part_sets, read_checkpoint_list
 from infantfer.logs import limit_threads, setup_logging
-from infantfer.split import part_seed
+from infantfer.parts import part_seed
 
 setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)

@@ -3,7 +3,7 @@ from infantfer.gan_run import part_sets, read_checkpoint_list
 from infantfer.gate import gate_run
 from infantfer.io import write_tsv
 from infantfer.logs import limit_threads, setup_logging
-from infantfer.split import with_part_columns
+from infantfer.parts import with_part_columns
 
 setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)

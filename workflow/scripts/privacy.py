@@ -4,7 +4,7 @@ from infantfer.gan_run import held_back_images, part_sets
 from infantfer.io import TrainingSet, write_tsv
 from infantfer.logs import limit_threads, setup_logging
 from infantfer.privacy import audit_training_set
-from infantfer.split import with_part_columns
+from infantfer.parts import with_part_columns
 
 log = setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)

@@ -2,7 +2,8 @@
 from infantfer.io import read_faces_npz, write_tsv
 from infantfer.logs import limit_threads, setup_logging
 from infantfer.resample import SOURCE_OF, resample_fold
-from infantfer.split import part_indices, part_seed, read_folds
+from infantfer.parts import part_seed
+from infantfer.split import part_indices, read_folds
 
 setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)

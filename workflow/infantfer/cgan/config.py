@@ -21,7 +21,6 @@ from .diffaugment import parse_policy
 # the package's one logger, named as when the GAN was one module (the SLURM test greps its name)
 _log = logging.getLogger("infantfer.cgan")
 FORMAT_VERSION = "infantfer.cgan/1"
-CHECKPOINT = re.compile(r"^step_(\d{6,})\.pt$")
 # config keys that do not change the training trajectory: a resumed run may change them
 RESUME_FREE_KEYS = frozenset({"steps", "checkpoint_every", "log_every", "device"})
 NORM = {"scale": 127.5, "offset": -1.0}  # x_model = x_uint8 / scale + offset, in [-1, 1]

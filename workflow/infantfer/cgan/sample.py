@@ -18,17 +18,14 @@ import torch
 import torch.nn.functional as F
 
 from ..io import atomic_path  # standard library only: the GAN stays torch + numpy
-from .config import CHECKPOINT, NORM, CGANConfig, _log, resolve_device
+from ..parts import checkpoints_in
+from .config import NORM, CGANConfig, _log, resolve_device
 from .networks import Generator
 
 
 def list_checkpoints(checkpoint_dir: str | Path) -> list[Path]:
     """``step_*.pt`` files of a directory, sorted by step ([] if the directory does not exist)."""
-    d = Path(checkpoint_dir)
-    if not d.is_dir():
-        return []
-    found = [(int(m.group(1)), p) for p in d.iterdir() if (m := CHECKPOINT.match(p.name))]
-    return [p for _, p in sorted(found)]
+    return [p for _, p in checkpoints_in(checkpoint_dir)]
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict:

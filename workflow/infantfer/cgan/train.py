@@ -32,8 +32,9 @@ import torch
 import torch.nn.functional as F
 
 from ..io import atomic_path  # standard library only: the GAN stays torch + numpy
+from ..parts import checkpoint_name, checkpoints_in
 from .diffaugment import diff_augment, parse_policy
-from .config import (CHECKPOINT, FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, _log, _sub_seed,
+from .config import (FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, _log, _sub_seed,
                      resolve_device)
 from .networks import build_models, count_parameters
 from .sample import _resize, _sample_grid, list_checkpoints, load_checkpoint, write_png
@@ -269,15 +270,11 @@ def train_cgan(images: np.ndarray, labels: np.ndarray, n_classes: int, config: C
         torch.set_num_threads(old_threads)
         torch.use_deterministic_algorithms(old_det[0], warn_only=old_det[1])
         torch.backends.cudnn.benchmark = old_bench
-    checkpoints = [p for p in list_checkpoints(ckdir) if _step_of(p) <= cfg.steps]
-    if not checkpoints or _step_of(checkpoints[-1]) != cfg.steps:
+    kept = [(step, p) for step, p in checkpoints_in(ckdir) if step <= cfg.steps]
+    if not kept or kept[-1][0] != cfg.steps:
         log.warning("cgan: %s went past step %d without a checkpoint there; returning the earlier ones",
                     ckdir, cfg.steps)
-    return checkpoints
-
-
-def _step_of(path: Path) -> int:
-    return int(CHECKPOINT.match(path.name).group(1))
+    return [p for _, p in kept]
 
 
 def _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log) -> None:
@@ -325,7 +322,7 @@ def _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log) -> Non
             sum_d = sum_g = None
             n_avg = 0
         if at_checkpoint:
-            path = ckdir / f"step_{step:06d}.pt"
+            path = ckdir / checkpoint_name(step)
             _save_atomic({**meta, **trainer.state(), "losses": {"d": float(loss_d), "g": float(loss_g)}}, path)
             grid = _sample_grid(trainer.G_ema, n_classes, cfg.z_dim, 8, cfg.seed, device, norm)
             write_png(path.with_suffix(".png"), grid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..io import as_bool
 from .counts import class_counts_figure, class_order
 from .faces import sample_faces_figure
 from .gate import js_figure
@@ -25,7 +26,7 @@ def sample_sets(samples: list[dict], arrays: list[dict], js: pd.DataFrame | None
             x, y, source = x[keep], y[keep], source[keep]
             gan_sets.append(sample["name"])
             mine = first[(first["fold"] == first["fold"].min()) & first["arm"].isin(sample["gan_arms"])]
-            accepted[sample["name"]] = sorted(set(mine.loc[mine["chosen"].astype(str) == "True", "class"]))
+            accepted[sample["name"]] = sorted(set(mine.loc[as_bool(mine["chosen"]).to_numpy(), "class"]))
         sets[sample["name"]] = (x, y, source)
     return sets, gan_sets, accepted
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..method import METHOD_CLASSIFIER
+
 from .style import METRIC_NAMES, Drawn, _arm_colours, _numeric, _ordered_unique, _placeholder, _pyplot, _save, \
     _sort_classes, _table
 
@@ -118,7 +120,7 @@ def _classes_by_support(table: pd.DataFrame, label_column: str, weight: str | No
     return _sort_classes(sizes.to_dict())
 
 
-def confusion_figure(confusion: pd.DataFrame, out_png, classifier: str = "f1_adaboost",
+def confusion_figure(confusion: pd.DataFrame, out_png, classifier: str = METHOD_CLASSIFIER,
                      class_order: list[str] | None = None) -> Drawn:
     """Confusion matrices of one classifier per arm, summed over the test folds, rows normalised
     (counts in brackets): look at the minority classes' rows (top), where the arms differ most.
@@ -177,7 +179,7 @@ def confusion_figure(confusion: pd.DataFrame, out_png, classifier: str = "f1_ada
 
 
 # -------------------------------------------------------------------------------- per-class F1
-def per_class_f1_figure(per_class: pd.DataFrame, out_png, classifier: str = "f1_adaboost",
+def per_class_f1_figure(per_class: pd.DataFrame, out_png, classifier: str = METHOD_CLASSIFIER,
                         class_order: list[str] | None = None) -> Drawn:
     """Mean F1 of each class per arm over the test folds: look at the minority classes (left),
     which the balancing is for, and whether the majority class paid for them.

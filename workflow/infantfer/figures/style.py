@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import method
+
 DPI = 110
 GAN_SOURCE = "cgan"
 REAL_SOURCE = "real"
-METRIC_NAMES = {"macro_f1": "macro F1", "g_mean": "G-mean", "auc_ovr": "AUC (one-vs-rest)"}
+METRIC_NAMES = {**method.METRIC_NAMES, "auc_ovr": "AUC (one-vs-rest)"}  # axis labels
 # Okabe-Ito colours (readable with colour-blindness): sources of images ...
 SOURCE_COLOURS = {"real": "#8c9aab", "smote": "#e69f00", "adasyn": "#cc79a7", "random_over": "#56b4e9",
                   "borderline_smote": "#d55e00", "cgan": "#009e73"}

@@ -23,6 +23,7 @@ real and demo faces: ``docs/design/gate.md``. All log records go to the logger `
 
 from __future__ import annotations
 
+from .collect import collect_gate
 from .divergence import PIXEL_BINS, bin_edges, bin_index, component_counts, js_divergence, pixel_histograms
 from .reference import FIDELITY_COMPONENTS, MAX_CV_FOLDS, GateReference, fit_reference, half_size
 from .run import gate_run
@@ -50,6 +51,7 @@ __all__ = [
     "score_checkpoint",
     "choose",
     "gate_run",
+    "collect_gate",
     "COLUMNS",
     "CRITERIA",
     "PIXEL_BINS",

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .reference import fit_reference
 from .score import choose, score_checkpoint
+from ..parts import gate_draw_seed
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..io import TrainingSet
@@ -39,7 +40,7 @@ def gate_run(real: TrainingSet, checkpoints: pd.DataFrame, classes: list[str], g
             # a pool as large as the real class: the gate draws real-half-sized samples from it
             labels = np.full(max(2, n_real), code)
             # on the CPU whatever trained the GAN: the same images on every machine
-            generated[c] = generate(row.path, labels, seed=seed + code, size=face_size, device="cpu")
+            generated[c] = generate(row.path, labels, seed=gate_draw_seed(seed, code), size=face_size, device="cpu")
         table = score_checkpoint(ref, generated, gate_settings)
         table.insert(0, "checkpoint", int(row.checkpoint))
         tables.append(table)

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..statistics import IDENTICAL, MEAN_ROW, METRICS, MIN_PAIRS, NO_DIFFERENCE, TOO_FEW
+from ..method import METHOD_CLASSIFIER, METRICS
+from ..statistics import IDENTICAL, MEAN_ROW, MIN_PAIRS, NO_DIFFERENCE, TOO_FEW
 from .tables import table4
 from .text import (METRIC_NAMES, TESTED, _ci, _heading, _markdown_table, _num, _p, _rst_emphasis, _rst_escape, level,
                    rst_table)
 
 log = logging.getLogger(__name__)
 
-METHOD_CLASSIFIER = "f1_adaboost"  # the thesis' classifier: the answer's headline numbers use it
 SANITY_CLASSIFIERS = ("chance",)  # baselines of the classifiers, not counted among the answer's comparisons
 ACROSS_NONE = ("{n} dataset(s): nothing ranked across datasets (mean ranks need 2 datasets with arms in common, "
                "Friedman's test and the critical-difference diagram 3 or more, and they say little below about 10).")

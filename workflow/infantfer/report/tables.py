@@ -6,7 +6,8 @@ import html
 
 import pandas as pd
 
-from ..statistics import METRICS, NO_DIFFERENCE, TOO_FEW
+from ..method import METRICS
+from ..statistics import NO_DIFFERENCE, TOO_FEW
 from .text import METRIC_NAMES, TESTED, _ci, _num, level
 
 
