@@ -109,7 +109,7 @@ def resolve_device(device: str) -> torch.device:
             # build of torch, or a driver it does not match, or SLURM's fake GPU of the tests
             _log.warning(
                 "device auto: CUDA_VISIBLE_DEVICES=%s but torch %s finds no CUDA device; training on "
-                "CPU (install a CUDA build of torch on GPU nodes: see the README's \"Run on SLURM\")",
+                "CPU (install a CUDA build of torch on GPU nodes: see docs/slurm.md)",
                 os.environ["CUDA_VISIBLE_DEVICES"], torch.__version__)
         return torch.device("cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():

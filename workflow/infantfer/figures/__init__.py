@@ -1,4 +1,4 @@
-"""Figures: pictures of what the workflow made, for the README and the report.
+"""Figures: pictures of what the workflow made, for the docs and the report.
 
 matplotlib with the Agg backend (no display needed); every function writes one PNG. The report's
 figures (:func:`class_counts_figure` to :func:`cd_diagram`) take plain tables and arrays, or the

@@ -21,7 +21,7 @@ def balanced_grid(balanced_dir: str | Path, out_png: str | Path, per_row: int = 
     """One row per class and source of a balanced set (``balanced/manifest.tsv`` and its PNGs):
     up to ``per_row`` images drawn at random (seeded), labelled with the class, the source and
     how many images of that kind the set holds. ``show_real=False`` leaves out real images and
-    SMOTE-like mixes of them (photos of minors: see the README)."""
+    SMOTE-like mixes of them (photos of minors: see docs/privacy.md)."""
     import matplotlib
 
     matplotlib.use("Agg")
