@@ -166,6 +166,14 @@ class SharedRun:
     def path(self) -> Path:
         return self.base / "run"
 
+    def reading(self):
+        """While held, no test changes the run (many readers at once, in any worker)."""
+        return _flock(self.base / "use.lock", fcntl.LOCK_SH)
+
+    def changing(self):
+        """While held, no other test reads the run."""
+        return _flock(self.base / "use.lock", fcntl.LOCK_EX)
+
 
 @contextlib.contextmanager
 def _flock(path: Path, how: int):
@@ -223,8 +231,9 @@ def shared_tiny_run(tmp_path_factory) -> SharedRun:
 @pytest.fixture
 def tiny_run(shared_tiny_run) -> SharedRun:
     """The shared finished run, for a test that reads it (results, logs, `snakemake -n` in it).
-    Meanwhile no test changes it (:func:`tiny_run_to_change`)."""
-    with _flock(shared_tiny_run.base / "use.lock", fcntl.LOCK_SH):
+    Meanwhile no test changes it (:func:`tiny_run_to_change`). A long test that reads only at
+    times takes ``shared_tiny_run`` and ``with shared_tiny_run.reading():`` around its reads."""
+    with shared_tiny_run.reading():
         yield shared_tiny_run
 
 
@@ -232,7 +241,7 @@ def tiny_run(shared_tiny_run) -> SharedRun:
 def tiny_run_to_change(shared_tiny_run) -> SharedRun:
     """The shared run for a test that writes in it and leaves it as it found it (same bytes, same
     times: a rerun that rewrites identical files, an edit put back), alone while it does."""
-    with _flock(shared_tiny_run.base / "use.lock", fcntl.LOCK_EX):
+    with shared_tiny_run.changing():
         yield shared_tiny_run
 
 
@@ -269,13 +278,14 @@ def class_folders(tmp_path) -> Path:
 
 # ------------------------------------------------------------------ the order files start in
 
-# With pytest-xdist (`-n 3 --dist loadfile --no-loadscope-reorder`, pyproject.toml): the files that
-# make the shared tiny run (test_workflow.py, the longest chain of tests) and the SLURM run (mostly
-# waiting on SLURM) first, each on a worker of its own; the unit tests next; the other end-to-end
-# files last, as workers come free, the shared run's readers by then finding it made. The rest keep
-# pytest's order.
-FIRST = ["test_workflow.py", "test_slurm.py"]
-LAST = ["test_kill_resume.py", "test_fixes_work.py", "test_paths_audit.py", "test_provenance.py"]
+# With pytest-xdist (`-n 3 --dist loadfile --no-loadscope-reorder`, pyproject.toml), files start in
+# this order: the file that makes the shared tiny run (test_workflow.py, whose tests after the run are
+# the longest chain) and the SLURM run (mostly waiting on SLURM) first, each on a worker of its own;
+# then the end-to-end files that need no shared run (each a chunk of a minute or less); the unit
+# tests, small files that fill the gaps; last the other readers of the shared run, which by then
+# find it made. Within each group, pytest's order.
+FIRST = ["test_workflow.py", "test_slurm.py", "test_kill_resume.py", "test_fixes_work.py"]
+LAST = ["test_paths_audit.py", "test_provenance.py"]
 
 
 def pytest_collection_modifyitems(config, items):
