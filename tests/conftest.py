@@ -166,13 +166,26 @@ class SharedRun:
     def path(self) -> Path:
         return self.base / "run"
 
+    @contextlib.contextmanager
     def reading(self):
         """While held, no test changes the run (many readers at once, in any worker)."""
-        return _flock(self.base / "use.lock", fcntl.LOCK_SH)
+        with _flock(self.base / "turn.lock", fcntl.LOCK_EX):  # not past a test waiting to change it
+            pass
+        with _flock(self.base / "use.lock", fcntl.LOCK_SH):
+            yield
 
+    @contextlib.contextmanager
     def changing(self):
-        """While held, no other test reads the run."""
-        return _flock(self.base / "use.lock", fcntl.LOCK_EX)
+        """While held, no other test reads the run. A test waiting for it lets the readers at work
+        finish, and no new one start (flock alone would let a stream of readers keep it waiting)."""
+        with _flock(self.base / "turn.lock", fcntl.LOCK_EX):
+            handle = open(self.base / "use.lock", "a")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
 
 
 @contextlib.contextmanager
@@ -279,18 +292,23 @@ def class_folders(tmp_path) -> Path:
 # ------------------------------------------------------------------ the order files start in
 
 # With pytest-xdist (`-n 3 --dist loadfile --no-loadscope-reorder`, pyproject.toml), files start in
-# this order: the file that makes the shared tiny run (test_workflow.py, whose tests after the run are
-# the longest chain) and the SLURM run (mostly waiting on SLURM) first, each on a worker of its own;
-# then the end-to-end files that need no shared run (each a chunk of a minute or less); the unit
-# tests, small files that fill the gaps; last the other readers of the shared run, which by then
-# find it made. Within each group, pytest's order.
-FIRST = ["test_workflow.py", "test_slurm.py", "test_kill_resume.py", "test_fixes_work.py"]
-LAST = ["test_paths_audit.py", "test_provenance.py"]
+# this order: the file that makes the shared tiny run (test_workflow.py) and the SLURM run (mostly
+# waiting on SLURM) first, each on a worker of its own; the end-to-end files that need no shared run
+# (each a minute or less); the unit tests, small files that fill the gaps; last the other readers of
+# the shared run, which by then find it made or wait for it. In those, the tests on the shared run
+# come first: xdist sends a worker its next file when two of its tests are left, so a worker waiting
+# for the run keeps its other tests and the next file goes to a free worker. Otherwise pytest's order.
+FIRST = ["test_workflow.py", "test_slurm.py", "test_kill_resume.py", "test_fixes_work.py", "test_plans.py"]
+LAST = ["test_provenance.py", "test_reruns.py", "test_paths_audit.py"]
 
 
 def pytest_collection_modifyitems(config, items):
     def rank(item):
         name = item.path.name
-        return FIRST.index(name) if name in FIRST else len(FIRST) + 1 + LAST.index(name) if name in LAST else len(FIRST)
+        if name in FIRST:
+            return FIRST.index(name), 0
+        if name in LAST:
+            return len(FIRST) + 1 + LAST.index(name), 0 if "shared_tiny_run" in item.fixturenames else 1
+        return len(FIRST), 0
 
     items.sort(key=rank)  # a stable sort

@@ -1,5 +1,6 @@
-"""End to end: `snakemake` on tiny configs. The tests that read a finished run share one, made once
-per session (tests/conftest.py: tiny_run)."""
+"""End to end: the results, logs and report of the shared finished tiny run (tests/conftest.py:
+tiny_run, made once per session: tiny_demo with the method's four arms, tiny_folders with baseline
+arms of its own, and the paths audit's x-1_). What a change reruns: tests/test_plans.py."""
 from __future__ import annotations
 
 import json
@@ -9,35 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
-from conftest import (
-    BASELINE_ARMS,
-    HOSTILE,
-    REPO,
-    jobs_of,
-    run_snakemake,
-    tiny_config,
-    workdir_with_defaults,
-    write_image,
-)
+from conftest import BASELINE_ARMS, HOSTILE, REPO, jobs_of, run_snakemake
 
 pytestmark = pytest.mark.e2e
 
 ARMS = {"original", "smoteenn", "cgan", "smoteenn_cgan"}
-DEFAULT_ARMS = {"original": {}, "smoteenn": {"resampler": "smoteenn"}, "cgan": {"gan": True},
-                "smoteenn_cgan": {"resampler": "smoteenn", "gan": True}}
 CLASSIFIERS = {"f1_adaboost", "samme", "chance", "f1_alpha_only"}
-
-
-def plan(run: Path, tmp_path: Path, change: dict | None = None, *args: str) -> str:
-    """`snakemake -n` of the run's tiny.yaml (and ``change``, a config file of the test's own): its output."""
-    configs = ["tiny.yaml"]
-    if change is not None:
-        (tmp_path / "change.yaml").write_text(yaml.safe_dump(change))
-        configs.append(str(tmp_path / "change.yaml"))
-    # targets and options before --configfile, which takes every argument after it as a config file
-    return run_snakemake(run, *args, "-n", "--cores", "1", "--configfile", *configs).stdout
 
 
 def test_every_dataset_produces_every_table(tiny_run):
@@ -282,168 +261,6 @@ def test_same_config_gives_identical_metrics(tiny_run_to_change):
         assert (tmp / table).read_bytes() == content, table
 
 
-@pytest.mark.parametrize(
-    "change, reruns, untouched",
-    [
-        ({"gate": {"js_margin": 0.5}}, {"gate", "augment", "evaluate_fold", "balanced_set"}, {"cgan_train", "cgan_train_all", "resample"}),
-        ({"evaluate": {"n_estimators": 6}}, {"evaluate_fold", "summary"}, {"cgan_train", "cgan_train_all", "gate", "augment"}),
-        ({"cgan": {"target_ratio": 0.8}}, {"augment", "evaluate_fold"}, {"cgan_train", "cgan_train_all", "gate"}),
-        ({"cgan": {"steps": 30}}, {"cgan_train", "cgan_train_all"}, {"ingest", "faces", "split", "resample"}),
-        # the faces' size is the faces job's: the images are listed and hashed as before
-        ({"faces": {"size": 20}}, {"faces", "split", "resample", "cgan_train", "gate", "evaluate_fold"}, {"ingest"}),
-        # the answer's settings redo the answer, never what it is computed from
-        ({"statistics": {"alpha": 0.01}}, {"statistics", "tables", "answer"},
-         {"evaluate_fold", "collect_dataset", "cgan_train", "gate", "augment", "resample", "figures"}),
-        ({"report": {"show_real_faces": True}}, {"figures"},
-         {"evaluate_fold", "statistics", "cgan_train", "gate", "augment", "resample", "faces"}),
-        # a new arm is evaluated with the others (cheap) and never retrains or re-gates a GAN
-        ({"arms": {**DEFAULT_ARMS, "weighted": {"class_weight": "balanced"},
-                   "smote": {"resampler": "smote"}, "smote_cgan": {"resampler": "smote", "gan": True}}},
-         {"evaluate_fold", "resample", "js_divergence"}, {"faces", "split"}),
-    ],
-)
-def test_what_reruns_after_a_change(tiny_run, tmp_path, change, reruns, untouched):
-    dry = plan(tiny_run.path, tmp_path, change)
-    jobs = jobs_of(dry)
-    assert reruns <= jobs and not (untouched & jobs), jobs
-    if "smote_cgan" in change.get("arms", {}):  # only the new base's GANs: those of the old bases stay
-        trained = {line.split("cgan/")[1].split("/")[0] for line in dry.splitlines()
-                   if "output:" in line and "checkpoints.tsv" in line}
-        assert trained and all(part.endswith("_smote") for part in trained), trained
-
-
-def planned_jobs(dry_run_output: str) -> list[dict]:
-    """Each job of `snakemake -n`'s listing: its rule, wildcards and outputs."""
-    import re
-
-    jobs = []
-    for line in dry_run_output.splitlines():
-        text = line.strip()
-        rule = re.fullmatch(r"(?:local)?(?:rule|checkpoint) (\w+):", text)
-        if rule:
-            jobs.append({"rule": rule.group(1), "wildcards": {}, "output": []})
-        elif jobs and text.startswith("wildcards: "):
-            jobs[-1]["wildcards"] = dict(kv.split("=", 1) for kv in text.removeprefix("wildcards: ").split(", "))
-        elif jobs and text.startswith("output: "):
-            jobs[-1]["output"] = text.removeprefix("output: ").split(", ")
-    return jobs
-
-
-# the jobs that join every dataset: they rerun whatever changed in one of them
-ACROSS_DATASETS = {"summary", "answer", "all"}
-
-
-def test_a_new_repeat_runs_only_its_own_folds(tiny_run, tmp_path):
-    jobs = planned_jobs(plan(tiny_run.path, tmp_path, {"split": {"repeats": 2}}))  # tiny_demo: 1 -> 2
-    rules = {job["rule"] for job in jobs}
-    assert {"split", "resample", "cgan_train", "gate", "augment", "evaluate_fold", "collect_folds", "collect_dataset",
-            "statistics"} <= rules, rules
-    assert "cgan_train_all" not in rules  # the balanced set's GAN learns from every image, whatever the folds
-    for job in jobs:
-        if job["rule"] not in ACROSS_DATASETS:
-            assert job["wildcards"]["dataset"] == "tiny_demo", job  # the others set their own repeats
-        part = job["wildcards"].get("part") or (job["wildcards"].get("repeat") and f"r{job['wildcards']['repeat']}_")
-        assert not part or part.startswith("r1_") or part == "all", job  # nothing of repeat 0 is redone
-    assert any(job["rule"] == "split" and job["output"] == ["results/tiny_demo/folds/r1.tsv"] for job in jobs)
-
-
-def test_a_new_dataset_runs_only_its_own_branch(tiny_run, tmp_path):
-    new = {"datasets": {"tiny_new": {"layout": "demo", "counts": {"cry": 20, "laugh": 12, "neutral": 12}, "size": 32,
-                                     "seed": 3, "faces": {"detector": "none"}}}}
-    jobs = planned_jobs(plan(tiny_run.path, tmp_path, new))
-    assert {"ingest", "cgan_train", "evaluate_fold", "statistics"} <= {job["rule"] for job in jobs}
-    others = [job for job in jobs if job["rule"] not in ACROSS_DATASETS and job["wildcards"]["dataset"] != "tiny_new"]
-    assert not others, others
-
-
-def test_an_edited_image_reruns_its_dataset_only(tiny_run_to_change, tmp_path):
-    import os
-
-    tmp = tiny_run_to_change.path
-    image = sorted((tmp / "folders" / "cry").glob("*.png"))[0]
-    original, stat = image.read_bytes(), image.stat()
-    try:
-        write_image(image, seed=12345, size=32, mode="RGB")
-        jobs = planned_jobs(plan(tmp, tmp_path))
-    finally:  # the run is shared: put the image back as it was, time included
-        image.write_bytes(original)
-        os.utime(image, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert "ingest" in {job["rule"] for job in jobs}
-    assert {job["wildcards"]["dataset"] for job in jobs if job["rule"] not in ACROSS_DATASETS} == {"tiny_folders"}
-
-
-def test_package_code_reruns_on_logic_not_on_comments(tiny_run, tmp_path):
-    """Snakemake sees a rule's script, not the package modules it calls: the rules carry a digest of
-    those modules' logic (infantfer.provenance.CodeVersions). The finished run, planned with a copy
-    of the workflow whose gate module has a new comment, then a logic change."""
-    tmp = tiny_run.path
-    code = tmp_path / "code"
-    shutil.copytree(REPO / "workflow", code / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "envs", code / "envs")
-    shutil.copy(REPO / "Snakefile", code / "Snakefile")
-    gate = code / "workflow" / "infantfer" / "gate.py"
-
-    def plan_with_the_copy():
-        return run_snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml", snakefile=code / "Snakefile").stdout
-
-    gate.write_text(gate.read_text().replace("def gate_run(", "# a comment on why\ndef gate_run(", 1))
-    assert "Nothing to be done" in plan_with_the_copy()
-    gate.write_text(gate.read_text().replace("def gate_run(", "GATE_LOGIC = 2\n\n\ndef gate_run(", 1))
-    rules = jobs_of(plan_with_the_copy())
-    assert {"gate", "augment", "evaluate_fold", "js_divergence"} <= rules, rules
-    assert not rules & {"ingest", "faces", "split", "resample", "cgan_train", "cgan_train_all"}, rules
-
-
-def test_arms_without_a_gan_plan_no_gan_and_no_gate(tmp_path):
-    """The tiny datasets with two arms, none with a GAN, planned from scratch (every job)."""
-    from infantfer.demo import write_demo
-
-    tmp = workdir_with_defaults(tmp_path / "run")
-    write_demo(tmp / "folders", counts={"cry": 20, "laugh": 10, "neutral": 6}, size=32, seed=5)
-    config = tiny_config(tmp / "folders")
-    config["arms"] = {"original": {}, "smoteenn": {"resampler": "smoteenn"}}  # tiny_folders keeps its own
-    (tmp / "two_arms.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    jobs = jobs_of(run_snakemake(tmp, "-n", "--cores", "1", "--configfile", "two_arms.yaml").stdout)
-    assert {"split", "resample", "evaluate_fold", "best_arm"} <= jobs, jobs
-    assert not jobs & {"cgan_train", "cgan_train_all", "gate", "augment", "js_divergence"}, jobs
-
-
-def test_configfile_datasets_replace_the_demo(tiny_run):
-    tmp = tiny_run.path
-    dry = run_snakemake(tmp, "-n", "--cores", "1", "--configfile", "tiny.yaml", "--forcerun", "ingest")
-    assert "dataset=tiny_demo" in dry.stdout and "dataset=demo\n" not in dry.stdout
-    default = run_snakemake(tmp, "-n", "--cores", "1")  # no --configfile: the demo of config/demo.yaml
-    # (the shared answer job's rerun reason quotes its old facts, which name the tiny datasets)
-    assert "dataset=demo" in default.stdout and "dataset=tiny" not in default.stdout
-
-
-def test_too_few_groups_stops_before_any_job(tmp_path):
-    tmp = workdir_with_defaults(tmp_path)
-    for label, n in {"cry": 5, "laugh": 4, "neutral": 2}.items():
-        for i in range(n):
-            write_image(tmp / "data" / label / f"{i}.png", hash((label, i)) % 10_000)
-    (tmp / "few.yaml").write_text(yaml.safe_dump({"datasets": {"few": {"layout": "folders", "path": "data"}}}))
-    result = run_snakemake(tmp, "--cores", "1", "--configfile", "few.yaml", check=False)
-    assert result.returncode != 0
-    message = result.stdout + result.stderr
-    assert "'neutral' has 2" in message and "datasets.few.split.folds" in message
-    assert not (tmp / "results").exists()
-
-
-def test_bad_config_is_one_clear_error_before_any_job(tmp_path):
-    tmp = workdir_with_defaults(tmp_path)
-    (tmp / "bad.yaml").write_text(yaml.safe_dump({"faces": {"size": "big"}}))
-    result = run_snakemake(tmp, "--cores", "1", "--configfile", "bad.yaml", check=False)
-    assert result.returncode != 0
-    assert "size" in result.stderr and "big" in result.stderr
-    assert not (tmp / "results").exists()
-
-
-def test_lint_is_clean():
-    result = run_snakemake(REPO, "--lint", check=False, timeout=120)
-    assert "Congratulations" in result.stdout + result.stderr, result.stdout + result.stderr
-
-
 def test_a_datasets_own_baseline_arms_and_the_best_arm(tiny_run):
     """tiny_folders' own arms (no GAN): class weights, random oversampling, a SMOTEENN variant;
     balanced.arm best."""
@@ -473,26 +290,3 @@ def test_a_datasets_own_baseline_arms_and_the_best_arm(tiny_run):
     manifest = pd.read_csv(root / "balanced" / "manifest.tsv", sep="\t")
     assert (manifest.groupby("label").size() == classes.set_index("label")["total"]).all()
     assert "best arm for the balanced set" in (tmp / "logs" / "tiny_folders" / "best_arm.log").read_text()
-
-
-def test_baselines_config_plans_its_arms(tmp_path):
-    """config/baselines.yaml: GANs only for the two GAN arms' bases, a resampled set per other base."""
-    tmp = workdir_with_defaults(tmp_path)
-    shutil.copy(REPO / "config" / "baselines.yaml", tmp / "config" / "baselines.yaml")
-    out = run_snakemake(tmp, "-n", "--cores", "1", "--configfile", "config/baselines.yaml").stdout
-    trained = {line.split("cgan/")[1].split("/")[0] for line in out.splitlines() if "checkpoints.tsv" in line and "output:" in line}
-    assert trained == {f"r0_f{f}_{b}" for f in range(3) for b in ("original", "smoteenn")} | {"all_smoteenn"}
-    resampled = {line.split("resampled/")[1].split("/")[0] for line in out.splitlines() if "output:" in line and "resampled/" in line}
-    assert resampled == {"random_over", "smote", "smoteenn", "smoteenn_kind_sel-mode"}
-    assert "results/demo_baselines/" in out and "results/demo/" not in out
-
-
-def test_three_datasets_plan_the_critical_difference_diagrams(tmp_path):
-    """With 3 or more datasets the cross-dataset test means something: a CD diagram per metric."""
-    tmp = workdir_with_defaults(tmp_path)
-    datasets = {f"demo{i}": {"layout": "demo", "seed": i, "faces": {"detector": "none", "size": 16}} for i in range(3)}
-    (tmp / "three.yaml").write_text(yaml.safe_dump({"datasets": datasets, "split": {"folds": 2, "repeats": 1},
-                                                    "arms": {"original": {}, "smote": {"resampler": "smote"}}}))
-    out = run_snakemake(tmp, "-n", "--cores", "1", "--configfile", "three.yaml").stdout
-    assert {"cd_diagram", "answer"} <= jobs_of(out)
-    assert {f"results/figures/cd_f1_adaboost_{m}.png" for m in ("macro_f1", "g_mean", "auc_ovr")} <= set(out.split())
