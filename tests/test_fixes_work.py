@@ -15,7 +15,6 @@ import hashlib
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import REPO, local_run_env, write_image
+from conftest import REPO, run_snakemake, write_image
 from infantfer.config import STAGES, ConfigError, add_demo_if_no_datasets, resolve_config
 from infantfer.ingest import (
     LISTED_LAYOUTS,
@@ -786,10 +785,8 @@ def test_blazeface_weights_missing(here, monkeypatch):
 # ------------------------------------------------------------------ the real command: snakemake --until split
 
 
-def snakemake(workdir: Path, configfile: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--cores", "2",
-           "--configfile", configfile, "--until", "split"]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=workdir, env=local_run_env())
+def until_split(workdir: Path, configfile: str) -> subprocess.CompletedProcess:
+    return run_snakemake(workdir, "--cores", "2", "--until", "split", "--configfile", configfile, check=False, timeout=900)
 
 
 E2E_TOP = {"faces": FACES, "split": {"folds": 4, "repeats": 1}}
@@ -819,7 +816,7 @@ def e2e(tmp_path_factory):
     messages, jobs_ran, fixed = {}, {}, {"datasets": copy.deepcopy(datasets), **E2E_TOP}
     for name, ds in datasets.items():
         (tmp / f"{name}.yaml").write_text(yaml.safe_dump({"datasets": {name: ds}, **E2E_TOP}))
-        result = snakemake(tmp, f"{name}.yaml")
+        result = until_split(tmp, f"{name}.yaml")
         assert result.returncode != 0, result.stderr[-3000:]
         messages[name] = output = result.stdout + result.stderr
         jobs_ran[name] = (tmp / "results" / name).exists()
@@ -829,7 +826,7 @@ def e2e(tmp_path_factory):
         assert key.startswith(f"datasets.{name}.")
         fixed = apply(fixed, key, value)
     (tmp / "fixed.yaml").write_text(yaml.safe_dump(fixed))
-    return tmp, messages, jobs_ran, snakemake(tmp, "fixed.yaml")
+    return tmp, messages, jobs_ran, until_split(tmp, "fixed.yaml")
 
 
 @pytest.mark.e2e

@@ -4,15 +4,16 @@ Every Python process of a `snakemake` run (snakemake itself and each job's scrip
 starts as a separate interpreter) loads a ``sitecustomize.py`` from a folder put first on
 PYTHONPATH. It installs a ``sys.addaudithook`` hook that records, per process, every file opened
 for writing (and every rename, removal, mkdir, chmod, ... of a path) and every image file opened for
-reading. On a tiny dataset with hostile class-folder and file names, and a dataset name at the edge
-of what the schema allows, the test then checks:
+reading (tests/audit_hook.py). The shared tiny run of tests/conftest.py runs so; beside its two tiny
+datasets it holds x-1_, with hostile class-folder and file names and a dataset name at the edge of
+what the schema allows. The test then checks:
 
 * every write lies under the run's ``results/``, ``logs/`` or ``.snakemake/``, or in one of the
   narrow places of :func:`allowed_write_places`, each with why: the run's own TMPDIR (not the
   whole of /tmp, which holds the run directory), Python's bytecode caches, the null device,
   snakemake's runtime source cache, matplotlib's config and font-cache folders and torch's inductor cache folder (mkdir only);
-* every image read lies under the run's ``data/`` (the dataset) or ``results/`` (the workflow's own
-  PNGs);
+* every image read lies under the run's ``data/`` or ``folders/`` (the datasets' folders) or
+  ``results/`` (the workflow's own PNGs);
 * the hook saw the jobs (writes under results/ from job processes, the ingest's image reads), and a
   planted violation is reported, so neither check passes vacuously;
 * the balanced set's folders are the file-name parts of the labels, its manifest the labels verbatim.
@@ -26,159 +27,19 @@ from __future__ import annotations
 import ast
 import os
 import re
-import resource
-import shutil
 import subprocess
 import sys
 import sysconfig
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
-from conftest import REPO, local_run_env, write_image
-from test_workflow import TINY_GAN, workdir_with_defaults
+from audit_hook import Event, audit_env, read_events
+from conftest import HOSTILE, HOSTILE_FILES, HOSTILE_LABELS, NOISE_LABELS, REPO, local_run_env, write_image
 
 pytestmark = pytest.mark.e2e
-
-AUDIT_ENV = "INFANTFER_PATHS_AUDIT"
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp")
-
-# The hook. It runs in every Python process started with the test's PYTHONPATH: one log file per
-# process (opened once, before the hook is installed, so its own writes are plain os.write calls on
-# a descriptor and never raise an `open` event); a per-thread flag stops re-entry; the event name
-# is tested first, so the thousands of other audit events cost one set lookup each. Each line is
-# the repr of a tuple, read back with ast.literal_eval: any byte a hostile file name holds survives.
-SITECUSTOMIZE = r'''
-import os
-import sys
-
-
-def _install_paths_audit():
-    folder = os.environ.get("%(env)s")
-    if not folder:
-        return
-    import time
-
-    fd = os.open(os.path.join(folder, "%%d-%%d.log" %% (os.getpid(), time.monotonic_ns())),
-                 os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    write, getpid, getcwd, fspath, fsdecode = os.write, os.getpid, os.getcwd, os.fspath, os.fsdecode
-    isabs, join, realpath, readlink = os.path.isabs, os.path.join, os.path.realpath, os.readlink
-    writing = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-    images = %(images)r
-    # events that change a path: the positions of the paths they change, and of their dir_fd
-    changes = {"os.rename": ((0, 1), (2, 3)), "os.remove": ((0,), (1,)), "os.rmdir": ((0,), (1,)),
-               "os.mkdir": ((0,), (2,)), "os.symlink": ((1,), (2,)), "os.link": ((1,), (3,)),
-               "os.truncate": ((0,), ()), "os.chmod": ((0,), (2,)), "os.chown": ((0,), (3,)),
-               "os.utime": ((0,), (3,)), "os.mkfifo": ((0,), (2,)), "os.mknod": ((0,), (3,)),
-               "shutil.rmtree": ((0,), (1,)), "shutil.copyfile": ((1,), ()), "shutil.copytree": ((1,), ()),
-               "shutil.move": ((0, 1), ())}
-    from _thread import get_ident
-
-    busy = set()  # the threads inside the hook: their own calls do not re-enter it (the main
-    # snakemake process runs its jobs from threads, so one flag for all would skip other threads' events)
-
-    def line(*fields):
-        write(fd, (repr((getpid(),) + fields) + "\n").encode("utf-8", "backslashreplace"))
-
-    def where(path, dir_fd=None):
-        path = fsdecode(fspath(path))
-        if not isabs(path):
-            base = getcwd() if dir_fd is None or dir_fd < 0 else readlink("/proc/self/fd/%%d" %% dir_fd)
-            path = join(base, path)
-        return realpath(path)
-
-    def hook(event, args):
-        if event != "open" and event not in changes:
-            return
-        me = get_ident()
-        if me in busy:
-            return
-        busy.add(me)
-        try:
-            if event == "open":
-                path, mode, flags = args
-                if isinstance(path, int):
-                    return  # an open descriptor: its path was checked when it was opened
-                if mode is not None:
-                    write_ = any(c in mode for c in "wax+")
-                else:
-                    write_ = bool((flags or 0) & writing)
-                if write_:
-                    line("write", event, where(path), mode, flags)
-                else:
-                    text = fsdecode(fspath(path))
-                    if text.lower().endswith(images):
-                        line("read", event, where(path), mode, flags)
-                return
-            paths, fds = changes[event]
-            dir_fd = next((args[i] for i in fds if i < len(args) and isinstance(args[i], int)), None)
-            for i in paths:
-                if i < len(args) and args[i] is not None and not isinstance(args[i], int):
-                    line("write", event, where(args[i], dir_fd), None, None)
-        except Exception as exc:  # a path the hook cannot read: recorded, never raised into the program
-            line("hook-error", event, repr(args)[:500], repr(exc)[:200], None)
-        finally:
-            busy.discard(me)
-
-    def header(how):
-        line("process", how, getcwd(), repr(getattr(sys, "orig_argv", sys.argv)), os.getppid())
-
-    header("start")
-    def forked():
-        busy.clear()
-        header("fork")
-
-    os.register_at_fork(after_in_child=forked)
-    sys.addaudithook(hook)
-
-
-_install_paths_audit()
-del _install_paths_audit
-''' % {"env": AUDIT_ENV, "images": IMAGE_SUFFIXES}
-
-
-@dataclass
-class Event:
-    pid: int
-    kind: str  # write, read, hook-error
-    event: str
-    path: str
-    mode: object
-    flags: object
-    argv: str  # the process's command line (orig_argv), for the report
-
-
-def audit_env(tmp: Path) -> tuple[dict[str, str], Path]:
-    """The environment of an audited process: the sitecustomize first on PYTHONPATH, a log folder,
-    and a temporary folder of its own (TMPDIR), so that the allowance for temporary files is that
-    folder, not the whole of /tmp, which holds the run directory too."""
-    site, logs, temp = tmp / "site", tmp / "audit", tmp / "temp"
-    for folder in (site, logs, temp):
-        folder.mkdir(parents=True, exist_ok=True)
-    (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    env = dict(local_run_env())
-    env["PYTHONPATH"] = os.pathsep.join([str(site), *filter(None, [env.get("PYTHONPATH")])])
-    env[AUDIT_ENV] = str(logs)
-    env["TMPDIR"] = str(temp)
-    return env, logs
-
-
-def read_events(logs: Path) -> tuple[list[Event], dict[int, tuple[str, str]]]:
-    """Every recorded event, and each process's (start or fork, command line)."""
-    raw, processes = [], {}
-    for file in sorted(logs.glob("*.log")):
-        for text in file.read_text(encoding="utf-8").splitlines():
-            pid, kind, event, path, mode, flags = ast.literal_eval(text)
-            if kind == "process":
-                processes[pid] = (event, mode)
-            else:
-                raw.append((pid, kind, event, path, mode, flags))
-    return [Event(*r, argv=processes.get(r[0], ("", "?"))[1]) for r in raw], processes
-
 
 @dataclass(frozen=True)
 class Place:
@@ -266,10 +127,11 @@ def allowance(e: Event, places: list[Place]) -> str | None:
 
 
 def violations(events: list[Event], run: Path, temp: Path, site: Path) -> list[str]:
-    """Every write outside the allowed places and every image read outside data/ and results/,
-    one line each: kind, event, path, mode, flags and the process's command line."""
+    """Every write outside the allowed places and every image read outside the datasets' folders
+    (data/, folders/) and results/, one line each: kind, event, path, mode, flags and the process's
+    command line."""
     places = allowed_write_places(run, temp, site)
-    readable = [run.resolve() / "data", run.resolve() / "results"]
+    readable = [run.resolve() / "data", run.resolve() / "folders", run.resolve() / "results"]
     found = []
     for e in events:
         if e.kind == "hook-error":
@@ -281,76 +143,18 @@ def violations(events: list[Event], run: Path, temp: Path, site: Path) -> list[s
     return found
 
 
-# ------------------------------------------------------------------------------ the hostile run
-
-DATASET = "x-1_"  # the schema's edge: letters, digits, '-' and '_'
-LABELS = {  # demo class -> the hostile class-folder name it becomes (all accepted by the ingest)
-    "cry": "crying baby",
-    "laugh": "\u00dcberraschung",  # Überraschung, NFC
-    "neutral": "-- rm -rf",
-}
-NOISE_LABELS = ["x..y", "a:b $(touch pwned)"]  # random-noise classes beside the demo's
-HOSTILE_FILES = ["bébé 01 (copie).png", "--help.png", "a;b&c`id`.png", "x y.PNG", "..dots.png"]
-
-
-def write_hostile_dataset(root: Path) -> None:
-    from infantfer.demo import write_demo
-
-    staging = root.parent / "staging"
-    write_demo(staging, counts={"cry": 8, "laugh": 7, "neutral": 6}, size=32, seed=5)
-    root.mkdir(parents=True)
-    for demo, label in LABELS.items():
-        shutil.move(staging / demo, root / label)
-    staging.rmdir()
-    for n, label in enumerate(NOISE_LABELS):
-        for i in range(6):
-            write_image(root / label / f"{i}.png", seed=1000 + 10 * n + i, size=32)
-    for label, name in zip([*LABELS.values(), *NOISE_LABELS], HOSTILE_FILES):
-        first = sorted((root / label).glob("*.png"))[0]
-        first.rename(root / label / name)  # '..dots.png' starts with a dot: the ingest skips it
-    write_image(root / ".hidden" / "0.png", seed=7, size=32)  # a dot folder: skipped by the ingest
-
-
-def hostile_config() -> dict:
-    return {
-        "datasets": {DATASET: {"layout": "folders", "path": "data"}},
-        "arms": {"original": {}, "cgan": {"gan": True}},
-        "balanced": {"arm": "cgan"},
-        "faces": {"detector": "none", "size": 16},
-        "split": {"folds": 2, "repeats": 1, "seed": 0},
-        "evaluate": {"n_estimators": 3},
-        "cgan": {**TINY_GAN, "steps": 10, "checkpoint_every": 5},
-        "gate": {"n_draws": 3},
-    }
-
-
-def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+# ------------------------------------------------------------------------------ the audited run
 
 
 @pytest.fixture(scope="module")
-def audited_run(tmp_path_factory):
-    """The default DAG of the hostile config, every Python process audited."""
-    tmp = tmp_path_factory.mktemp("audit")
-    run = workdir_with_defaults(tmp / "run")
-    write_hostile_dataset(run / "data")
-    (run / "hostile.yaml").write_text(yaml.safe_dump(hostile_config(), sort_keys=False, allow_unicode=True))
-    env, logs = audit_env(tmp)
-    data_before = snapshot(run / "data")
-    # the whole default DAG: ingest, faces, split, GANs, gates, augment, evaluation, the balanced
-    # set, and the report stage (statistics, tables, figures, answer, provenance); about a minute on 2 cores
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--cores", "2",
-           "--configfile", "hostile.yaml"]
-    start, cpu = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=1500, cwd=run, env=env)
-    seconds, after = time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu_seconds = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
-    if result.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
-    events, processes = read_events(logs)
-    return {"tmp": tmp, "run": run, "events": events, "processes": processes, "seconds": seconds, "cpu": cpu_seconds,
-            "temp": tmp / "temp", "site": tmp / "site", "data_before": data_before}
+def audited_run(shared_tiny_run):
+    """The shared tiny run (tests/conftest.py), made with every Python process audited: its events
+    (the audit's own folder, which no later test touches). The tests that read the run directory
+    take tiny_run too, so that no test changes it meanwhile."""
+    events, processes = read_events(shared_tiny_run.base / "audit")
+    return {"run": shared_tiny_run.path, "events": events, "processes": processes, "shared": shared_tiny_run,
+            "seconds": shared_tiny_run.seconds, "cpu": shared_tiny_run.cpu,
+            "temp": shared_tiny_run.base / "temp", "site": shared_tiny_run.base / "site"}
 
 
 def process_kind(argv: str) -> str:
@@ -388,12 +192,14 @@ def test_no_write_or_image_read_outside_the_run_s_places(audited_run):
 
 
 def test_the_hook_saw_snakemake_and_its_jobs(audited_run):
+    """Every job of the run ran with the hook, the jobs' writes were seen, and x-1_'s ingest and
+    faces jobs opened exactly the images its folder lists."""
     events, run = audited_run["events"], audited_run["run"].resolve()
     kinds = {pid: process_kind(argv) for pid, (_, argv) in audited_run["processes"].items()}
     started = [kinds[pid] for pid, (how, _) in audited_run["processes"].items() if how == "start"]
     assert started.count("snakemake") == 1
     # one audited interpreter per job that snakemake ran: every job's script ran with the hook
-    log = next((run / ".snakemake" / "log").glob("*.snakemake.log")).read_text()
+    log = audited_run["shared"].log  # the run's own log (later runs in the folder add theirs)
     rules = [r for r in re.findall(r"Finished jobid: \d+ \(Rule: (\w+)\)", log) if r != "all"]
     jobs = [k for k in started if k.endswith(".py")]
     assert len(jobs) == len(rules) and len(rules) >= 20, (sorted(jobs), sorted(rules))
@@ -403,39 +209,46 @@ def test_the_hook_saw_snakemake_and_its_jobs(audited_run):
                   and Path(e.path).is_relative_to(run / "results")]
     assert {"ingest.py", "faces.py", "balanced_set.py", "evaluate_fold.py"} <= {kinds[e.pid] for e in job_writes}
     assert any(kinds[e.pid] == "balanced_set.py" and e.path.endswith(".png") for e in job_writes)
-    # the ingest and the faces job open every image the ingest lists, and nothing the ingest skips
+    # x-1_'s ingest and faces jobs open every image the ingest lists, and nothing the ingest skips
+    # (each dataset's job is a process of its own: the one that opens images under data/)
     data = run / "data"
     listed = {p.resolve() for p in data.rglob("*") if p.is_file()
               and not any(part.startswith(".") for part in p.relative_to(data).parts)}
     assert len(listed) == 32
     for job in ("ingest.py", "faces.py"):
-        read = {Path(e.path) for e in events if e.kind == "read" and kinds.get(e.pid) == job}
-        assert read == listed, (job, sorted(map(str, read ^ listed))[:5])
+        reads: dict[int, set[Path]] = {}
+        for e in events:
+            if e.kind == "read" and kinds.get(e.pid) == job:
+                reads.setdefault(e.pid, set()).add(Path(e.path))
+        hostile = [read for read in reads.values() if any(path.is_relative_to(data) for path in read)]
+        assert len(hostile) == 1, (job, len(hostile))
+        assert hostile[0] == listed, (job, sorted(map(str, hostile[0] ^ listed))[:5])
 
 
-def test_balanced_set_folders_are_the_labels_file_name_parts(audited_run):
+def test_balanced_set_folders_are_the_labels_file_name_parts(audited_run, tiny_run):
     from infantfer.io import path_part
 
     run = audited_run["run"]
-    labels = {*LABELS.values(), *NOISE_LABELS}
-    balanced = run / "results" / DATASET / "balanced"
+    labels = {*HOSTILE_LABELS.values(), *NOISE_LABELS}
+    balanced = run / "results" / HOSTILE / "balanced"
     manifest = pd.read_csv(balanced / "manifest.tsv", sep="\t", dtype=str, keep_default_na=False)
     assert set(manifest["label"]) == labels  # verbatim, every class
     folders = {p.name for p in balanced.iterdir() if p.is_dir()}
     assert folders == {path_part(label) for label in labels}, folders
     for row in manifest.itertuples():
         assert Path(row.file).parts[0] == path_part(row.label) and (balanced / row.file).is_file()
-    ingested = pd.read_csv(run / "results" / DATASET / "manifest.tsv", sep="\t", dtype=str, keep_default_na=False)
+    ingested = pd.read_csv(run / "results" / HOSTILE / "manifest.tsv", sep="\t", dtype=str, keep_default_na=False)
     assert set(ingested["label"]) == labels  # .hidden is no class
     assert set(HOSTILE_FILES) - {"..dots.png"} <= {Path(s).name for s in ingested["source"]}
 
 
-def test_the_run_directory_holds_only_its_places(audited_run):
-    """What no hook sees (a shell, C code that opens files itself): the dataset is as it was, the run
-    directory holds nothing new but results/, logs/ and .snakemake/, and `$(touch pwned)` ran nowhere."""
-    run = audited_run["run"]
-    assert snapshot(run / "data") == audited_run["data_before"]
-    assert {p.name for p in run.iterdir()} == {"config", "data", "hostile.yaml", "results", "logs", ".snakemake"}
+def test_the_run_directory_holds_only_its_places(audited_run, tiny_run):
+    """What no hook sees (a shell, C code that opens files itself): the datasets' folders are as they
+    were, the run directory held nothing new but results/, logs/ and .snakemake/ when the run ended,
+    and `$(touch pwned)` ran nowhere."""
+    run, shared = audited_run["run"], audited_run["shared"]
+    assert shared.datasets_after == shared.datasets_before
+    assert set(shared.listing) == {"config", "data", "folders", "tiny.yaml", "results", "logs", ".snakemake"}
     assert [p.name for p in (run / "config").iterdir()] == ["config.yaml"]
     assert not list(run.rglob("pwned")) and not (REPO / "pwned").exists()
 
@@ -450,7 +263,7 @@ def test_a_planted_violation_is_reported(tmp_path):
     (run / "data").mkdir()
     outside = tmp_path / "outside"
     write_image(outside / "face.png", seed=1)
-    env, logs = audit_env(tmp_path)
+    env, logs = audit_env(tmp_path, local_run_env())
     code = "\n".join([
         "import os",
         "from pathlib import Path",

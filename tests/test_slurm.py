@@ -14,7 +14,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,12 +22,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, TINY_GAN, run_snakemake, snakemake_command, workdir_with_defaults
 
 pytestmark = pytest.mark.e2e
 
 DATASET = "tiny"
-TINY_GAN = {"size": 16, "steps": 20, "checkpoint_every": 10, "batch_size": 16, "g_width": 16, "d_width": 8, "z_dim": 16}
 CONFIG = {
     "datasets": {DATASET: {"layout": "demo", "counts": {"cry": 24, "laugh": 14, "neutral": 12}, "size": 32,
                            "faces": {"detector": "none", "size": 16}}},
@@ -140,42 +138,36 @@ def slurm():
                 time.sleep(0.1)
 
 
-def snakemake_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *args]
-
-
 def on_slurm(partition: str, *args: str) -> list[str]:
-    return snakemake_cmd(*args, "--workflow-profile", str(REPO / "workflow" / "profiles" / "slurm"), *CI_OPTIONS,
-                         "--default-resources", f"slurm_partition={partition}", "--configfile", "tiny.yaml")
+    """The arguments of a snakemake run through SLURM with the project's profile."""
+    return [*args, "--workflow-profile", str(REPO / "workflow" / "profiles" / "slurm"), *CI_OPTIONS,
+            "--default-resources", f"slurm_partition={partition}", "--configfile", "tiny.yaml"]
 
 
-def check(result: subprocess.CompletedProcess, what: str) -> subprocess.CompletedProcess:
-    if result.returncode != 0:
-        raise AssertionError(f"{what} failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}")
-    return result
+def slurm_snakemake(run: Path, *args: str, check: bool = True, timeout: float = 1500) -> subprocess.CompletedProcess:
+    """snakemake in the test's own environment: the SLURM plugin talks to the real scontrol."""
+    return run_snakemake(run, *args, check=check, env=dict(os.environ), timeout=timeout)
 
 
 @pytest.fixture(scope="module")
 def runs(slurm, tmp_path_factory):
     """The tiny config through SLURM and, at the same time, one of its folds locally with --cores 2."""
-    base = tmp_path_factory.mktemp("slurm_prefix")
-    (base / "config").mkdir()
-    shutil.copy(REPO / "config" / "config.yaml", base / "config" / "config.yaml")
+    base = workdir_with_defaults(tmp_path_factory.mktemp("slurm_prefix"))
     (base / "tiny.yaml").write_text(yaml.safe_dump(CONFIG, sort_keys=False))
-    check(subprocess.run(snakemake_cmd(*PREFIX, "--cores", "2", "--configfile", "tiny.yaml"), cwd=base,
-                         capture_output=True, text=True, timeout=900), "the local ingest, faces and split")
+    slurm_snakemake(base, *PREFIX, "--cores", "2", "--configfile", "tiny.yaml", timeout=900)  # ingest, faces, split
     dirs = {}
     for name in ("cluster", "local", "negative"):
         dirs[name] = tmp_path_factory.mktemp(f"slurm_{name}") / "run"
         shutil.copytree(base, dirs[name], symlinks=True)
-    local = subprocess.Popen(snakemake_cmd(*FOLD_TABLES, "--cores", "2", "--configfile", "tiny.yaml"), cwd=dirs["local"],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    local = subprocess.Popen(snakemake_command(*FOLD_TABLES, "--cores", "2", "--configfile", "tiny.yaml"),
+                             cwd=dirs["local"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     start = time.monotonic()
-    cluster = subprocess.run(on_slurm(slurm, *TARGETS), cwd=dirs["cluster"], capture_output=True, text=True, timeout=1500)
+    cluster = slurm_snakemake(dirs["cluster"], *on_slurm(slurm, *TARGETS), check=False)
     seconds = time.monotonic() - start
     local_out, _ = local.communicate(timeout=1500)
     print(f"SLURM run {seconds:.0f} s, the local run beside it {time.monotonic() - start:.0f} s at most")
-    check(cluster, f"the SLURM run ({seconds:.0f} s)")
+    assert cluster.returncode == 0, (f"the SLURM run failed ({seconds:.0f} s):\n{cluster.stdout[-4000:]}\n"
+                                     f"{cluster.stderr[-8000:]}")
     assert local.returncode == 0, f"the local run failed:\n{local_out[-6000:]}"
     return {**dirs, "partition": slurm, "output": cluster.stdout + cluster.stderr, "seconds": seconds}
 
@@ -252,10 +244,9 @@ def test_more_gpus_than_the_node_has_fail_fast(runs):
     ctld_log = _slurmctld_log()
     offset = ctld_log.stat().st_size if ctld_log.is_file() else 0
     start = time.monotonic()
-    grouped = subprocess.run(
-        on_slurm(partition, f"results/{DATASET}/cgan/r0_f0_original/checkpoints.tsv",
-                 "--set-resources", "cgan_train:gpu=2", "--resources", "gpu=2"),
-        cwd=run, capture_output=True, text=True, timeout=240)
+    grouped = slurm_snakemake(run, *on_slurm(partition, f"results/{DATASET}/cgan/r0_f0_original/checkpoints.tsv",
+                                             "--set-resources", "cgan_train:gpu=2", "--resources", "gpu=2"),
+                              check=False, timeout=240)
     seconds = time.monotonic() - start
     output = grouped.stdout + grouped.stderr
     assert grouped.returncode != 0 and seconds < 120, (seconds, output[-3000:])  # not a wait for a GPU that never comes
@@ -265,9 +256,9 @@ def test_more_gpus_than_the_node_has_fail_fast(runs):
             fh.seek(offset)
             assert "Requested node configuration is not available" in fh.read()
 
-    single = subprocess.run(on_slurm(partition, f"results/{DATASET}/folds/r0.tsv", "--force",
-                                     "--set-resources", "split:gpu=2", "--resources", "gpu=2"),
-                            cwd=run, capture_output=True, text=True, timeout=240)
+    single = slurm_snakemake(run, *on_slurm(partition, f"results/{DATASET}/folds/r0.tsv", "--force",
+                                            "--set-resources", "split:gpu=2", "--resources", "gpu=2"),
+                             check=False, timeout=240)
     output = single.stdout + single.stderr
     assert single.returncode != 0, output[-3000:]
     assert "Batch job submission failed: Requested node configuration is not available" in output, output[-3000:]
@@ -278,24 +269,22 @@ def test_a_scancelled_gan_job_resumes_when_the_command_runs_again(slurm, tmp_pat
     """`scancel` of a GAN job mid-training: the workflow stops with the job failed; the same command
     again resumes the GAN from its last checkpoint, in a new SLURM job, to the end. (That a resumed
     GAN ends bit for bit as an uninterrupted one is tested locally: tests/test_cgan.py and the
-    kill-and-resume test of tests/test_workflow.py.)"""
+    kill-and-resume test of tests/test_kill_resume.py.)"""
     config = {"datasets": {"k": {"layout": "demo", "counts": {"cry": 24, "laugh": 14, "neutral": 12}, "size": 16,
                                  "faces": {"detector": "none", "size": 16}}},
               "split": {"folds": 2, "repeats": 1}, "arms": {"original": {}, "cgan": {"gan": True}},
-              "cgan": {**TINY_GAN, "steps": 600, "checkpoint_every": 150}}
+              # 300 steps (~9 s) after the first checkpoint, for squeue and scancel to land mid-GAN
+              "cgan": {**TINY_GAN, "steps": 400, "checkpoint_every": 100}}
     target = "results/k/cgan/r0_f0_original/checkpoints.tsv"
-    run = tmp_path / "run"
-    (run / "config").mkdir(parents=True)
-    shutil.copy(REPO / "config" / "config.yaml", run / "config" / "config.yaml")
+    run = workdir_with_defaults(tmp_path / "run")
     (run / "tiny.yaml").write_text(yaml.safe_dump(config))
     # ingest, faces and the split locally: the queue is for the GAN
-    check(subprocess.run(snakemake_cmd("results/k/folds/r0.tsv", "--cores", "2", "--configfile", "tiny.yaml"),
-                         cwd=run, capture_output=True, text=True, timeout=900), "the local prefix")
-    cancelled = subprocess.Popen(on_slurm(slurm, target), cwd=run, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 text=True)
+    slurm_snakemake(run, "results/k/folds/r0.tsv", "--cores", "2", "--configfile", "tiny.yaml", timeout=900)
+    cancelled = subprocess.Popen(snakemake_command(*on_slurm(slurm, target)), cwd=run, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
     checkpoints = run / "results" / "k" / "cgan_checkpoints"
     deadline = time.monotonic() + 900
-    while time.monotonic() < deadline and not list(checkpoints.glob("*/step_000150.pt")):
+    while time.monotonic() < deadline and not list(checkpoints.glob("*/step_000100.pt")):
         assert cancelled.poll() is None, cancelled.communicate()[0][-4000:]
         time.sleep(0.2)
     gan_jobs = [line.split()[0] for line in _run("squeue", "-h", "-o", "%i %k").stdout.splitlines()
@@ -304,14 +293,13 @@ def test_a_scancelled_gan_job_resumes_when_the_command_runs_again(slurm, tmp_pat
     _run("scancel", gan_jobs[0])
     output, _ = cancelled.communicate(timeout=900)
     assert cancelled.returncode != 0, output[-4000:]
-    interrupted = next(checkpoints.glob("*/step_000150.pt")).parent
-    assert not (interrupted / "step_000600.pt").exists(), "the GAN finished before scancel reached it"
+    interrupted = next(checkpoints.glob("*/step_000100.pt")).parent
+    assert not (interrupted / "step_000400.pt").exists(), "the GAN finished before scancel reached it"
     assert not (run / target).exists()
 
-    rerun = check(subprocess.run(on_slurm(slurm, target), cwd=run, capture_output=True, text=True, timeout=1500),
-                  "the rerun after scancel")
+    rerun = slurm_snakemake(run, *on_slurm(slurm, target))  # the rerun after scancel
     log = (run / "logs" / "k" / "cgan" / "r0_f0_original.log").read_text()
-    assert "cgan: resuming from" in log and re.search(r"\(step (150|300|450)/600\)", log), log[-3000:]
+    assert "cgan: resuming from" in log and re.search(r"\(step (100|200|300)/400\)", log), log[-3000:]
     assert slurm_job_id(log) and slurm_job_id(log) != gan_jobs[0], log[:2000]  # a new SLURM job
     assert "has been submitted with SLURM jobid" in rerun.stdout + rerun.stderr
-    assert (interrupted / "step_000600.pt").exists() and "step_000600.pt" in (run / target).read_text()
+    assert (interrupted / "step_000400.pt").exists() and "step_000400.pt" in (run / target).read_text()
