@@ -178,3 +178,17 @@ def test_packages_are_followed_through_init_relative_and_function_level_imports(
     first = CodeVersions(package_dir=package).of(tmp_path / "pkg.py")
     (package / "pkg" / "part.py").write_text("from ..io import write_text\n\nVALUE = 2\n")
     assert CodeVersions(package_dir=package).of(tmp_path / "pkg.py") != first
+
+
+def test_the_record_names_the_cpu_and_the_kernels_torch_chose(monkeypatch):
+    """Other CPUs pick other kernels, and the GAN comes out slightly different: a record says which."""
+    import torch
+
+    from infantfer.provenance import device
+
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    info = device()
+    assert info["isa_variables"] == {"ATEN_CPU_CAPABILITY": "avx2"}
+    assert info["torch_cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert info["cpu_model"] and info["cpu_model"] in info["summary"]
