@@ -53,7 +53,23 @@ def recipes(specs: list[str], size: int) -> dict[str, dict]:
     return out
 
 
-def run(settings: dict, real: TrainingSet, test_x, test_y, classes, steps: int, every: int, seed: int) -> pd.DataFrame:
+def save_grid(path: Path, checkpoint: str, real: TrainingSet, classes: list[str], per_class: int = 12) -> None:
+    """Real (upper row) and generated (lower row) faces of each class, 4x enlarged, to look at."""
+    from PIL import Image
+
+    from infantfer.cgan import generate
+
+    rows = []
+    for code, c in enumerate(classes):
+        r = real.x[real.y == c][:per_class]
+        g = generate(checkpoint, np.full(len(r), code), seed=0, size=real.x.shape[1], device="cpu")
+        rows.append(np.concatenate([np.concatenate(list(r), 1), np.concatenate(list(g), 1)], 0))
+    grid = np.concatenate(rows, 0)
+    Image.fromarray(grid).resize((grid.shape[1] * 4, grid.shape[0] * 4), Image.NEAREST).save(path)
+
+
+def run(settings: dict, real: TrainingSet, test_x, test_y, classes, steps: int, every: int, seed: int,
+        grid: Path | None = None) -> pd.DataFrame:
     keys = {f.name for f in CGANConfig.__dataclass_fields__.values()}
     cfg = CGANConfig.from_dict({**{k: v for k, v in settings.items() if k in keys}, "steps": steps,
                                 "checkpoint_every": every, "device": "cpu", "seed": seed})
@@ -65,6 +81,8 @@ def run(settings: dict, real: TrainingSet, test_x, test_y, classes, steps: int, 
         checkpoints = pd.DataFrame({"checkpoint": [s for s, _ in found], "path": [str(p) for _, p in found]})
         gate = gate_run(real, checkpoints, classes, {}, face_size=real.x.shape[1], seed=0)
         quality = quality_run(real, test_x, test_y, checkpoints, classes, gate, face_size=real.x.shape[1], seed=0)
+        if grid:
+            save_grid(grid, str(found[-1][1]), real, classes)
     by_step = gate.groupby("checkpoint")
     summary = pd.DataFrame({
         "passed": by_step.apply(lambda t: ",".join(t.loc[t["passed"], "class"])),
@@ -85,6 +103,7 @@ def main() -> None:
     ap.add_argument("--gan-seed", type=int, default=0)
     ap.add_argument("--recipe", action="append", default=None)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--grids", type=Path, default=None, help="a folder for each run's last-checkpoint grid")
     args = ap.parse_args()
     x, y, groups = demo_faces(args.size)
     classes = sorted(set(y))
@@ -95,7 +114,8 @@ def main() -> None:
             train, test = folds[f]
             real = TrainingSet(x[train], y[train], np.array([f"i{i}" for i in train]), np.full(len(train), "real"),
                                group=groups[train])
-            table = run(settings, real, x[test], y[test], classes, args.steps, args.every, args.gan_seed)
+            grid = args.grids / f"{name}_f{f}_{args.size}px.png" if args.grids else None
+            table = run(settings, real, x[test], y[test], classes, args.steps, args.every, args.gan_seed, grid)
             table.insert(0, "fold", f)
             table.insert(0, "recipe", name)
             print(table.round(3).to_string(index=False), flush=True)
