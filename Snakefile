@@ -20,6 +20,7 @@ include: "workflow/rules/cgan.smk"
 include: "workflow/rules/gate.smk"
 include: "workflow/rules/augment.smk"
 include: "workflow/rules/privacy.smk"
+include: "workflow/rules/quality.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/statistics.smk"
 include: "workflow/rules/balanced.smk"
@@ -36,6 +37,7 @@ localrules:
     summary,
     collect_gate,
     collect_privacy,
+    collect_quality,
     best_arm,
     answer,
 

@@ -105,7 +105,7 @@ def test_balanced_classes_report_targets_sources_and_warnings():
     real_y = np.array(["cry"] * 20 + ["laugh"] * 10 + ["neutral"] * 12)
     report = balanced_classes(ts, base.y, real_y, CLASSES, target_ratio=1.0).set_index("label")
     assert report["target"].tolist() == [12, 12, 12]
-    assert report.loc["cry", ["real_available", "real_kept", "cgan", "total"]].tolist() == [20, 8, 4, 12]
+    assert report.loc["cry", ["real_available", "real_kept", "real_dropped", "cgan", "total"]].tolist() == [20, 8, 12, 4, 12]
     assert report.loc["cry", "real_removed_share"] == 0.6
     assert report.loc["cry", "warning"] == "only 8 of the 20 real images kept"
     assert report.loc["laugh", "smote"] == 2 and report.loc["laugh", "warning"] == ""

@@ -174,13 +174,15 @@ def test_bad_arms_name_the_key(arms, key):
 def test_balanced_arm_must_be_an_arm_or_best():
     with pytest.raises(ConfigError, match="'cgan' is not one of the arms"):
         resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {"original": {}}, "balanced": {"arm": "cgan"}})
-    # the default (the method's arm) falls back to best when the arms lack it
+    # the default (the cgan arm, which keeps every real photo) falls back to best when the arms lack it
     config = resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {"original": {}}})
     assert config["datasets"]["d"]["balanced"]["arm"] == "best"
     with pytest.raises(ConfigError, match="'smoteenn_cgan' is not one of the arms"):  # named: an error, not best
         resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {"original": {}},
                         "balanced": {"arm": "smoteenn_cgan"}})
-    assert resolve_config({"datasets": {"d": {"layout": "demo"}}})["datasets"]["d"]["balanced"]["arm"] == "smoteenn_cgan"
+    assert resolve_config({"datasets": {"d": {"layout": "demo"}}})["datasets"]["d"]["balanced"]["arm"] == "cgan"
+    named = resolve_config({"datasets": {"d": {"layout": "demo"}}, "balanced": {"arm": "smoteenn_cgan"}})
+    assert named["datasets"]["d"]["balanced"]["arm"] == "smoteenn_cgan"  # the method's recipe, when asked for
     with pytest.raises(ConfigError, match="f1_adaboost"):
         resolve_config({"datasets": {"d": {"layout": "demo"}}, "arms": {"original": {}},
                         "evaluate": {"classifiers": ["samme"]}})

@@ -9,6 +9,7 @@ for a perfect generator; blurred and down-up-sampled copies of them stand in for
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -224,32 +225,89 @@ def test_choose_on_scored_checkpoints(scored):
     assert "accepted" not in out.columns  # one column says which checkpoint is used
 
 
-def test_choose_picks_lowest_passing_js_and_rejects_never_passing(caplog):
+def test_choose_picks_the_latest_passing_checkpoint_and_rejects_never_passing(caplog):
     rows = [
         # class, checkpoint, js_pca, label_agreement, js_judged, passed
-        ("cry", 1, 0.05, 0.9, True, False),  # lowest JS but failed (fidelity): not eligible
+        ("cry", 1, 0.05, 0.9, True, False),
         ("cry", 2, 0.09, 0.9, True, True),
-        ("cry", 3, 0.07, 0.8, True, True),  # <- lowest JS among passing
-        ("cry", 4, 0.08, 0.95, True, True),
+        ("cry", 3, 0.07, 0.8, True, True),  # lowest JS among passing: not chosen any more
+        ("cry", 4, 0.08, 0.95, True, True),  # <- the latest passing
+        ("cry", 5, 0.30, 0.95, True, False),
         ("laugh", 1, 0.50, 0.9, True, False),
         ("laugh", 2, 0.40, 0.9, True, False),  # never passes
         ("neutral", 1, 0.60, 0.7, False, True),
-        ("neutral", 2, 0.40, 0.9, False, True),
-        ("neutral", 3, 0.90, 0.9, False, True),  # <- JS not judged: best agreement, tie -> later
+        ("neutral", 3, 0.90, 0.9, False, True),  # <- JS not judged: the latest passing too
         ("neutral", 4, 0.10, 0.3, False, False),
     ]
     table = pd.DataFrame(rows, columns=["class", "checkpoint", "js_pca", "label_agreement", "js_judged", "passed"])
     with caplog.at_level("WARNING", logger="infantfer.gate"):
         out = gate.choose(table)
     chosen = out[out["chosen"]].set_index("class")["checkpoint"].to_dict()
-    assert chosen == {"cry": 3, "neutral": 3}
+    assert chosen == {"cry": 4, "neutral": 3}
     assert not out.loc[out["class"] == "laugh", "chosen"].any()
     assert out.groupby("class")["chosen"].sum().max() == 1
     assert "laugh" in caplog.text
 
-    tie = pd.DataFrame([("cry", 1, 0.07, 0.9, True, True), ("cry", 2, 0.07, 0.9, True, True)],
-                       columns=table.columns)
-    assert gate.choose(tie).loc[lambda d: d["chosen"], "checkpoint"].tolist() == [2]
+
+def test_choose_does_not_prefer_an_early_checkpoint_that_a_two_sample_test_tells_from_real():
+    """The measured case of issue I (a real infant set, 1,000 steps): the lowest-JS rule chose step
+    400, whose images a two-sample test told from real at AUC 0.985-0.999, over step 1,000's at
+    0.66-0.80. Both passed; the lowest of noisy JS values is biased low (the winner's curse)."""
+    rows = [(step, js, auc, True) for step, js, auc in
+            [(200, 0.071, 0.999, ), (400, 0.052, 0.995), (600, 0.066, 0.97), (800, 0.064, 0.86), (1000, 0.061, 0.72)]]
+    table = pd.DataFrame([("cry", *r) for r in rows], columns=["class", "checkpoint", "js_pca", "c2st_auc", "passed"])
+    table["js_judged"] = True
+    chosen = gate.choose(table).loc[lambda d: d["chosen"]]
+    assert chosen["checkpoint"].tolist() == [1000]
+    assert chosen["c2st_auc"].iloc[0] == table["c2st_auc"].min()
+
+
+# ------------------------------------------------------------------------------- noise (issue I)
+DEMO_NEUTRAL = Path(__file__).parent / "data" / "demo_neutral_gan_sets.npz"
+
+
+@pytest.fixture(scope="module")
+def demo_neutral():
+    """The demo's three folds (real training images) and the neutral images the gate accepted on
+    each before the gate was two-sided (16 px GANs of 1,000 steps, seed 0, saved from a run):
+    noise-textured blobs that the two-sample test told from real at AUC 1.0."""
+    with np.load(DEMO_NEUTRAL) as z:
+        return [{"x": z[f"real_x_f{f}"], "y": z[f"real_y_f{f}"], "g": z[f"real_group_f{f}"],
+                 "neutral": z[f"gan_neutral_f{f}"]} for f in range(3)]
+
+
+def _neutral_row(fold, generated):
+    ref = gate.fit_reference(fold["x"], fold["y"], groups=fold["g"])
+    return gate.score_checkpoint(ref, {"neutral": generated}).iloc[0]
+
+
+@pytest.mark.parametrize("f", [0, 1, 2])
+def test_the_demo_s_noisy_neutral_sets_are_rejected(demo_neutral, f):
+    row = _neutral_row(demo_neutral[f], demo_neutral[f]["neutral"])
+    assert not row["js_judged"]  # 13-14 real neutral images: below min_images, JS does not judge
+    assert row["noise_ratio"] > row["noise_ceiling"] + 0.1, row[["noise_ratio", "noise_ceiling"]]
+    assert not row["sharpness_ok"] and not row["passed"]
+
+
+@pytest.mark.parametrize("cls", ["cry", "laugh", "neutral"])
+def test_real_images_with_noise_of_sd_8_are_rejected_and_held_back_real_pass(data, cls):
+    """Real images held back from the fold pass; the same images with Gaussian noise of sd 8
+    grey levels (invisible at a glance) fail, small classes too."""
+    ref = gate.fit_reference(data["x"], data["y"])
+    held = data["xh"][data["yh"] == cls]
+    noisy = np.clip(held + np.random.default_rng(0).normal(0, 8, held.shape), 0, 255).astype(np.uint8)
+    scored = gate.score_checkpoint(ref, {cls: held}), gate.score_checkpoint(ref, {cls: noisy})
+    clean, noise = (t.iloc[0] for t in scored)
+    assert clean["sharpness_ok"] and clean["noise_ratio"] <= clean["noise_ceiling"] + 0.1
+    assert not noise["sharpness_ok"] and not noise["passed"]
+    few = gate.score_checkpoint(gate.fit_reference(data["x"], data["y"], {"min_images": 10_000}), {cls: noisy})
+    assert not few.iloc[0]["js_judged"] and not few.iloc[0]["passed"]  # below min_images: still rejected
+
+
+def test_noise_energy_does_not_depend_on_contrast():
+    x = np.random.default_rng(1).integers(60, 120, (4, 16, 16)).astype(float)
+    assert np.allclose(gate.noise_energy(x), gate.noise_energy(2 * x - 50))
+    assert gate.noise_ceiling([]) == gate.NOISE_CEILING_RANGE[1]
 
 
 # --------------------------------------------------------------------------- determinism, speed
@@ -307,7 +365,7 @@ def test_columns_and_criteria_settings():
     assert gate.COLUMNS == [
         "class", "n_real", "n_generated", "js_pca", "js_pixels", "js_real_baseline", "js_judged",
         "label_agreement", "real_recall", "copy_share", "copy_share_pixels", "copy_share_features",
-        "sharpness_ratio", "sharpness_baseline", "c2st_auc", "c2st_baseline",
+        "sharpness_ratio", "sharpness_baseline", "noise_ratio", "noise_ceiling", "c2st_auc", "c2st_baseline",
         "js_ok", "fidelity_ok", "sharpness_ok", "c2st_ok", "copy_ok", "passed",
     ]
     assert gate.GateSettings().max_copy_share == 0.25

@@ -203,3 +203,17 @@ def test_one_fold_reruns_from_its_provenance_alone(shared_tiny_run, tmp_path):
     (fresh / "rerun.yaml").write_text(yaml.safe_dump(config_from(record), sort_keys=False))  # arms keep their order
     run_snakemake(fresh, table, "--cores", "2", "--configfile", "rerun.yaml")
     assert (fresh / table).read_bytes() == expected
+
+
+def test_the_record_names_the_cpu_and_the_kernels_torch_chose(monkeypatch):
+    """Other CPUs pick other kernels, and the GAN comes out slightly different: a record says which."""
+    import torch
+
+    from infantfer.provenance import device
+
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    info = device()
+    assert info["isa_variables"] == {"ATEN_CPU_CAPABILITY": "avx2"}
+    assert info["torch_cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert info["cpu_model"] and info["cpu_model"] in info["summary"]

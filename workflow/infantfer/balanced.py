@@ -63,7 +63,8 @@ def balanced_classes(ts: TrainingSet, base_y: np.ndarray, real_y: np.ndarray, cl
         mine = np.asarray(ts.source)[np.asarray(ts.y) == c]
         available = int((np.asarray(real_y) == c).sum())
         kept = int((mine == "real").sum())
-        row = {"label": c, "target": target, "real_available": available, "real_kept": kept}
+        row = {"label": c, "target": target, "real_available": available, "real_kept": kept,
+               "real_dropped": available - kept}  # by the recipe's cleaning (ENN), never by the export
         row.update({s: int((mine == s).sum()) for s in sources})
         row["total"] = int(len(mine))
         row["share_of_target"] = round(len(mine) / target, 4) if target else float("nan")

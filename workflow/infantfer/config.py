@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .method import METHOD_ARM, METHOD_CLASSIFIER
+from .method import COMPARED_ARM, METHOD_CLASSIFIER
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 # the demo dataset, run when no configuration names a dataset
@@ -170,8 +170,9 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
         spec["base"] = base_name(resampler, params, defaults)
         resolved[name] = spec
     wanted = ds["balanced"]["arm"]
-    if wanted is None:  # unset: the method's arm when configured, else the best arm
-        ds["balanced"]["arm"] = wanted = METHOD_ARM if METHOD_ARM in resolved else "best"
+    if wanted is None:  # unset: the cgan arm when configured, else the best arm
+        # the cgan arm keeps every real photo; the method's arm would drop those ENN removes
+        ds["balanced"]["arm"] = wanted = COMPARED_ARM if COMPARED_ARM in resolved else "best"
     if wanted != "best" and wanted not in resolved:
         raise ConfigError(f"{where}.balanced.arm", f"'{wanted}' is not one of the arms ({', '.join(resolved)})",
                           "name one of the arms, or best")
@@ -179,7 +180,7 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
         import json  # JSON lists are YAML; the key in full: a dataset's own classifiers hide the top-level ones
 
         classifiers = json.dumps([METHOD_CLASSIFIER, *ds["evaluate"]["classifiers"]])
-        raise ConfigError(f"{where}.balanced.arm", "best (the default when the arms lack smoteenn_cgan) ranks the "
+        raise ConfigError(f"{where}.balanced.arm", "best (the default when the arms lack cgan) ranks the "
                           "arms by f1_adaboost, which evaluate.classifiers lacks",
                           f"add f1_adaboost ({where}.evaluate.classifiers: {classifiers}), or name the balanced "
                           f"set's arm ({where}.balanced.arm: one of {', '.join(resolved)})")

@@ -22,13 +22,13 @@ from .io import TrainingSet, read_faces_npz, write_tsv
 
 log = logging.getLogger(__name__)
 
-# cgan keys that change a generator; target_ratio only changes what is drawn
-GENERATOR_KEYS = ("size", "steps", "batch_size", "checkpoint_every", "z_dim", "g_width", "d_width",
-                  "lr_g", "lr_d", "ema_decay", "diffaugment", "device", "seed")
+DRAW_ONLY_KEYS = ("target_ratio",)  # cgan keys that change what is drawn, never the generator
 
 
 def generator_settings(cgan: dict) -> dict:
-    return {k: cgan[k] for k in GENERATOR_KEYS}
+    """The cgan settings that make a generator (every key of the schema's cgan section but
+    DRAW_ONLY_KEYS): a change to any of them retrains."""
+    return {k: v for k, v in cgan.items() if k not in DRAW_ONLY_KEYS}
 
 
 def real_part(faces: dict, train_index: np.ndarray) -> TrainingSet:

@@ -76,6 +76,12 @@ def gate_draw_seed(seed: int, class_code: int) -> int:
     return int(seed) + int(class_code)
 
 
+def quality_draw_seed(seed: int, class_code: int) -> int:
+    """The generator draws the quality measures score (infantfer.quality), apart from the gate's
+    and the top-up's."""
+    return int(seed) + 104729 * (int(class_code) + 1)
+
+
 # ---------------------------------------------------------------------------------- checkpoints
 _CHECKPOINT = re.compile(r"^step_(\d{6,})\.pt$")
 

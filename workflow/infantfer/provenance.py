@@ -143,23 +143,44 @@ def git_state(directory: str | Path) -> dict:
         return {"commit": "unknown (not a git checkout)", "dirty": None}
 
 
+# the variables that choose torch's and oneDNN's CPU kernels: another set gives a slightly different GAN
+ISA_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS")
+
+
+def cpu_model() -> str:
+    """The processor's model name (Linux: /proc/cpuinfo), else what the platform says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def device() -> dict:
+    """The machine the numbers came from: CPU model, torch's CPU kernel level and the variables
+    that set it, threads and GPU. Same config, seed and these give the same numbers."""
     info = {
         "platform": platform.platform(),
         "machine": platform.machine(),
+        "cpu_model": cpu_model(),
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
+        "isa_variables": {var: os.environ[var] for var in ISA_VARIABLES if var in os.environ},
         "cuda": None,
     }
     try:
         import torch
 
         info["torch_threads"] = torch.get_num_threads()
+        info["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
         if torch.cuda.is_available():
             info["cuda"] = torch.cuda.get_device_name(0)
     except ImportError:  # pragma: no cover - torch is a dependency
         pass
-    info["summary"] = f"{info['machine']} x{info['cpu_count']}" + (f", {info['cuda']}" if info["cuda"] else ", no CUDA")
+    info["summary"] = (f"{info['cpu_model']} x{info['cpu_count']}, torch CPU {info.get('torch_cpu_capability', '?')}"
+                       + (f", {info['cuda']}" if info["cuda"] else ", no CUDA"))
     return info
 
 

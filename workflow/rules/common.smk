@@ -351,7 +351,7 @@ def get_final_output():
             result("figures", "faces", dataset=d),
         ]
         if gan_bases(ARMS[d]):
-            outputs += [result("collect_gate", 0, dataset=d), result("collect_privacy", 0, dataset=d)]
+            outputs += [result(rule, 0, dataset=d) for rule in ("collect_gate", "collect_privacy", "quality_figure")]
     # the critical-difference diagram means something only with 3 or more datasets (Demšar 2006)
     if len(DATASETS) >= 3 and len(common_arms()) >= 2 and all(
         METHOD_CLASSIFIER in config["datasets"][d]["evaluate"]["classifiers"] for d in DATASETS

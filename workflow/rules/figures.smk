@@ -80,3 +80,27 @@ rule cd_diagram:
         "../../envs/core.yaml"
     script:
         "../scripts/cd_diagram.py"
+
+
+rule quality_figure:
+    input:
+        rules.collect_quality.output[0],
+    output:
+        report(
+            "results/{dataset}/figures/gan_quality.png",
+            caption="../report/fig_gan_quality.rst",
+            category="Dataset {dataset}",
+            subcategory="2 Figures",
+        ),
+    log:
+        "logs/{dataset}/quality_figure.log",
+    params:
+        max_copy_share=lambda wildcards: config["datasets"][wildcards.dataset]["privacy"]["max_copy_share"],
+        package_code=package_code("quality_figure.py"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/quality_figure.py"

@@ -43,6 +43,7 @@ class CGANConfig:
     betas: tuple[float, float] = (0.0, 0.99)
     d_steps: int = 1
     ema_decay: float = 0.99
+    r1_gamma: float = 0.0              # R1 penalty on D's gradient at real images; 0: off
     diffaugment: str = "translation,cutout"   # "color" hides greyscale faces' main variation: see .diffaugment
     balanced_sampling: bool = True
     checkpoint_every: int = 250

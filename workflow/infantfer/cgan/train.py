@@ -105,6 +105,8 @@ class _Trainer:
             with self._autocast():
                 out = self.d_call(x, torch.cat([y_real, y_real])).float()
             loss_d = F.relu(1.0 - out[:b]).mean() + F.relu(1.0 + out[b:]).mean()
+            if self.cfg.r1_gamma > 0:
+                loss_d = loss_d + self.cfg.r1_gamma / 2 * self._r1(x[:b], y_real)
             self.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             self.opt_d.step()
@@ -121,6 +123,15 @@ class _Trainer:
         self._update_ema()
         self.step += 1
         return loss_d.detach(), loss_g.detach()
+
+    def _r1(self, x_real: torch.Tensor, y_real: torch.Tensor) -> torch.Tensor:
+        """Mean squared norm of D's gradient at the (augmented) real images: a D that stays flat
+        around the real data cannot push G towards high-frequency artefacts it alone can see."""
+        x_real = x_real.detach().requires_grad_(True)
+        with self._autocast():
+            out = self.d_call(x_real, y_real).float()
+        (grad,) = torch.autograd.grad(out.sum(), x_real, create_graph=True)
+        return grad.float().pow(2).flatten(1).sum(1).mean()
 
     @torch.no_grad()
     def _update_ema(self) -> None:

@@ -16,10 +16,11 @@ from .dataset import draw_all, sample_sets
 from .faces import balanced_grid, sample_faces_figure
 from .gate import js_figure
 from .metrics import confusion_figure, metric_folds_figure, per_class_f1_figure
+from .quality import quality_figure
 from .style import DPI, GAN_SOURCE, METRIC_NAMES, REAL_SOURCE, SOURCE_COLOURS, Drawn
 
 __all__ = [
     "DPI", "GAN_SOURCE", "METRIC_NAMES", "REAL_SOURCE", "SOURCE_COLOURS", "Drawn", "balanced_grid", "cd_diagram",
-    "class_counts_figure", "class_order", "confusion_figure", "draw_all", "draw_cd", "js_figure",
+    "class_counts_figure", "class_order", "quality_figure", "confusion_figure", "draw_all", "draw_cd", "js_figure",
     "metric_folds_figure", "per_class_f1_figure", "sample_faces_figure", "sample_sets",
 ]

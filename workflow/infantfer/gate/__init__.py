@@ -29,7 +29,8 @@ from .reference import FIDELITY_COMPONENTS, MAX_CV_FOLDS, GateReference, fit_ref
 from .run import gate_run
 from .score import choose, score_checkpoint
 from .settings import BASELINE_PERCENTILE, COLUMNS, CRITERIA, GateSettings, as_settings
-from .sharpness import SHARPNESS_BASELINE_RANGE, SHARPNESS_PERCENTILE, energy_ratio, gradient_energy, sharpness_baseline
+from .sharpness import (NOISE_CEILING_RANGE, SHARPNESS_BASELINE_RANGE, SHARPNESS_PERCENTILE, energy_ratio, gradient_energy,
+                        noise_ceiling, noise_energy, sharpness_baseline)
 from .two_sample import (C2ST_BASELINE_FLOOR, C2ST_COMPONENTS, C2ST_DRAWS, C2ST_FOLDS, C2ST_POWER_ITERATIONS,
                          c2st_auc)
 
@@ -46,6 +47,9 @@ __all__ = [
     "gradient_energy",
     "energy_ratio",
     "sharpness_baseline",
+    "noise_energy",
+    "noise_ceiling",
+    "NOISE_CEILING_RANGE",
     "c2st_auc",
     "fit_reference",
     "score_checkpoint",

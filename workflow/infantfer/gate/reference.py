@@ -21,7 +21,7 @@ from ..images import as_images, flat
 from ..privacy import CopyReference, fit_copy_reference
 from .divergence import bin_edges, bin_index, js_pca, pixel_histograms
 from .settings import BASELINE_PERCENTILE, GateSettings, as_settings
-from .sharpness import energy_ratio, gradient_energy, sharpness_baseline
+from .sharpness import energy_ratio, gradient_energy, noise_ceiling, noise_energy, sharpness_baseline
 from .two_sample import C2ST_DRAWS, c2st_auc, c2st_baseline
 
 __all__ = ["GateReference", "fit_reference", "half_size", "class_rng", "single_threaded", "FIDELITY_COMPONENTS",
@@ -53,6 +53,9 @@ class GateReference:
     real_energy: np.ndarray  # (N,) gradient energy of every real image
     sharpness_real_vs_real: dict[str, np.ndarray]  # class -> (n_draws,) energy ratio A / B
     sharpness_baseline: dict[str, float]
+    real_noise: np.ndarray  # (N,) gradient energy over contrast of every real image
+    noise_real_vs_real: dict[str, np.ndarray]  # class -> (n_draws,) noise ratio A / B
+    noise_ceiling: dict[str, float]
     c2st_real_vs_real: dict[str, np.ndarray]  # class -> (min(n_draws, C2ST_DRAWS),) AUC A vs B
     c2st_baseline: dict[str, float]
     classifier: object  # fitted pipeline PCA -> StandardScaler -> LogisticRegression
@@ -150,24 +153,26 @@ def _check_real(real_x, real_y, groups) -> tuple[np.ndarray, np.ndarray, tuple[s
 
 
 def _class_draws(x: np.ndarray, idx: np.ndarray, pos: int, real_bins: np.ndarray, real_energy: np.ndarray,
-                 s: GateSettings) -> dict:
+                 real_noise: np.ndarray, s: GateSettings) -> dict:
     """One class's real images (indices ``idx``, ``pos`` in the class order): its halves and the
     real-vs-real JS, sharpness and C2ST draws and baselines, keyed as GateReference's fields."""
     a, b = _real_halves(idx, s.n_draws, class_rng(s.seed, pos, 0))
     draws = range(s.n_draws)
     if b.shape[1] == 0:
         rvr = np.full(s.n_draws, np.nan)
-        sharp_rvr = np.full(s.n_draws, np.nan)
+        sharp_rvr = noise_rvr = np.full(s.n_draws, np.nan)
     else:
         rvr = np.array([js_pca(real_bins[a[d]], real_bins[b[d]], s.bins) for d in draws])
         sharp_rvr = np.array([energy_ratio(real_energy[a[d]], real_energy[b[d]]) for d in draws])
+        noise_rvr = np.array([energy_ratio(real_noise[a[d]], real_noise[b[d]]) for d in draws])
     baseline = float(np.percentile(rvr, BASELINE_PERCENTILE)) if b.shape[1] else float("nan")
     sharp_base = sharpness_baseline(sharp_rvr)
     # the same halves; NaN (no baseline, C2ST not judged) when a half has < C2ST_FOLDS images
     c2st_rvr = np.array([c2st_auc(x[a[d]], x[b[d]], s.seed) for d in range(min(s.n_draws, C2ST_DRAWS))])
     c2st_base = c2st_baseline(c2st_rvr)
     return dict(n_real=len(idx), members=idx, halves=a, real_vs_real=rvr, js_real_baseline=baseline,
-                sharpness_real_vs_real=sharp_rvr, sharpness_baseline=sharp_base, c2st_real_vs_real=c2st_rvr,
+                sharpness_real_vs_real=sharp_rvr, sharpness_baseline=sharp_base, noise_real_vs_real=noise_rvr,
+                noise_ceiling=noise_ceiling(noise_rvr), c2st_real_vs_real=c2st_rvr,
                 c2st_baseline=c2st_base)
 
 
@@ -207,8 +212,9 @@ def fit_reference(
     real_bins = bin_index(z, edges)
     real_pixels = pixel_histograms(x)
     real_energy = gradient_energy(x)
+    real_noise = noise_energy(x)
 
-    per_class = [_class_draws(x, np.flatnonzero(y == c), pos, real_bins, real_energy, s)
+    per_class = [_class_draws(x, np.flatnonzero(y == c), pos, real_bins, real_energy, real_noise, s)
                  for pos, c in enumerate(classes)]
     # field -> class -> value, in the class order
     fitted = {key: {c: draws[key] for c, draws in zip(classes, per_class)} for key in per_class[0]}
@@ -220,6 +226,7 @@ def fit_reference(
     notes = _notes(classes, fitted["n_real"], fitted["c2st_baseline"], s.min_images)
     return GateReference(
         settings=s, shape=tuple(x.shape[1:]), classes=classes, pca=pca, edges=edges, real_bins=real_bins,
-        real_pixels=real_pixels, real_images=x, real_energy=real_energy, classifier=clf, real_recall=recall,
+        real_pixels=real_pixels, real_images=x, real_energy=real_energy, real_noise=real_noise, classifier=clf,
+        real_recall=recall,
         cv_folds=folds, copies=copies, notes=notes, **fitted,
     )

@@ -13,7 +13,7 @@ from ..privacy import copy_audit, copy_rejected
 from .divergence import bin_index, js_divergence, js_pca, pixel_histograms
 from .reference import GateReference, class_rng, single_threaded
 from .settings import COLUMNS, FITTED, VERDICTS, GateSettings, as_settings
-from .sharpness import energy_ratio, gradient_energy
+from .sharpness import energy_ratio, gradient_energy, noise_energy
 from .two_sample import c2st_auc
 
 __all__ = ["score_checkpoint", "choose"]
@@ -37,7 +37,8 @@ def _empty_row(ref: GateReference, c: str, n_gen: int, s: GateSettings) -> dict:
         js_real_baseline=ref.js_real_baseline[c], js_judged=n_real >= s.min_images,
         label_agreement=np.nan, real_recall=ref.real_recall[c], copy_share=np.nan, copy_share_pixels=np.nan,
         copy_share_features=np.nan, copy_ok=True,
-        sharpness_ratio=np.nan, sharpness_baseline=ref.sharpness_baseline[c], c2st_auc=np.nan,
+        sharpness_ratio=np.nan, sharpness_baseline=ref.sharpness_baseline[c], noise_ratio=np.nan,
+        noise_ceiling=ref.noise_ceiling[c], c2st_auc=np.nan,
         c2st_baseline=ref.c2st_baseline[c], js_ok=False, fidelity_ok=False, sharpness_ok=False,
         c2st_ok=False, passed=False,
     )
@@ -70,7 +71,9 @@ def _decide(row: dict, c: str, s: GateSettings) -> None:
     ok = {
         "js": row["js_pca"] <= row["js_real_baseline"] + s.js_margin,
         "fidelity": row["label_agreement"] >= row["real_recall"] - s.fidelity_margin,
-        "sharpness": row["sharpness_ratio"] >= row["sharpness_baseline"] - s.sharpness_margin,
+        # two-sided: blur lowers the energy, noise raises it relative to the images' contrast
+        "sharpness": (row["sharpness_ratio"] >= row["sharpness_baseline"] - s.sharpness_margin
+                      and row["noise_ratio"] <= row["noise_ceiling"] + s.sharpness_margin),
         "c2st": row["c2st_auc"] <= row["c2st_baseline"] + s.c2st_margin,
     }
     # ... and whether it may judge this class at all
@@ -107,6 +110,7 @@ def _score_class(ref: GateReference, pos: int, c: str, g: np.ndarray, s: GateSet
 
     idx = ref.members[c]
     row["sharpness_ratio"] = energy_ratio(gradient_energy(g), ref.real_energy[idx])
+    row["noise_ratio"] = energy_ratio(noise_energy(g), ref.real_noise[idx])
     # as many generated as real images (all when fewer), the same indices at every checkpoint
     pick = np.arange(n_gen)
     if n_gen > len(idx):
@@ -146,8 +150,10 @@ def choose(table: pd.DataFrame, settings: GateSettings | dict | None = None) -> 
     """Pick per class the checkpoint whose images are added; adds ``chosen``.
 
     table: rows of several score_checkpoint tables with an int ``checkpoint`` column.
-    Among a class's passing rows: the lowest js_pca when JS is judged, else the highest
-    label_agreement; ties go to the later checkpoint (the longer-trained generator).
+    Among a class's passing checkpoints, the latest: the longest-trained generator that passed
+    every deciding check. Not the lowest of several noisy scores, which is biased low (the
+    winner's curse) and picked early checkpoints whose images a two-sample test told from real
+    far more easily than the later ones'.
     ``chosen`` is True on one row of a class at most; a class that never passes has it False on
     every row and is logged (it gets no generated images). ``settings`` is accepted for symmetry; the rule needs none.
     """
@@ -162,10 +168,7 @@ def choose(table: pd.DataFrame, settings: GateSettings | dict | None = None) -> 
         if ok.empty:
             log.warning("gate: class %s passes at no checkpoint; it gets no synthetic images", c)
             continue
-        if ok["js_judged"].astype(bool).all():
-            best = ok.sort_values(["js_pca", "checkpoint"], ascending=[True, False], kind="stable")
-        else:
-            best = ok.sort_values(["label_agreement", "checkpoint"], ascending=[False, False], kind="stable")
+        best = ok.sort_values("checkpoint", ascending=False, kind="stable")
         out.loc[best.index[0], "chosen"] = True
         log.info("gate: class %s uses checkpoint %s", c, best["checkpoint"].iloc[0])
     out.index = table.index

@@ -26,6 +26,8 @@ COLUMNS = [
     "copy_share_features",
     "sharpness_ratio",
     "sharpness_baseline",
+    "noise_ratio",
+    "noise_ceiling",
     "c2st_auc",
     "c2st_baseline",
     "js_ok",

@@ -6,10 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["gradient_energy", "energy_ratio", "sharpness_baseline", "SHARPNESS_PERCENTILE",
-           "SHARPNESS_BASELINE_RANGE"]
+           "SHARPNESS_BASELINE_RANGE", "noise_energy", "noise_ceiling", "NOISE_PERCENTILE", "NOISE_CEILING_RANGE"]
 
 SHARPNESS_PERCENTILE = 5.0  # sharpness_baseline: this percentile of the real half-vs-half ratios
 SHARPNESS_BASELINE_RANGE = (0.85, 1.0)  # ... clipped into this range (see docs/design/gate.md)
+NOISE_PERCENTILE = 95.0  # noise_ceiling: this percentile of the real half-vs-half noise ratios
+NOISE_CEILING_RANGE = (1.0, 1.2)  # ... clipped into this range
+CONTRAST_FLOOR = 1.0  # grey levels: a flat image's contrast counts as this, not 0
 
 
 def gradient_energy(x) -> np.ndarray:
@@ -58,3 +61,27 @@ def sharpness_baseline(real_ratios) -> float:
         return lo
     return float(np.clip(np.nanpercentile(r, SHARPNESS_PERCENTILE), lo, hi))
 
+
+def noise_energy(x) -> np.ndarray:
+    """(n,) gradient energy of each image over its own contrast (the standard deviation of its
+    grey levels, at least CONTRAST_FLOOR): high-frequency energy that contrast does not explain.
+
+    Noise raises it (real demo faces plus Gaussian noise of sd 8: 1.4-1.7 times the real
+    images'), a face of higher contrast does not (k * x gives the same value), so an upper limit
+    on it rejects noisy sets without rejecting real faces that are merely crisper.
+    """
+    x = np.asarray(x, np.float64)
+    if x.ndim == 2:
+        x = x[None]
+    contrast = np.maximum(x.reshape(len(x), -1).std(axis=1), CONTRAST_FLOOR)
+    return gradient_energy(x) / contrast
+
+
+def noise_ceiling(real_ratios) -> float:
+    """The NOISE_PERCENTILE-th percentile of real half-vs-half noise ratios, clipped into
+    NOISE_CEILING_RANGE; the range's top when there are no ratios (a class of one image)."""
+    lo, hi = NOISE_CEILING_RANGE
+    r = np.minimum(np.asarray(real_ratios, np.float64), hi)
+    if not np.any(np.isfinite(r)):
+        return hi
+    return float(np.clip(np.nanpercentile(r, NOISE_PERCENTILE), lo, hi))

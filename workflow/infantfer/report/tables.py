@@ -128,7 +128,7 @@ def pages(dataset: str, counts: pd.DataFrame, metrics: pd.DataFrame, statistics:
         "table3": (f"Table 3, {dataset}: the gate's JS divergence per class and test iteration", [(
             "JS divergence (PCA, log base 2) of generated vs real training images per checkpoint",
             None if js is None else table3(js),
-            "* the checkpoint chosen for the class (lowest JS among those that pass every deciding check); "
+            "* the checkpoint chosen for the class (the latest that passes every deciding check); "
             "x failed a deciding check; - JS not judged (fewer real images than gate.min_images). "
             "The last row is the range of the real-vs-real baseline (95th percentile) over folds."
             if js is not None else "No GAN arm is configured for this dataset.")]),

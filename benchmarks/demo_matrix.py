@@ -1,0 +1,113 @@
+"""Does the demo tell the same story on any x86 CPU (issue I)? Runs a demo config once per CPU
+kernel level x GAN seed, each in a fresh folder, and prints one row per cell: whether each GAN arm
+got accepted GAN images in >= 2 of 3 folds, whether smoteenn_cgan differs from smoteenn, whether
+the balanced set holds GAN images, the arms' mean f1_adaboost macro F1 and the run's time.
+
+    .venv/bin/python benchmarks/demo_matrix.py                      # config/demo.yaml
+    .venv/bin/python benchmarks/demo_matrix.py --configfile config/demo_full.yaml --seeds 0 1 2
+
+Kernel levels are emulated with ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA and MKL_ENABLE_INSTRUCTIONS;
+avx512 only where the CPU has it. Writes the table to --out (TSV) as well.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from infantfer.io import read_metrics, read_tsv
+
+REPO = Path(__file__).resolve().parents[1]
+LEVELS = {  # ATen capability -> oneDNN and MKL ceilings that match it
+    "default": {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"},
+    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
+    "avx512": {"ATEN_CPU_CAPABILITY": "avx512", "ONEDNN_MAX_CPU_ISA": "AVX512_CORE", "MKL_ENABLE_INSTRUCTIONS": "AVX512"},
+}
+
+
+def cpu_has_avx512() -> bool:
+    try:
+        return " avx512f" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
+def no_scontrol_path() -> str:
+    """PATH with a stand-in scontrol first: where slurm-wlm is installed with no controller, the
+    SLURM plugin's import would add ~9 s to the run (docs/slurm.md)."""
+    shim = Path(tempfile.mkdtemp(prefix="no-scontrol-"))
+    (shim / "scontrol").write_text("#!/bin/sh\nexit 1\n")
+    (shim / "scontrol").chmod(0o755)
+    return f"{shim}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def judge(results: Path) -> dict:
+    """The cell's conclusions from one dataset's results folder."""
+    counts, gate = read_tsv(results / "class_counts.tsv"), read_tsv(results / "js_divergence.tsv")
+    final = counts[counts["step"] == "final"]
+    row = {}
+    for arm in sorted(set(gate["arm"])):
+        mine = final[final["arm"] == arm]
+        topped = mine.groupby(["repeat", "fold"])["cgan"].apply(lambda c: int((c.astype(int) > 0).any()))
+        row[f"{arm}_folds"] = f"{int(topped.sum())}/{len(topped)}"
+        row[f"{arm}_ok"] = bool(topped.sum() >= 2)
+    metrics = read_metrics(results / "metrics.tsv")
+    columns = ["macro_f1", "g_mean", "auc_ovr"]
+    a = metrics[metrics["arm"] == "smoteenn"][columns].reset_index(drop=True)
+    b = metrics[metrics["arm"] == "smoteenn_cgan"][columns].reset_index(drop=True)
+    row["smoteenn_cgan_differs"] = not a.equals(b)
+    balanced = read_tsv(results / "balanced" / "manifest.tsv")
+    row["balanced_gan_images"] = int((balanced["source"] == "cgan").sum())
+    method = metrics[metrics["classifier"] == "f1_adaboost"]
+    row.update({f"f1_{arm}": round(v, 3) for arm, v in method.groupby("arm")["macro_f1"].mean().items()})
+    return row
+
+
+def run_cell(level: str, seed: int, configfile: str | None, cores: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"matrix-{level}-{seed}-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "config").mkdir()
+        shutil.copy(REPO / "config" / "config.yaml", tmp / "config" / "config.yaml")
+        (tmp / "seed.yaml").write_text(yaml.safe_dump({"cgan": {"seed": seed}}))
+        files = [str(REPO / configfile)] if configfile else []
+        env = {**os.environ, **LEVELS[level], "PATH": no_scontrol_path()}
+        cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--cores", str(cores),
+               "--configfile", *files, "seed.yaml", "--quiet"]
+        start = time.perf_counter()
+        done = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        if done.returncode:
+            return {"level": level, "seed": seed, "seconds": round(seconds), "error": done.stderr[-400:]}
+        (dataset,) = [p for p in (tmp / "results").iterdir() if (p / "metrics.tsv").is_file()]
+        return {"level": level, "seed": seed, "seconds": round(seconds), **judge(dataset)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--configfile", default=None, help="a demo config beside config/config.yaml (default: the demo)")
+    ap.add_argument("--levels", nargs="+", default=[lv for lv in LEVELS if lv != "avx512" or cpu_has_avx512()])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    rows = []
+    for level in args.levels:
+        for seed in args.seeds:
+            rows.append(run_cell(level, seed, args.configfile, args.cores))
+            print(pd.DataFrame(rows[-1:]).to_string(index=False), flush=True)
+    table = pd.DataFrame(rows)
+    print(table.to_string(index=False))
+    if args.out:
+        table.to_csv(args.out, sep="\t", index=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""How a GAN recipe's quality moves with training steps (issue I): the gate's verdicts, its
+two-sample AUC and noise ratio, and the CAS ratio of infantfer.quality, per checkpoint, on the
+demo's faces (any size) or the shared adult sample, through infantfer's own functions.
+
+    .venv/bin/python benchmarks/gan_recipes.py --size 16 --steps 2000 --every 250 --folds 0 \
+        --recipe base --recipe nearest:upsample=nearest --split-seed 1
+
+A recipe is NAME[:key=value,...] over the demo's GAN settings (config/demo.yaml's cgan section,
+at the given size); values are read as YAML. Tune on another --split-seed than the one reported.
+Prints one row per recipe x fold x checkpoint and writes them to --out (TSV).
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from sklearn.model_selection import StratifiedGroupKFold
+
+from infantfer.cgan import CGANConfig, train_cgan
+from infantfer.config import load_config
+from infantfer.demo import generate_demo
+from infantfer.faces import whole_image
+from infantfer.gan_run import gate_checkpoints
+from infantfer.gate import gate_run
+from infantfer.io import TrainingSet
+from infantfer.parts import checkpoints_in
+from infantfer.quality import quality_run
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def demo_faces(size: int, seed: int = 0):
+    demo = generate_demo(seed=seed)
+    x = np.stack([whole_image(img, size=size) for img in demo.images])
+    return x, np.asarray(demo.labels).astype(str), np.asarray(demo.groups).astype(str)
+
+
+def recipes(specs: list[str], size: int) -> dict[str, dict]:
+    base = load_config(REPO / "config" / "config.yaml")["datasets"]["demo"]["cgan"]
+    out = {}
+    for spec in specs:
+        name, _, changes = spec.partition(":")
+        settings = {**base, "size": size}
+        for item in filter(None, changes.split(",")):
+            key, _, value = item.partition("=")
+            settings[key] = yaml.safe_load(value)
+        out[name] = settings
+    return out
+
+
+def save_grid(path: Path, checkpoint: str, real: TrainingSet, classes: list[str], per_class: int = 12) -> None:
+    """Real (upper row) and generated (lower row) faces of each class, 4x enlarged, to look at."""
+    from PIL import Image
+
+    from infantfer.cgan import generate
+
+    rows = []
+    for code, c in enumerate(classes):
+        r = real.x[real.y == c][:per_class]
+        g = generate(checkpoint, np.full(len(r), code), seed=0, size=real.x.shape[1], device="cpu")
+        rows.append(np.concatenate([np.concatenate(list(r), 1), np.concatenate(list(g), 1)], 0))
+    grid = np.concatenate(rows, 0)
+    Image.fromarray(grid).resize((grid.shape[1] * 4, grid.shape[0] * 4), Image.NEAREST).save(path)
+
+
+def run(settings: dict, real: TrainingSet, test_x, test_y, classes, steps: int, every: int, seed: int,
+        grid: Path | None = None) -> pd.DataFrame:
+    keys = {f.name for f in CGANConfig.__dataclass_fields__.values()}
+    cfg = CGANConfig.from_dict({**{k: v for k, v in settings.items() if k in keys}, "steps": steps,
+                                "checkpoint_every": every, "device": "cpu", "seed": seed})
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        train_cgan(real.x, np.searchsorted(classes, real.y), len(classes), cfg, tmp, threads=1)
+        seconds = time.perf_counter() - start
+        found = gate_checkpoints(checkpoints_in(tmp), steps, every)
+        checkpoints = pd.DataFrame({"checkpoint": [s for s, _ in found], "path": [str(p) for _, p in found]})
+        gate = gate_run(real, checkpoints, classes, {}, face_size=real.x.shape[1], seed=0)
+        quality = quality_run(real, test_x, test_y, checkpoints, classes, gate, face_size=real.x.shape[1], seed=0)
+        if grid:
+            save_grid(grid, str(found[-1][1]), real, classes)
+    by_step = gate.groupby("checkpoint")
+    summary = pd.DataFrame({
+        "passed": by_step.apply(lambda t: ",".join(t.loc[t["passed"], "class"])),
+        "noise_ratio": by_step["noise_ratio"].mean(), "sharpness_ratio": by_step["sharpness_ratio"].mean(),
+        "c2st_auc": by_step["c2st_auc"].mean()}).reset_index()
+    table = summary.merge(quality[["checkpoint", "cas_ratio", "trivial_cas_ratio", "mia_auc_pixels"]], on="checkpoint")
+    table["train_s"] = round(seconds, 1)
+    return table
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--every", type=int, default=250)
+    ap.add_argument("--folds", type=int, nargs="+", default=[0])
+    ap.add_argument("--split-seed", type=int, default=1)
+    ap.add_argument("--gan-seed", type=int, default=0)
+    ap.add_argument("--recipe", action="append", default=None)
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--grids", type=Path, default=None, help="a folder for each run's last-checkpoint grid")
+    args = ap.parse_args()
+    x, y, groups = demo_faces(args.size)
+    classes = sorted(set(y))
+    folds = list(StratifiedGroupKFold(n_splits=3, shuffle=True, random_state=args.split_seed).split(x, y, groups))
+    rows = []
+    for name, settings in recipes(args.recipe or ["base"], args.size).items():
+        for f in args.folds:
+            train, test = folds[f]
+            real = TrainingSet(x[train], y[train], np.array([f"i{i}" for i in train]), np.full(len(train), "real"),
+                               group=groups[train])
+            grid = args.grids / f"{name}_f{f}_{args.size}px.png" if args.grids else None
+            table = run(settings, real, x[test], y[test], classes, args.steps, args.every, args.gan_seed, grid)
+            table.insert(0, "fold", f)
+            table.insert(0, "recipe", name)
+            print(table.round(3).to_string(index=False), flush=True)
+            rows.append(table)
+    out = pd.concat(rows, ignore_index=True)
+    if args.out:
+        out.to_csv(args.out, sep="\t", index=False)
+
+
+if __name__ == "__main__":
+    main()

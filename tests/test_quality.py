@@ -1,0 +1,75 @@
+"""infantfer.quality: the GAN's quality per checkpoint, measured on held-out real images."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from infantfer.cgan import CGANConfig, train_cgan
+from infantfer.demo import generate_demo
+from infantfer.faces import whole_image
+from infantfer.io import TrainingSet
+from infantfer.parts import checkpoints_in
+from infantfer.quality import COLUMNS, chance_f1, macro_f1_of, quality_run, trivial_images
+
+
+@pytest.fixture(scope="module")
+def faces():
+    demo = generate_demo(counts={"cry": 40, "laugh": 30, "neutral": 20}, size=32, seed=3)
+    x = np.stack([whole_image(img, size=16) for img in demo.images])
+    y = np.asarray(demo.labels).astype(str)
+    test = np.isin(demo.groups, np.unique(demo.groups)[::3])
+    return x[~test], y[~test], x[test], y[test]
+
+
+def test_chance_is_the_expected_macro_f1_of_uniform_guessing():
+    assert chance_f1(np.repeat(["a", "b", "c"], 10), ["a", "b", "c"]) == pytest.approx(1 / 3)
+    # 90 / 10 with two classes: F1 = 2 p r / (p + r) with r = 1/2
+    expected = np.mean([2 * 0.9 * 0.5 / 1.4, 2 * 0.1 * 0.5 / 0.6])
+    assert chance_f1(np.r_[["a"] * 90, ["b"] * 10], ["a", "b"]) == pytest.approx(expected)
+
+
+def test_the_real_images_score_well_and_one_class_scores_nothing(faces):
+    x, y, tx, ty = faces
+    classes = sorted(set(y))
+    assert macro_f1_of(x, y, tx, ty, classes, seed=0) > 0.6  # the demo's classes are learnable
+    assert macro_f1_of(x[y == "cry"], y[y == "cry"], tx, ty, classes, seed=0) == 0.0
+
+
+def test_the_no_skill_generator_draws_each_class_s_mean_face_and_spread(faces):
+    x, y, _, _ = faces
+    gx, gy = trivial_images(x, y, {"cry": 200, "neutral": 5}, seed=1)
+    assert gx.dtype == np.uint8 and gx.shape == (205, 16, 16) and (gy == "cry").sum() == 200
+    assert np.abs(gx[gy == "cry"].mean(axis=0) - x[y == "cry"].mean(axis=0)).mean() < 6  # grey levels
+    again, _ = trivial_images(x, y, {"cry": 200, "neutral": 5}, seed=1)
+    assert np.array_equal(gx, again)
+
+
+def test_a_run_s_table_has_a_row_per_checkpoint_with_its_baselines(faces, tmp_path):
+    x, y, tx, ty = faces
+    classes = sorted(set(y))
+    real = TrainingSet(x, y, np.arange(len(y)).astype(str), np.full(len(y), "real"))
+    cfg = CGANConfig(size=16, steps=4, checkpoint_every=2, batch_size=16, g_width=8, d_width=8, z_dim=8)
+    train_cgan(x, np.searchsorted(classes, y), len(classes), cfg, tmp_path, threads=1)
+    found = checkpoints_in(tmp_path)
+    checkpoints = pd.DataFrame({"checkpoint": [s for s, _ in found], "path": [str(p) for _, p in found]})
+    gate = pd.DataFrame({"checkpoint": [2, 2, 4, 4], "class": ["cry", "laugh"] * 2,
+                         "c2st_auc": [1.0, 0.9, 0.8, 0.7], "copy_share": [0.0, 0.1, 0.2, 0.0]})
+    table = quality_run(real, tx, ty, checkpoints, classes, gate, face_size=16, seed=0)
+    assert list(table.columns) == COLUMNS and table["checkpoint"].tolist() == [2, 4]
+    assert table["c2st_auc_mean"].tolist() == pytest.approx([0.95, 0.75])
+    assert table["copy_share_max"].tolist() == pytest.approx([0.1, 0.2])
+    assert (table["cas_real"] > table["chance"]).all() and table["n_test"].eq(len(ty)).all()
+    assert table["trivial_cas"].nunique() == 1  # the no-skill generator does not train
+    assert table["cas_ratio"].tolist() == pytest.approx((table["cas"] / table["cas_real"]).tolist())
+    assert table[["mia_auc_pixels", "mia_auc_features"]].notna().all().all()
+
+
+def test_the_quality_figure_draws_every_arm_and_fold(tmp_path):
+    from infantfer.figures import quality_figure
+
+    rows = [{"arm": arm, "repeat": 0, "fold": f, "checkpoint": s, "cas_ratio": 0.4 + s / 2000, "trivial_cas_ratio": 0.4,
+             "c2st_auc_mean": 1 - s / 4000, "copy_share_max": 0.01, "mia_auc_pixels": 0.55}
+            for arm in ("cgan", "smoteenn_cgan") for f in range(3) for s in (250, 500, 750, 1000)]
+    drawn = quality_figure(pd.DataFrame(rows), tmp_path / "q.png", max_copy_share=0.25)
+    assert drawn.placeholder is None and (tmp_path / "q.png").stat().st_size > 10_000

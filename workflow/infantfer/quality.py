@@ -1,0 +1,123 @@
+"""How good a fold's GAN is, per checkpoint, measured as the field does, for the report only.
+
+- CAS (Classification Accuracy Score; Ravuri & Vinyals, NeurIPS 2019; "GAN-train" in Shmelkov et
+  al., ECCV 2018): a classifier (standardise -> PCA-30 -> logistic regression, C = 0.1) fitted on
+  generated images only, as many per class as the fold has real training images, scored by macro
+  F1 on the fold's real test images; ``cas_ratio`` divides it by the same classifier fitted on the
+  real training images, ``cas_corrected`` is (CAS - chance) / (real - chance), chance being the
+  expected macro F1 of uniform guessing on the test labels.
+- The same for a generator without skill (``trivial_*``: each class's mean face plus Gaussian noise
+  of the class's per-pixel sd), so a reader sees what "no skill" scores.
+- The membership-inference AUC of the checkpoint's images (:func:`infantfer.privacy.membership_inference_auc`),
+  beside the gate's two-sample AUC and copy share of the same checkpoint: a GAN that copied its
+  training photos would score well on CAS, so the curves are read together.
+It needs the fold's test images, so nothing that decides (the gate, the checkpoint choice) ever
+sees it; the balanced set's all-images GAN has no test images and gets none.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from .arms import join_by_arm
+from .images import flat
+from .io import read_numeric_tsv
+from .parts import quality_draw_seed
+
+log = logging.getLogger(__name__)
+
+COMPONENTS, C = 30, 0.1
+COLUMNS = ["checkpoint", "cas", "cas_real", "chance", "cas_ratio", "cas_corrected", "trivial_cas",
+           "trivial_cas_ratio", "trivial_cas_corrected", "c2st_auc_mean", "copy_share_max", "mia_auc_pixels",
+           "mia_auc_features", "n_test"]
+
+
+def _classifier(n: int, d: int, seed: int):
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    k = int(max(1, min(COMPONENTS, n - 1, d)))
+    return make_pipeline(StandardScaler(), PCA(n_components=k, random_state=seed),
+                         LogisticRegression(C=C, max_iter=5000, random_state=seed))
+
+
+def macro_f1_of(train_x, train_y, test_x, test_y, classes, seed: int) -> float:
+    """Macro F1 on the test images of the classifier fitted on the training images (0 when the
+    training images hold fewer than two classes: nothing to tell apart)."""
+    from sklearn.metrics import f1_score
+
+    train_y = np.asarray(train_y)
+    if len(np.unique(train_y)) < 2:
+        return 0.0
+    clf = _classifier(len(train_x), flat(train_x).shape[1], seed).fit(flat(train_x) / 255.0, train_y)
+    return float(f1_score(test_y, clf.predict(flat(test_x) / 255.0), labels=classes, average="macro", zero_division=0))
+
+
+def chance_f1(test_y, classes) -> float:
+    """Expected macro F1 of guessing each class uniformly: per class precision n_c / N, recall 1 / K."""
+    test_y = np.asarray(test_y)
+    k, n = len(classes), len(test_y)
+    scores = []
+    for c in classes:
+        p = float((test_y == c).sum()) / n if n else 0.0
+        scores.append(2 * p * (1 / k) / (p + 1 / k) if p > 0 else 0.0)
+    return float(np.mean(scores))
+
+
+def trivial_images(real_x, real_y, counts: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A generator without skill: each class's mean face plus Gaussian noise of its per-pixel sd."""
+    rng = np.random.default_rng(seed)
+    xs, ys = [], []
+    for c, n in counts.items():
+        own = np.asarray(real_x, np.float64)[np.asarray(real_y) == c]
+        draw = own.mean(axis=0) + rng.standard_normal((n, *own.shape[1:])) * own.std(axis=0)
+        xs.append(np.clip(np.rint(draw), 0, 255).astype(np.uint8))
+        ys.append(np.full(n, c))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def _ratios(cas: float, real: float, chance: float) -> tuple[float, float]:
+    ratio = cas / real if real > 0 else float("nan")
+    corrected = (cas - chance) / (real - chance) if real > chance else float("nan")
+    return ratio, corrected
+
+
+def quality_run(real, test_x, test_y, checkpoints: pd.DataFrame, classes: list[str], gate_table: pd.DataFrame,
+                face_size: int, seed: int) -> pd.DataFrame:
+    """One fold GAN run's quality at each of its checkpoints (see the module docstring)."""
+    from .cgan import generate  # torch: imported only where images are drawn
+    from .privacy import membership_inference_auc
+
+    counts = {c: int((real.y == c).sum()) for c in classes if (real.y == c).any()}
+    real_f1 = macro_f1_of(real.x, real.y, test_x, test_y, classes, seed)
+    chance = chance_f1(test_y, classes)
+    tx, ty = trivial_images(real.x, real.y, counts, seed)
+    trivial = macro_f1_of(tx, ty, test_x, test_y, classes, seed)
+    rows = []
+    for row in checkpoints.itertuples():
+        xs = [generate(row.path, np.full(n, classes.index(c)), seed=quality_draw_seed(seed, classes.index(c)),
+                       size=face_size, device="cpu") for c, n in counts.items()]
+        g = np.concatenate(xs)
+        gy = np.concatenate([np.full(n, c) for c, n in counts.items()])
+        cas = macro_f1_of(g, gy, test_x, test_y, classes, seed)
+        gate = gate_table[gate_table["checkpoint"] == row.checkpoint]
+        rows.append({"checkpoint": int(row.checkpoint), "cas": cas, "cas_real": real_f1, "chance": chance,
+                     **dict(zip(("cas_ratio", "cas_corrected"), _ratios(cas, real_f1, chance))),
+                     "trivial_cas": trivial,
+                     **dict(zip(("trivial_cas_ratio", "trivial_cas_corrected"), _ratios(trivial, real_f1, chance))),
+                     "c2st_auc_mean": float(gate["c2st_auc"].mean()), "copy_share_max": float(gate["copy_share"].max()),
+                     **membership_inference_auc(g, real.x, test_x, seed=seed), "n_test": len(test_y)})
+        log.info("quality: checkpoint %d: CAS ratio %.2f (trivial %.2f), two-sample AUC %.2f, membership AUC %.2f",
+                 row.checkpoint, rows[-1]["cas_ratio"], rows[-1]["trivial_cas_ratio"], rows[-1]["c2st_auc_mean"],
+                 rows[-1]["mia_auc_pixels"])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def collect_quality(paths: list, runs: list[tuple[str, str]], gan_arms: dict[str, str]) -> pd.DataFrame:
+    """The per-run quality tables (in the order of ``runs``) as one table with an arm column."""
+    return join_by_arm(gan_arms, runs, [read_numeric_tsv(p) for p in paths])

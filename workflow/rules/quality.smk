@@ -1,0 +1,53 @@
+# How good each fold's GAN is at each checkpoint (infantfer.quality): the classification accuracy
+# score against the fold's real test images, a no-skill generator's, and the membership AUC, beside
+# the gate's two-sample AUC and copy share. For the report only: nothing that decides reads it.
+rule quality:
+    input:
+        faces=rules.faces.output.faces,
+        folds=part_folds,
+        checkpoints=rules.cgan_train.output.checkpoints,
+        gate=rules.gate.output.gate,
+    output:
+        quality="results/{dataset}/quality/{part}_{base}.tsv",
+    log:
+        "logs/{dataset}/quality/{part}_{base}.log",
+    benchmark:
+        "results/{dataset}/benchmarks/quality/{part}_{base}.tsv"
+    params:
+        face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
+        seed=lambda wildcards: config["datasets"][wildcards.dataset]["gate"]["seed"],
+        package_code=package_code("quality.py"),
+    wildcard_constraints:
+        part=parts.FOLD_PART_PATTERN,  # the balanced set's GAN has no test images
+    threads: 1
+    resources:
+        mem_mb=3000,
+    conda:
+        "../../envs/cgan.yaml"
+    script:
+        "../scripts/quality.py"
+
+
+rule collect_quality:
+    input:
+        per_gan_run("quality", "quality"),
+    output:
+        report(
+            "results/{dataset}/gan_quality.tsv",
+            caption="../report/gan_quality.rst",
+            category="Dataset {dataset}",
+            subcategory="3 Data (TSV)",
+        ),
+    log:
+        "logs/{dataset}/collect_quality.log",
+    params:
+        gan_arms=gan_arm_bases,
+        runs=gan_runs,
+        package_code=package_code("collect_quality.py"),
+    threads: 1
+    resources:
+        mem_mb=500,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/collect_quality.py"

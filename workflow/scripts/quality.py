@@ -1,0 +1,16 @@
+"""Rule quality: one fold GAN run's quality at each checkpoint (CAS, a no-skill baseline, membership AUC)."""
+from infantfer.gan_run import held_back_images, part_sets, read_checkpoint_list
+from infantfer.io import read_numeric_tsv, write_tsv
+from infantfer.logs import limit_threads, setup_logging
+from infantfer.parts import with_part_columns
+from infantfer.quality import quality_run
+
+setup_logging(snakemake.log[0])
+limit_threads(snakemake.threads)
+part = snakemake.wildcards.part
+real, _, _ = part_sets(snakemake.input.faces, snakemake.input.folds, part)  # the real training images
+test_x, test_y = held_back_images(snakemake.input.faces, snakemake.input.folds, part)
+checkpoints, classes = read_checkpoint_list(snakemake.input.checkpoints)
+table = quality_run(real, test_x, test_y, checkpoints, classes, read_numeric_tsv(snakemake.input.gate),
+                    face_size=snakemake.params.face_size, seed=snakemake.params.seed)
+write_tsv(with_part_columns(table, snakemake.wildcards.dataset, part), snakemake.output.quality)
