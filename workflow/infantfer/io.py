@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -48,14 +47,29 @@ def path_part(text: str) -> str:
     return part[:100] if part else "_" + hashlib.sha1(normal.encode()).hexdigest()[:8]
 
 
+def _new_file_beside(path: Path) -> str:
+    """An empty file of a fresh name beside ``path``, created with mode 0666 so that the umask
+    decides who may read it (``mkstemp`` would make every result 0600: colleagues could not read
+    the balanced set's manifest)."""
+    import secrets
+
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return str(tmp)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is fsynced and renamed onto ``path``,
     on failure removed. The parent folder is created."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = _new_file_beside(path)
     try:
         yield Path(tmp)
         with open(tmp, "rb") as fh:
