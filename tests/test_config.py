@@ -327,3 +327,15 @@ def test_a_nested_config_value_given_as_text_says_how_it_arrived():
         resolve_config(config)
     assert "arrived as the text '2'" in str(err.value)
     assert "--configfile" in str(err.value)
+
+
+def test_an_arm_named_like_the_method_s_arms_but_made_otherwise_is_warned_about(caplog):
+    config = default_config()
+    config["arms"] = {"original": {}, "cgan": {}, "smoteenn": {"resampler": "smoteenn", "params": {"k_neighbors": 3}}}
+    with caplog.at_level("WARNING", logger="infantfer.config"):
+        resolve_config(config)
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1, warned  # smoteenn with other params is still SMOTEENN; original is the original
+    assert warned[0].startswith("config key 'arms.cgan': the arm is named like the method's arm 'cgan' "
+                                "(no resampler, with GAN) but is no resampler, no GAN")
+    assert "Fix: rename it, or give it resampler: none, gan: true" in warned[0]

@@ -40,3 +40,25 @@ def test_an_existing_file_is_replaced_only_on_success(tmp_path):
     with atomic_path(target) as tmp:
         tmp.write_text("new")
     assert target.read_text() == "new"
+
+
+@pytest.mark.parametrize("name, rule", [("results/d/faces.npz", "faces"), ("results/d/resampled/smoteenn/r0_f0.npz", "resample"),
+                                        ("results/d/cgan/r0_f0_original/train.npz", "augment")])
+def test_a_damaged_npz_is_named_with_the_rule_that_re_creates_it(tmp_path, name, rule):
+    from infantfer.io import DamagedFile, read_npz
+
+    path = tmp_path / name
+    write_npz(path, {"x": np.arange(10_000, dtype=np.uint16)})
+    path.write_bytes(path.read_bytes()[:-200])  # cut short
+    with pytest.raises(DamagedFile) as err:
+        read_npz(path)
+    text = str(err.value)
+    assert text.startswith(f"{path} cannot be read (BadZipFile")
+    assert f"Fix: delete it and run snakemake again (rule {rule} writes it)" in text
+
+
+def test_a_missing_npz_is_not_called_damaged(tmp_path):
+    from infantfer.io import read_npz
+
+    with pytest.raises(FileNotFoundError):
+        read_npz(tmp_path / "faces.npz")

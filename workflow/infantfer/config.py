@@ -9,6 +9,7 @@ overrides).
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import re
 from pathlib import Path
@@ -239,6 +240,7 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
         spec["params"] = params
         spec["base"] = base_name(resampler, params, defaults)
         resolved[name] = spec
+        _warn_if_misnamed(name, spec, key, schema)
     wanted = ds["balanced"]["arm"]
     if wanted is None:  # unset: the method's arm when configured, else the best arm
         ds["balanced"]["arm"] = wanted = METHOD_ARM if METHOD_ARM in resolved else "best"
@@ -254,6 +256,27 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
                           f"add f1_adaboost ({where}.evaluate.classifiers: {classifiers}), or name the balanced "
                           f"set's arm ({where}.balanced.arm: one of {', '.join(resolved)})")
     return resolved
+
+
+def _warn_if_misnamed(name: str, spec: dict, key: str, schema: dict) -> None:
+    """An arm named like one of the method's four whose settings make it another (``cgan: {}`` is
+    the original arm under another name) would be read as that arm in every table."""
+    default = schema["properties"]["arms"]["default"].get(name)
+    if default is None:
+        return
+    default = copy.deepcopy(default)
+    _validate(default, schema["$defs"]["arm"], schema, key)  # fills its defaults
+    what = ("resampler", "gan")
+    if any(spec[k] != default[k] for k in what):
+        logging.getLogger(__name__).warning(
+            "config key '%s': the arm is named like the method's arm '%s' (%s) but is %s; its rows in every table "
+            "say '%s'. Fix: rename it, or give it %s", key, name, _arm_words(default), _arm_words(spec), name,
+            ", ".join(f"{k}: {str(default[k]).lower()}" for k in what))
+
+
+def _arm_words(spec: dict) -> str:
+    resampler = "no resampler" if spec["resampler"] == "none" else spec["resampler"]
+    return f"{resampler}, {'with' if spec['gan'] else 'no'} GAN"
 
 
 def _require(ds: dict, name: str, key: str, fix: str) -> Any:
