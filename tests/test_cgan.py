@@ -296,6 +296,62 @@ def test_other_config_or_data_in_directory_is_an_error(tiny_run, tmp_path):
     assert [p.name for p in cgan.list_checkpoints(tmp_path)][-1] == "step_000004.pt"
 
 
+@pytest.mark.parametrize("cut", ["step_000020.pt", "step_000010.pt"])
+def test_a_truncated_checkpoint_is_named_moved_aside_and_re_created_bit_exact(tiny_run, tmp_path, caplog, cut):
+    """Cut short (a full disk, a copy): reading it names the file and the fix; training moves it aside
+    (never deletes it), resumes from the last good checkpoint before it and ends as an uninterrupted run."""
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(tiny_run["dir"], out)
+    data = (out / cut).read_bytes()
+    (out / cut).write_bytes(data[: len(data) // 3])
+    with pytest.raises(cgan.DamagedCheckpoint) as err:
+        cgan.generate(out / cut, np.array([0, 1]))
+    message = str(err.value)
+    assert str(out / cut) in message and "cut short" in message and "checkpoints.tsv" in message
+    assert f"{cut}.damaged" in message and "weights_only" not in message
+    caplog.set_level(logging.WARNING, logger="infantfer.cgan")
+    resumed = cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=20), out, threads=1)
+    assert [p.name for p in resumed] == ["step_000010.pt", "step_000020.pt"]
+    assert (out / f"{cut}.damaged").read_bytes() == data[: len(data) // 3]  # kept, never deleted
+    assert f"{cut} cannot be read" in caplog.text and "moved aside" in caplog.text
+    assert_same_run(tiny_run["checkpoints"][-1], resumed[-1])
+    assert_same_run(tiny_run["checkpoints"][0], resumed[0])
+
+
+class _Payload:
+    """What a hostile file carries: loading it with weights_only=False would create ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_checkpoint_carrying_a_pickle_payload_is_refused_with_our_own_message(tiny_run, tmp_path):
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(tiny_run["dir"], out)
+    marker = tmp_path / "payload-ran"
+    hostile = out / "step_000030.pt"
+    torch.save({"step": 30, "G_ema": _Payload(marker)}, hostile)
+    for attempt in (lambda: cgan.load_checkpoint(hostile), lambda: cgan.generate(hostile, np.array([0])),
+                    lambda: cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=30), out, threads=1)):
+        with pytest.raises(cgan.UnsafeCheckpoint) as err:
+            attempt()
+        message = str(err.value)
+        assert str(hostile) in message and "not a checkpoint this workflow wrote" in message
+        assert "Do not load it with weights_only=False" in message and "Fix: delete it" in message
+        assert "will likely succeed" not in message and "retrains" in message
+    assert not marker.exists() and hostile.exists()
+    hostile.unlink()  # the fix: the run is whole again
+    assert cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=20), out, threads=1)[-1].name == \
+        "step_000020.pt"
+
+
 # ------------------------------------------------------------------------------- generation
 
 def test_generate(tiny_run, tmp_path):

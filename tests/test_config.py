@@ -252,3 +252,92 @@ def test_the_package_s_own_defaults_are_the_schema_s():
         assert gate[key] == expected, key
     assert gate["max_copy_share"] == defs["privacy"]["properties"]["max_copy_share"]["default"]
     assert (statistics.ALPHA, statistics.REFERENCE_ARM) == tuple(schema("statistics", "alpha", "reference").values())
+
+
+@pytest.mark.parametrize("where, value", [("statistics.alpha", float("nan")), ("gate.js_margin", float("inf")),
+                                          ("datasets.demo.cgan.lr_g", float("-inf"))])
+def test_a_number_that_is_not_finite_is_refused_naming_its_key(where, value):
+    config = default_config()
+    *path, last = where.split(".")
+    section = config
+    for key in path:
+        section = section.setdefault(key, {})
+    section[last] = value
+    with pytest.raises(ConfigError) as err:
+        resolve_config(config)
+    assert f"config key '{where}': is {value}, not a finite number" in str(err.value)
+    assert ".nan" in str(err.value)  # the fix says how YAML spells it
+
+
+ALIAS_BOMB = """
+a: &a [cry, cry, cry, cry, cry, cry, cry, cry, cry]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+def test_a_yaml_alias_bomb_stops_before_anything_expands_it():
+    config = default_config()
+    config["datasets"]["demo"]["filters"] = {"label": yaml.safe_load(ALIAS_BOMB)["i"]}  # 9 levels: 387M values
+    with pytest.raises(ConfigError) as err:
+        resolve_config(config)
+    assert "config key 'datasets.demo.filters.label': expands to more than 100,000 values" in str(err.value)
+
+
+@pytest.mark.parametrize("value", [[["cry"]], [{"min": 1}], {"min": 0, "step": 2}, {}])
+def test_a_filter_is_a_value_a_flat_list_or_a_range(value):
+    config = default_config()
+    config["datasets"]["demo"]["filters"] = {"label": value}
+    with pytest.raises(ConfigError) as err:
+        resolve_config(config)
+    assert "config key 'datasets.demo.filters.label'" in str(err.value)
+    assert "a flat list of values (`label: [cry, laugh]`)" in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["cry", 2, ["cry", "laugh"], {"max": 2}, {"min": 0, "max": 2}])
+def test_the_filters_a_user_writes_pass(value):
+    config = default_config()
+    config["datasets"]["demo"]["filters"] = {"label": value}
+    resolve_config(config)
+
+
+def test_a_plan_larger_than_max_fold_runs_stops_saying_what_it_would_cost():
+    config = default_config()
+    config["datasets"]["demo"]["split"] = {"repeats": 100000, "folds": 5}
+    with pytest.raises(ConfigError) as err:
+        resolve_config(config)
+    text = str(err.value)
+    assert "config key 'datasets.demo.split': repeats 100000 x folds 5 = 500,000 fold runs" in text
+    # the demo's four arms: one evaluation, one SMOTEENN set and two GAN bases of 4 jobs a fold run
+    assert "about 5,000,000 jobs, 1,000,000 of them GAN trainings" in text
+    assert "raise split.max_fold_runs" in text
+    config = default_config()
+    config["datasets"]["demo"]["split"] = {"repeats": 100000, "folds": 5, "max_fold_runs": 500000}
+    resolve_config(config)  # raised on purpose: planned
+
+
+def test_a_nested_config_value_given_as_text_says_how_it_arrived():
+    config = default_config()
+    config["split"]["folds"] = "2"  # what `snakemake --config 'split={folds: 2}'` hands over
+    with pytest.raises(ConfigError) as err:
+        resolve_config(config)
+    assert "arrived as the text '2'" in str(err.value)
+    assert "--configfile" in str(err.value)
+
+
+def test_an_arm_named_like_the_method_s_arms_but_made_otherwise_is_warned_about(caplog):
+    config = default_config()
+    config["arms"] = {"original": {}, "cgan": {}, "smoteenn": {"resampler": "smoteenn", "params": {"k_neighbors": 3}}}
+    with caplog.at_level("WARNING", logger="infantfer.config"):
+        resolve_config(config)
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1, warned  # smoteenn with other params is still SMOTEENN; original is the original
+    assert warned[0].startswith("config key 'arms.cgan': the arm is named like the method's arm 'cgan' "
+                                "(no resampler, with GAN) but is no resampler, no GAN")
+    assert "Fix: rename it, or give it resampler: none, gan: true" in warned[0]

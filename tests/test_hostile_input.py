@@ -337,3 +337,212 @@ def test_images_outside_any_class_folder_are_warned(tmp_path, caplog):
     write_image(root / "loose.png", 77)
     list_images(settings(layout="folders", path=str(root)))
     assert "1 image(s) outside any class folder ignored (no label): loose.png" in caplog.text
+
+
+# ------------------------------------------------------------------ issue K: names, tables and files a lab really has
+
+
+def latin1_name(folder, name: bytes):
+    """A path whose name holds bytes that are not UTF-8 (as Python lists it: surrogates)."""
+    return folder / os.fsdecode(name)
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_naming_it_and_the_rest_is_read(tmp_path, caplog):
+    from infantfer.ingest import listing_fingerprint, read_manifest, write_manifest
+
+    caplog.set_level(logging.WARNING)
+    root = folders(tmp_path / "data")
+    write_image(latin1_name(root / "cry", b"caf\xe9.png"), 90)
+    write_image(latin1_name(root, b"b\xe9b\xe9") / "0.png", 91)  # a class folder of that kind too
+    ds = settings(layout="folders", path=str(root))
+    listing = list_images(ds)
+    assert len(listing) == 7 and set(listing["label"]) == {"cry", "laugh"}
+    assert listing_fingerprint(ds, listing)  # where the whole workflow died at parse time
+    manifest = ingest(ds)
+    write_manifest(manifest, tmp_path / "manifest.tsv")
+    assert len(read_manifest(tmp_path / "manifest.tsv")) == 7
+    caplog.text.encode("utf-8")  # nothing unprintable reached the log
+    assert r"caf\xe9.png" in caplog.text and r"b\xe9b\xe9" in caplog.text and "not UTF-8" in caplog.text
+    fix = re.search(r"`(convmv -f latin1 -t utf8 -r --notest [^`]+)`", caplog.text)
+    assert fix, caplog.text
+    # the fix, as convmv applies it: each name decoded as latin-1, written in UTF-8
+    for path in [latin1_name(root / "cry", b"caf\xe9.png"), latin1_name(root, b"b\xe9b\xe9")]:
+        os.rename(path, path.parent / os.fsencode(path.name).decode("latin-1"))
+    fixed = list_images(ds)
+    assert {"cry/café.png", "bébé/0.png"} <= set(fixed["source"]) and len(fixed) == 9
+
+
+def test_hidden_folders_fifos_broken_links_and_linked_folders_are_skipped_with_a_reason(tmp_path, caplog):
+    import signal
+
+    caplog.set_level(logging.WARNING)
+    root = folders(tmp_path / "data")
+    folders(root / "...", {"cry": 2}, start=40)  # a class folder named like ".", hidden
+    os.mkfifo(root / "cry" / "pipe.png")  # opened for reading, it would wait forever
+    os.symlink("gone.png", root / "cry" / "dangling.png")
+    os.symlink("loop.png", root / "cry" / "loop.png")
+    os.symlink(root / "laugh", root / "cry" / "more")  # a symlinked sub-folder
+    signal.alarm(60)  # a hang fails the test instead of the suite
+    try:
+        manifest = ingest(settings(layout="folders", path=str(root)))
+    finally:
+        signal.alarm(0)
+    assert len(manifest) == 7
+    for name, reason in [("'...'", "hidden"), ("'pipe.png'", "not a regular file (a FIFO"),
+                         ("'dangling.png'", "a dangling symlink"), ("'loop.png'", "a symlink loop"),
+                         ("'more'", "a symlinked folder (never followed")]:
+        lines = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and name in r.getMessage()]
+        assert lines and reason in lines[0] and "Fix:" in lines[0], (name, caplog.text)
+
+
+def test_a_manifest_row_naming_a_fifo_is_an_error_not_a_hang(tmp_path):
+    ds = csv_dataset(tmp_path, [*BASE_ROWS, ("cry/pipe.png", "cry")])
+    os.mkfifo(tmp_path / "data" / "cry" / "pipe.png")
+    with pytest.raises(DataError, match=r"1 listed path\(s\) are not image files, e\.g\. .*cry/pipe\.png: not a regular"):
+        list_images(ds)
+
+
+def _separated(tmp_path, sep: str):
+    root = folders(tmp_path / "data")
+    manifest = tmp_path / "labels.csv"
+    manifest.write_text(f"file{sep}label\n" + "".join(f"{f}{sep}{lab}\n" for f, lab in BASE_ROWS))
+    return root, manifest
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_a_csv_separated_otherwise_advises_sep_and_the_fix_works(tmp_path, sep):
+    import yaml
+
+    root, manifest = _separated(tmp_path, sep)
+    with pytest.raises(DataError) as err:
+        list_images(settings(layout="csv", path=str(root), manifest=str(manifest), label_column="label"))
+    fix = re.search(r"Fix: set datasets\.d\.sep: (\S+) in the config", str(err.value))
+    assert fix and "file_column" not in str(err.value), str(err.value)
+    value = yaml.safe_load(fix.group(1))
+    assert value == sep
+    fixed = list_images(settings(layout="csv", path=str(root), manifest=str(manifest), label_column="label", sep=value))
+    assert len(fixed) == 4
+
+
+def test_a_header_naming_a_column_twice_is_an_error_naming_it(tmp_path):
+    root = folders(tmp_path / "data")
+    manifest = tmp_path / "labels.csv"
+    manifest.write_text("file,label,label\n" + "".join(f"{f},{lab},other\n" for f, lab in BASE_ROWS))
+    with pytest.raises(DataError, match=r"labels\.csv: the header of this manifest names column\(s\) 'label' more than once"):
+        list_images(settings(layout="csv", path=str(root), manifest=str(manifest), label_column="label"))
+
+
+@pytest.mark.parametrize("label,escaped,code", [("cry\u200b", r"cry\u200b", "U+200B"),
+                                                ("\x1b[31mcry\x1b[0m", r"\x1b[31mcry\x1b[0m", "U+001B")])
+def test_a_label_with_invisible_or_control_characters_is_refused_printed_escaped(tmp_path, label, escaped, code):
+    ds = csv_dataset(tmp_path, [*BASE_ROWS, ("cry/2.png", label), ("cry/3.png", label)])
+    with pytest.raises(DataError) as err:
+        list_images(ds)
+    message = str(err.value)
+    assert f"label '{escaped}'" in message and code in message and "Fix:" in message
+    assert "\x1b" not in message and "\u200b" not in message
+    # the folders layout too: the folder's name is the label
+    root = folders(tmp_path / "f", {"cry": 3, label: 3})
+    with pytest.raises(DataError, match=re.escape(escaped)):
+        list_images(settings(layout="folders", path=str(root)))
+
+
+def test_folders_cry_and_space_cry_are_one_class_with_a_warning_naming_both(tmp_path, caplog):
+    caplog.set_level(logging.WARNING)
+    root = folders(tmp_path / "data", {"cry": 3, " cry": 2, "laugh": 3})
+    images = list_images(settings(layout="folders", path=str(root)))
+    assert images["label"].value_counts().to_dict() == {"cry": 5, "laugh": 3}
+    assert "folders 'cry' (3 image(s)) and ' cry' (2 image(s)) are one label, 'cry'" in caplog.text
+
+
+def test_nfc_and_nfd_spellings_become_one_nfc_label_with_a_warning_by_code_points(tmp_path, caplog):
+    import unicodedata
+
+    caplog.set_level(logging.WARNING)
+    nfc, nfd = unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")
+    ds = csv_dataset(tmp_path, [("cry/0.png", nfc), ("cry/1.png", nfc), ("cry/2.png", nfd),
+                                ("laugh/0.png", "laugh"), ("laugh/1.png", "laugh")])
+    images = list_images(ds)
+    assert images["label"].value_counts().to_dict() == {nfc: 3, "laugh": 2}
+    assert r"'caf\xe9' (2 image(s)) and 'cafe\u0301' (1 image(s)) are one label" in caplog.text
+    assert "Unicode NFC" in caplog.text
+
+
+def test_label_column_naming_the_file_column_is_one_message(tmp_path, caplog):
+    caplog.set_level(logging.WARNING)
+    root = folders(tmp_path / "data", {"cry": 20, "laugh": 20})
+    rows = [(f"{lab}/{i}.png", lab) for lab in ("cry", "laugh") for i in range(20)]
+    manifest = _manifest(tmp_path, rows)
+    with pytest.raises(DataError) as err:
+        list_images(settings(layout="csv", path=str(root), manifest=str(manifest), label_column="file"))
+    message = str(err.value)
+    assert "40 classes, 40 of them of one image each" in message
+    assert "label_column 'file' looks like the file column" in message and len(message) < 500
+    assert len(caplog.records) == 0  # not a warning per look-alike pair
+    fixed = list_images(settings(layout="csv", path=str(root), manifest=str(manifest), label_column="label"))
+    assert fixed["label"].nunique() == 2
+
+
+def _png_header(path, width: int, height: int):
+    """A PNG file that claims width x height pixels in its header and holds almost none."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("max_pixels", [40_000_000, None])
+def test_a_14000_pixel_square_image_is_too_large_not_unreadable(tmp_path, caplog, max_pixels):
+    from infantfer.faces import extract_faces
+
+    caplog.set_level(logging.WARNING)
+    root = folders(tmp_path / "data")
+    _png_header(root / "cry" / "huge.png", 14000, 14000)
+    manifest = ingest(settings(layout="folders", path=str(root)))
+    huge = manifest[manifest["path"].str.endswith("huge.png")].iloc[0]
+    assert (huge["width"], huge["height"]) == (14000.0, 14000.0) and "unreadable" not in caplog.text
+    arrays, report = extract_faces(manifest, detector="none", size=16, max_pixels=max_pixels)
+    row = report[report["path"].str.endswith("huge.png")].iloc[0]
+    assert row["status"] == "too_large", row["reason"]
+    assert "196,000,000 pixels" in row["reason"] or "196000000 pixels" in row["reason"]
+    assert "ingest.max_pixels" in row["reason"]
+
+
+@pytest.mark.e2e
+def test_e2e_odd_entries_in_one_dataset_block_no_dataset_and_are_named_in_the_run_and_its_log(tmp_path):
+    """The real command, up to ingest: a latin-1 file name (the whole workflow died at parse time), a
+    FIFO, a dangling symlink and a hidden class folder in one dataset; both datasets are ingested,
+    and each skip is named, escaped, with its fix, on the console and in the ingest job's log."""
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    from conftest import REPO, local_run_env
+
+    (tmp_path / "config").mkdir()
+    shutil.copy(REPO / "config" / "config.yaml", tmp_path / "config" / "config.yaml")
+    bad, good = folders(tmp_path / "bad"), folders(tmp_path / "good", start=20)
+    write_image(latin1_name(bad / "cry", b"caf\xe9.png"), 90)
+    os.mkfifo(bad / "cry" / "pipe.png")
+    os.symlink("gone.png", bad / "laugh" / "dangling.png")
+    folders(bad / "...", {"cry": 2}, start=40)
+    datasets = {"bad": {"layout": "folders", "path": "bad"}, "good": {"layout": "folders", "path": "good"}}
+    (tmp_path / "k.yaml").write_text(yaml.safe_dump({"datasets": datasets, "split": {"folds": 2}}))
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--cores", "1",
+           "--configfile", "k.yaml", "--until", "ingest"]
+    done = subprocess.run(cmd, capture_output=True, timeout=600, cwd=tmp_path, env=local_run_env())
+    output = (done.stdout + done.stderr).decode("utf-8", "replace")
+    assert done.returncode == 0, output[-3000:]
+    assert "\udce9".encode("utf-8", "surrogateescape") not in done.stdout + done.stderr  # no raw latin-1 byte
+    log = (tmp_path / "logs" / "bad" / "ingest.log").read_text()
+    for text in (output, log):
+        assert r"'caf\xe9.png'" in text and "not UTF-8" in text and "convmv -f latin1 -t utf8" in text, text[-3000:]
+        assert "'pipe.png'" in text and "'dangling.png'" in text and "'...'" in text
+    for name, n in (("bad", 7), ("good", 7)):
+        assert len(pd.read_csv(tmp_path / "results" / name / "manifest.tsv", sep="\t")) == n

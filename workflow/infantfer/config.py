@@ -9,6 +9,8 @@ overrides).
 from __future__ import annotations
 
 import copy
+import logging
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -87,11 +89,30 @@ def _fix(err: jsonschema.ValidationError) -> str:
         "pattern": f"use a name that matches {value} (letters, digits, _ and -)",
         "required": "add the missing key",
         "minProperties": "name at least one",
+        "anyOf": "give a value (`Usage: Training`), a flat list of values (`label: [cry, laugh]`) or a range "
+        "(`age: {min: 0, max: 2}`)",  # filters, the one anyOf of the schema
         "additionalProperties": "remove or correct the misspelt key "
         f"(known keys: {', '.join(sorted(err.schema.get('properties', {})))})",
     }.get(err.validator, "see config/README.md for this key")
+    if err.validator == "type" and isinstance(err.instance, str) and _parses_as(err.instance, value):
+        # snakemake --config split={folds: 2} hands nested values over as text
+        fix = (f"{fix}: this value arrived as the text {err.instance!r}. Snakemake's --config parses top-level "
+               "values only (`--config 'split={folds: 2}'` makes '2' text); put nested keys in a YAML file "
+               "given with --configfile")
     described = err.schema.get("description", "") if isinstance(err.schema, dict) else ""
     return f"{fix}. ({described})" if described and err.validator != "additionalProperties" else fix + "."
+
+
+def _parses_as(text: str, types) -> bool:
+    """Whether ``text`` would be of one of the JSON schema ``types`` had YAML read it."""
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    python = {"integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}
+    wanted = [types] if isinstance(types, str) else list(types)
+    return any(isinstance(parsed, python[t]) and not (t in ("integer", "number") and isinstance(parsed, bool))
+               for t in wanted if t in python)
 
 
 def add_demo_if_no_datasets(config: dict, demo_config: str | Path = DEMO_CONFIG) -> dict:
@@ -113,6 +134,7 @@ def resolve_config(config: dict) -> dict:
     top-level ones, and its arms resolved (see :func:`resolve_arms`), so that stages never look
     anything up twice.
     """
+    check_plain_values(config)
     schema = load_schema()
     _validate(config, schema, schema, "")
     for name, ds in config["datasets"].items():
@@ -126,7 +148,56 @@ def resolve_config(config: dict) -> dict:
         ds["arms"] = resolve_arms(ds.get("arms") or config["arms"], ds, schema, f"datasets.{name}")
         ds["name"] = name
         _check_layout(name, ds)
+        _check_plan_size(name, ds)
     return config
+
+
+MAX_VALUES = 100_000  # values in a whole configuration, YAML aliases counted as often as they are used
+
+
+def check_plain_values(config: Any) -> None:
+    """Every number finite, and the configuration no larger once its YAML aliases are expanded
+    than :data:`MAX_VALUES`: a few lines of nested aliases (``&a [*b, *b, ...]``) expand to
+    billions of values in whatever reads them (the schema's messages, Snakemake's params,
+    provenance.json), so they stop here, before anything expands them."""
+    sizes: dict[int, int] = {}
+
+    def size(value: Any, key: str) -> int:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(key or "(top level)", f"is {value}, not a finite number",
+                              "give a finite number (YAML reads .nan, .inf and -.inf as such)")
+        if not isinstance(value, (dict, list)):
+            return 1
+        if id(value) not in sizes:
+            sizes[id(value)] = 0  # a value that contains itself counts once
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            sizes[id(value)] = 1 + sum(size(v, f"{key}.{k}".strip(".")) for k, v in items)
+            if sizes[id(value)] > MAX_VALUES:
+                named = re.sub(r"(\.\d+)+$", "", key)  # the key a user wrote, not the list positions inside it
+                raise ConfigError(named or "(top level)", f"expands to more than {MAX_VALUES:,} values "
+                                  "(YAML aliases repeat what they name)",
+                                  "write the values out, without aliases nested in aliases")
+        return sizes[id(value)]
+
+    size(config, "")
+
+
+def _check_plan_size(name: str, ds: dict) -> None:
+    from .arms import arms_of, gan_bases, resampled_bases
+
+    split = ds["split"]
+    runs = split["repeats"] * split["folds"]
+    if runs <= split["max_fold_runs"]:
+        return
+    arms = arms_of(ds)
+    gans = len(gan_bases(arms))
+    jobs = runs * (1 + len(resampled_bases(arms)) + 4 * gans)
+    raise ConfigError(
+        f"datasets.{name}.split", f"repeats {split['repeats']} x folds {split['folds']} = {runs:,} fold runs, more "
+        f"than split.max_fold_runs ({split['max_fold_runs']}): about {jobs:,} jobs, {runs * gans:,} of them GAN "
+        f"trainings of {ds['cgan']['steps']:,} steps",
+        "lower split.repeats or split.folds (the statistics need repeats x folds >= 5; 3 x 5 or 10 x 10 are usual), "
+        "or raise split.max_fold_runs if you mean a plan this large")
 
 
 def gan_size(cgan_size: int, face_size: int, where: str = "cgan") -> int:
@@ -169,6 +240,7 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
         spec["params"] = params
         spec["base"] = base_name(resampler, params, defaults)
         resolved[name] = spec
+        _warn_if_misnamed(name, spec, key, schema)
     wanted = ds["balanced"]["arm"]
     if wanted is None:  # unset: the cgan arm when configured, else the best arm
         # the cgan arm keeps every real photo; the method's arm would drop those ENN removes
@@ -185,6 +257,27 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
                           f"add f1_adaboost ({where}.evaluate.classifiers: {classifiers}), or name the balanced "
                           f"set's arm ({where}.balanced.arm: one of {', '.join(resolved)})")
     return resolved
+
+
+def _warn_if_misnamed(name: str, spec: dict, key: str, schema: dict) -> None:
+    """An arm named like one of the method's four whose settings make it another (``cgan: {}`` is
+    the original arm under another name) would be read as that arm in every table."""
+    default = schema["properties"]["arms"]["default"].get(name)
+    if default is None:
+        return
+    default = copy.deepcopy(default)
+    _validate(default, schema["$defs"]["arm"], schema, key)  # fills its defaults
+    what = ("resampler", "gan")
+    if any(spec[k] != default[k] for k in what):
+        logging.getLogger(__name__).warning(
+            "config key '%s': the arm is named like the method's arm '%s' (%s) but is %s; its rows in every table "
+            "say '%s'. Fix: rename it, or give it %s", key, name, _arm_words(default), _arm_words(spec), name,
+            ", ".join(f"{k}: {str(default[k]).lower()}" for k in what))
+
+
+def _arm_words(spec: dict) -> str:
+    resampler = "no resampler" if spec["resampler"] == "none" else spec["resampler"]
+    return f"{resampler}, {'with' if spec['gan'] else 'no'} GAN"
 
 
 def _require(ds: dict, name: str, key: str, fix: str) -> Any:

@@ -1,12 +1,32 @@
 """Greyscale image batches as the gate (:mod:`infantfer.gate`) and the privacy audit
 (:mod:`infantfer.privacy`) take them: checked once, as uint8, so that both measure exactly the
-images that would be added to a fold."""
+images that would be added to a fold. And :func:`pil_bomb_check_off`, for the two stages that open
+image files with a pixel budget of their own (ingest.max_pixels)."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
-__all__ = ["as_images", "flat"]
+__all__ = ["as_images", "flat", "pil_bomb_check_off"]
+
+
+@contextlib.contextmanager
+def pil_bomb_check_off():
+    """While open, PIL's own decompression-bomb check is off: it would stop an image above 179
+    million pixels at ``Image.open`` as an error ("unreadable") and warn about one above 89 million.
+    Only for reading a header: ingest records the size, faces compares it with ingest.max_pixels
+    before decoding and reports too_large."""
+    from PIL import Image
+
+    before = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = before
+
 
 EMPTY = ("error", "keep", "zeros")  # what as_images does with a batch of no images
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -48,14 +47,29 @@ def path_part(text: str) -> str:
     return part[:100] if part else "_" + hashlib.sha1(normal.encode()).hexdigest()[:8]
 
 
+def _new_file_beside(path: Path) -> str:
+    """An empty file of a fresh name beside ``path``, created with mode 0666 so that the umask
+    decides who may read it (``mkstemp`` would make every result 0600: colleagues could not read
+    the balanced set's manifest)."""
+    import secrets
+
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return str(tmp)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is fsynced and renamed onto ``path``,
     on failure removed. The parent folder is created."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = _new_file_beside(path)
     try:
         yield Path(tmp)
         with open(tmp, "rb") as fh:
@@ -80,12 +94,41 @@ def write_npz(path: str | os.PathLike, arrays: dict) -> None:
         np.savez_compressed(fh, **clean)
 
 
+class DamagedFile(ValueError):
+    """A result file that cannot be read back (cut short by a full disk, a copy or a crash outside
+    the atomic write), named with how to re-create it."""
+
+
+# which rule writes the npz files other jobs read, for the fix a damaged one's message gives
+NPZ_WRITERS = {"faces.npz": "faces", "train.npz": "augment", "resampled": "resample"}
+
+
+def _writer_of(path: Path) -> str:
+    for part in (path.name, *path.parts):
+        if part in NPZ_WRITERS:
+            return NPZ_WRITERS[part]
+    return ""
+
+
 def read_npz(path: str | os.PathLike) -> dict:
-    """Every array of an npz file (``allow_pickle=False``)."""
+    """Every array of an npz file (``allow_pickle=False``); a damaged file raises
+    :class:`DamagedFile` naming it and the job that re-creates it."""
+    import zipfile
+    import zlib
+
     import numpy as np
 
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (zipfile.BadZipFile, EOFError, zlib.error, ValueError, OSError) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        rule = _writer_of(Path(path))
+        rerun = f" (rule {rule} writes it)" if rule else ""
+        raise DamagedFile(f"{path} cannot be read ({type(err).__name__}: {err}): it was cut short or changed after "
+                          f"it was written.\n  Fix: delete it and run snakemake again{rerun}; the jobs after it "
+                          "rerun too, everything before it is kept.") from None
 
 
 # faces.npz: x uint8 (N, S, S), y, group, id

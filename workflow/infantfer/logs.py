@@ -31,10 +31,30 @@ def setup_logging(log_file: str | Path | None = None, level: int = logging.INFO)
         root.addHandler(handler)
     logging.captureWarnings(True)
     logging.getLogger("py.warnings").handlers = handlers
+    if log_file:
+        _log_uncaught_errors(root)
     scheduler = [f"{var}={os.environ[var]}" for var in SCHEDULER_VARS if var in os.environ]
     if scheduler:
         root.info("job environment: %s", " ".join(scheduler))
     return root
+
+
+def _log_uncaught_errors(root: logging.Logger) -> None:
+    """A job that dies writes why into its own log: Snakemake says "check log file(s) for error
+    details" and points at that file, which would otherwise be empty (the traceback goes to
+    stderr only)."""
+    previous = sys.excepthook
+
+    def log_then_raise(kind, error, tb):
+        if not issubclass(kind, KeyboardInterrupt):
+            file_handlers = [h for h in root.handlers if isinstance(h, logging.FileHandler)]
+            record = root.makeRecord(root.name, logging.ERROR, "(job)", 0, "job failed: %s: %s",
+                                     (kind.__name__, error), (kind, error, tb))
+            for handler in file_handlers:  # stderr gets the traceback from the default hook below
+                handler.handle(record)
+        previous(kind, error, tb)
+
+    sys.excepthook = log_then_raise
 
 
 def limit_threads(threads: int) -> None:

@@ -24,7 +24,8 @@ from .diffaugment import (DIFFAUGMENT, diff_augment, parse_policy, rand_brightne
                       rand_translation)
 from .config import FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, layout, resolve_device
 from .networks import Discriminator, Generator, build_models, count_parameters
-from .sample import generate, list_checkpoints, load_checkpoint, save_sample_grid, write_png
+from .sample import (DamagedCheckpoint, UnsafeCheckpoint, generate, list_checkpoints, load_checkpoint,
+                     save_sample_grid, write_png)
 from .train import CheckpointMismatchError, train_cgan
 
 __all__ = [
@@ -32,6 +33,6 @@ __all__ = [
     "DIFFAUGMENT", "parse_policy", "diff_augment",
     "rand_brightness", "rand_contrast", "rand_translation", "rand_cutout",
     "train_cgan", "list_checkpoints", "load_checkpoint", "generate", "save_sample_grid",
-    "write_png", "CheckpointMismatchError",
+    "write_png", "CheckpointMismatchError", "DamagedCheckpoint", "UnsafeCheckpoint",
     "layout", "resolve_device", "NORM", "FORMAT_VERSION", "RESUME_FREE_KEYS",
 ]

@@ -3,13 +3,18 @@
 Images come from the checkpoint's EMA generator (see :mod:`infantfer.cgan.train`). The noise is
 drawn on the CPU from a ``torch.Generator`` seeded with ``seed``, in one go, so the same
 checkpoint, labels and seed give the same images whatever the batch size or the device's random
-generator. Checkpoints load with ``weights_only=True``. :mod:`infantfer.cgan.train` uses the grid
-and the PNG writer at each checkpoint, and the listing and loading to resume.
+generator. Checkpoints load with ``weights_only=True``; one that cannot be read is named with its
+fix (:class:`DamagedCheckpoint`; :class:`UnsafeCheckpoint` for one carrying Python objects).
+:mod:`infantfer.cgan.train` uses the grid and the PNG writer at each checkpoint, and the listing
+and loading to resume.
 """
 
 from __future__ import annotations
 
+import pickle
+import re
 import struct
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -17,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..io import atomic_path  # standard library only: the GAN stays torch + numpy
+from ..io import DamagedFile, atomic_path  # standard library only: the GAN stays torch + numpy
 from ..parts import checkpoints_in
 from .config import NORM, CGANConfig, _log, resolve_device
 from .networks import Generator
@@ -28,9 +33,49 @@ def list_checkpoints(checkpoint_dir: str | Path) -> list[Path]:
     return [p for _, p in checkpoints_in(checkpoint_dir)]
 
 
+class DamagedCheckpoint(DamagedFile):
+    """A checkpoint that cannot be read back: cut short (a full disk, a copy) or changed after it
+    was written. Training moves it aside and re-creates it (:mod:`infantfer.cgan.train`)."""
+
+    def __init__(self, path: Path, cause: str):
+        self.path, self.cause = Path(path), cause
+        super().__init__(
+            f"{path} cannot be read ({cause}): it was cut short or changed after it was written.\n  Fix: train "
+            "that GAN again: delete its run's checkpoints.tsv (results/<dataset>/cgan/<part>_<base>/checkpoints.tsv) "
+            f"and run snakemake again; rule cgan_train moves {Path(path).name} aside (to {Path(path).name}.damaged, "
+            "never deleted) and re-creates it from the last good checkpoint, bit for bit.")
+
+
+class UnsafeCheckpoint(ValueError):
+    """A file named like a checkpoint that holds Python objects (a pickle payload): loading it
+    with ``weights_only=False`` would run them."""
+
+    def __init__(self, path: Path, cause: str):
+        self.path = Path(path)
+        super().__init__(
+            f"{path} is not a checkpoint this workflow wrote: it holds Python objects ({cause}) that loading "
+            "would run, and was refused unread. Do not load it with weights_only=False.\n  Fix: delete it (keep a "
+            "copy elsewhere if you want to find out where it came from) and run snakemake again: the job retrains "
+            "the GAN from its last good checkpoint, or from the start.")
+
+
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict:
-    """A checkpoint as a dict, loaded with ``weights_only=True``."""
-    return torch.load(Path(path), map_location=device, weights_only=True)
+    """A checkpoint as a dict, loaded with ``weights_only=True``. A damaged file raises
+    :class:`DamagedCheckpoint`, one carrying a pickle payload :class:`UnsafeCheckpoint`: each
+    names the file and the fix (torch's own message would advise ``weights_only=False``)."""
+    path = Path(path)
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except FileNotFoundError:
+        raise
+    except pickle.UnpicklingError as err:
+        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(err))
+        if found:
+            raise UnsafeCheckpoint(path, f"it asks for {found.group(1)}") from None
+        raise DamagedCheckpoint(path, "not a checkpoint file: its bytes are no zip archive of tensors") from None
+    except (RuntimeError, EOFError, OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+        cause = str(err).split(". ")[0] or "the file is empty or ends early"
+        raise DamagedCheckpoint(path, f"{type(err).__name__}: {cause}") from None
 
 
 def _resize(x: torch.Tensor, size: int) -> tuple[torch.Tensor, str]:

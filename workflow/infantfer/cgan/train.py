@@ -12,7 +12,9 @@ Reproducibility and resuming
     atomically) holds G, D and EMA weights, both Adam states, all RNG states, the step, the
     config, ``n_classes``, the image normalisation and a hash of the training data, so a killed
     run resumed from its last checkpoint ends with bit-for-bit the same weights as an
-    uninterrupted one on CPU (same thread count). Checkpoints load with ``weights_only=True``.
+    uninterrupted one on CPU (same thread count). Checkpoints load with ``weights_only=True``. A
+    checkpoint that cannot be read (cut short) is moved aside to ``step_{step:06d}.pt.damaged``,
+    never deleted, and the run resumes from the one before it and re-creates the rest.
     Training runs with ``torch.use_deterministic_algorithms(True)`` (``deterministic``; on CUDA in
     warn-only mode) and restores the previous setting, thread count and global RNG afterwards.
 """
@@ -37,7 +39,7 @@ from .diffaugment import diff_augment, parse_policy
 from .config import (FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, _log, _sub_seed,
                      resolve_device)
 from .networks import build_models, count_parameters
-from .sample import _resize, _sample_grid, list_checkpoints, load_checkpoint, write_png
+from .sample import DamagedCheckpoint, _resize, _sample_grid, load_checkpoint, write_png
 
 
 class _Trainer:
@@ -216,6 +218,29 @@ def _check_resume(ck: dict, path: Path, cfg: CGANConfig, n_classes: int, data_ha
             + "\nFix: use another checkpoint_dir, delete this one to start afresh, or restore the settings.")
 
 
+def _last_good_checkpoint(ckdir: Path, log: logging.Logger) -> tuple[dict, Path] | None:
+    """(checkpoint, path) to resume from: the last one before the first that cannot be read, which
+    is moved aside (renamed ``.damaged``, never deleted) so that training re-creates it and those
+    after it. None: start afresh."""
+    good = None
+    for _, path in checkpoints_in(ckdir):
+        try:
+            ck = load_checkpoint(path)
+        except DamagedCheckpoint as err:
+            aside = path.with_name(path.name + ".damaged")
+            n = 0
+            while aside.exists():
+                n += 1
+                aside = path.with_name(f"{path.name}.damaged-{n}")
+            path.rename(aside)
+            log.warning("cgan: checkpoint %s cannot be read (%s): moved aside to %s (kept, never deleted); training "
+                        "resumes from %s and re-creates it", path, err.cause, aside.name,
+                        good[1].name if good else "the start")
+            return good
+        good = (ck, path)
+    return good
+
+
 def _save_atomic(obj, path: Path) -> None:
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
@@ -257,7 +282,7 @@ def train_cgan(images: np.ndarray, labels: np.ndarray, n_classes: int, config: C
     device = resolve_device(cfg.device)
     ckdir = Path(checkpoint_dir)
     ckdir.mkdir(parents=True, exist_ok=True)
-    for stale in ckdir.glob(".step_*.pt.tmp-*"):
+    for stale in [*ckdir.glob(".step_*.pt.tmp-*"), *ckdir.glob(".step_*.tmp")]:  # a kill mid-write leaves them
         stale.unlink(missing_ok=True)
     absent = sorted(set(range(n_classes)) - set(np.unique(labels).tolist()))
     if absent:
@@ -298,12 +323,12 @@ def _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log) -> Non
         torch.cuda.manual_seed(_sub_seed(cfg.seed, "torch"))
     trainer = _Trainer(x.to(device), torch.as_tensor(labels, dtype=torch.long, device=device), n_classes,
                        cfg, device, amp_dtype=torch.bfloat16 if cuda else None, channels_last=True)
-    existing = list_checkpoints(ckdir)
-    if existing:
-        ck = load_checkpoint(existing[-1])
-        _check_resume(ck, existing[-1], cfg, n_classes, data_hash, device)
+    resume = _last_good_checkpoint(ckdir, log)
+    if resume:
+        ck, path = resume
+        _check_resume(ck, path, cfg, n_classes, data_hash, device)
         trainer.load(ck)
-        log.info("cgan: resuming from %s (step %d/%d)", existing[-1], trainer.step, cfg.steps)
+        log.info("cgan: resuming from %s (step %d/%d)", path, trainer.step, cfg.steps)
     else:
         log.info("cgan: %d images, %d classes, %dx%d, G %d / D %d parameters, %d steps at batch %d on %s",
                  len(images), n_classes, cfg.size, cfg.size, count_parameters(trainer.G),

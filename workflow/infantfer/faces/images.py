@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..images import pil_bomb_check_off
 
 
 class UnreadableImage(Exception):
@@ -23,22 +26,27 @@ def load_rgb(path: str | os.PathLike, max_pixels: int | None = None) -> np.ndarr
     Handles greyscale, palette, alpha (composited over white, as viewers show
     it), CMYK and 16-bit/float images (rescaled, not clipped).  Raises
     :class:`UnreadableImage` for anything that cannot be decoded, and
-    :class:`TooLarge`, before decoding, for more than ``max_pixels`` pixels.
+    :class:`TooLarge`, before decoding, for more than ``max_pixels`` pixels (or,
+    without ``max_pixels``, more than PIL's decompression-bomb limit).
     """
     try:
-        with Image.open(path) as im:
+        # with a budget of our own, PIL's (an error at 179 million pixels) must not come first
+        with (pil_bomb_check_off() if max_pixels is not None else contextlib.nullcontext()), Image.open(path) as im:
             if max_pixels is not None and im.width * im.height > max_pixels:
                 raise TooLarge(f"{im.width} x {im.height} = {im.width * im.height:,} pixels, more than "
-                               f"ingest.max_pixels = {max_pixels:,}; not decoded")
+                               f"ingest.max_pixels = {max_pixels:,}; not decoded. Fix: if the image is meant to "
+                               f"be read, raise ingest.max_pixels to {im.width * im.height:,} (memory: about "
+                               f"{3 * im.width * im.height / 1e9:.1f} GB), or shrink the file")
             im = ImageOps.exif_transpose(im)  # also forces the decode
             im.load()
             return _pil_to_rgb(im)
     except (UnreadableImage, TooLarge):
         raise
+    except Image.DecompressionBombError as e:
+        raise TooLarge(f"{str(e).rstrip('.')}; not decoded. Fix: set ingest.max_pixels to the pixels it gives, or shrink the file") from e
     except FileNotFoundError as e:
         raise UnreadableImage(f"file not found: {path}") from e
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError, EOFError) as e:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
         raise UnreadableImage(f"cannot decode {path}: {type(e).__name__}: {e}") from e
 
 

@@ -19,7 +19,7 @@ def class_group_counts(ds: dict, listing: pd.DataFrame | None = None) -> pd.Seri
 
         return pd.Series(class_groups(ds["counts"], ds.get("seed", 0)), dtype=int)
     if layout == "pixels_csv":
-        df = _read_table(ds["path"], ds.get("sep", ","), "pixels CSV")
+        df = _read_table(ds["path"], ds.get("sep", ","), "pixels CSV", ds["name"])
         # the group column too: a missing one would otherwise stop the run with a bare KeyError
         _need_columns(df, {"label_column": ds["label_column"], "group_column": ds.get("group_column")}, ds["path"])
         df = apply_filters(df, ds.get("filters", {}), ds["path"])

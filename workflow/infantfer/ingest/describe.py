@@ -7,6 +7,9 @@ import logging
 
 from PIL import Image, UnidentifiedImageError
 
+from ..errors import shown
+from ..images import pil_bomb_check_off
+
 # the stage's one logger: every line keeps the name infantfer.ingest
 log = logging.getLogger(__package__)
 
@@ -25,9 +28,11 @@ SWAPPED_ORIENTATIONS = {5, 6, 7, 8}  # rotated a quarter turn: width and height 
 
 def _describe(path: str) -> tuple[float, float, str]:
     """Width, height (as the image is meant to be seen) and mode, from the header alone: nothing is
-    decoded here, so a decompression bomb costs nothing (the faces stage applies ingest.max_pixels)."""
+    decoded here, so a decompression bomb costs nothing (the faces stage applies ingest.max_pixels and
+    reports it too_large)."""
     try:
-        with Image.open(path) as im:
+        # PIL's own bomb check off: it would call a 14000 x 14000 header "unreadable"
+        with pil_bomb_check_off(), Image.open(path) as im:
             width, height = im.size
             # PNG's getexif() decodes the image to look for an eXIf chunk after the pixels: ask only
             # where the header holds the EXIF (JPEG's APP1, a PNG eXIf chunk before the pixels, TIFF)
@@ -35,11 +40,11 @@ def _describe(path: str) -> tuple[float, float, str]:
             if header_exif and im.getexif().get(EXIF_ORIENTATION) in SWAPPED_ORIENTATIONS:
                 width, height = height, width
             return float(width), float(height), im.mode
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        log.warning("unreadable image %s (%s); faces will report it", path, exc.__class__.__name__)
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        log.warning("unreadable image %s (%s); faces will report it", shown(path), exc.__class__.__name__)
         return float("nan"), float("nan"), "unreadable"
 
 
 def stable_id(dataset: str, location: str) -> str:
     """An image's id from its place in the dataset (the manifest's ``source`` column)."""
-    return f"{dataset}-{hashlib.sha1(location.encode()).hexdigest()[:12]}"
+    return f"{dataset}-{hashlib.sha1(location.encode('utf-8', 'surrogateescape')).hexdigest()[:12]}"

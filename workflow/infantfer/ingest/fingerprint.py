@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -25,5 +26,6 @@ def listing_fingerprint(ds: dict, listing: pd.DataFrame | None = None) -> str:
     h = hashlib.sha256()
     for f in sorted(files):
         st = Path(f).stat()
-        h.update(f"{f}\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
+        # the name's own bytes: a name that is not UTF-8 hashes too (ingest skips it, naming it)
+        h.update(os.fsencode(f) + f"\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:16]

@@ -1,8 +1,10 @@
 """Listing a dataset's images, one function per layout, without reading pixels (``pixels_csv``
 and ``demo`` write theirs as PNGs).
 
-What a listing leaves out is counted at WARNING with examples (filtered rows, empty class folders,
-unread formats, images outside any class folder), except hidden files and folders.
+What a listing leaves out is counted at WARNING with examples and a reason (filtered rows, empty
+class folders, unread formats, images outside any class folder, hidden folders, names that are not
+UTF-8, FIFOs and broken symlinks: :mod:`.files`); only hidden files that are not named like images
+are logged at INFO.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import pandas as pd
 from PIL import Image
 
 from ..errors import DataError, _examples
-from .files import IMAGE_EXTENSIONS, _class_folders, _drop_repeated_files, _images_under, _refuse_outside
-from .labels import check_labels
+from .files import _class_folders, _drop_repeated_files, _images_under, _not_files, _refuse_outside
+from .labels import check_labels, check_one_image_per_class, clean_labels
 from .tables import _need_columns, _read_table, apply_filters
 
 # the stage's one logger: every line keeps the name infantfer.ingest
@@ -34,32 +36,24 @@ def _list_folders(ds: dict) -> pd.DataFrame:
         images = _images_under(folder)
         if not images:
             empty.append(folder.name)
-        rows += [{"path": str(p), "label": folder.name.strip(), "given_group": "", "source": p.relative_to(root).as_posix()}
+        rows += [{"path": str(p), "label": folder.name, "given_group": "", "source": p.relative_to(root).as_posix()}
                  for p in images]
     if empty:
         log.warning("%s: %d class folder(s) hold no image and give no class: %s", root, len(empty), _examples(empty))
-    loose = sorted(p.name for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
-                   and not p.name.startswith("."))
-    if loose:
-        log.warning("%s: %d image(s) outside any class folder ignored (no label): %s", root, len(loose), _examples(loose))
     df = pd.DataFrame(rows, columns=["path", "label", "given_group", "source"])
+    df["label"] = clean_labels(df["label"], ds["name"], "folders")
     return apply_filters(df, ds.get("filters", {}), f"datasets.{ds['name']}.filters").reset_index(drop=True)
 
 
 def _list_csv(ds: dict) -> pd.DataFrame:
     root, manifest = Path(ds["path"]), ds["manifest"]
-    df = _read_table(manifest, ds.get("sep", ","), "manifest")
+    df = _read_table(manifest, ds.get("sep", ","), "manifest", ds["name"])
     file_col, label_col, group_col = ds.get("file_column", "file"), ds["label_column"], ds.get("group_column")
     _need_columns(df, {"file_column": file_col, "label_column": label_col, "group_column": group_col}, manifest)
-    df[label_col] = df[label_col].str.strip()
+    df[label_col] = clean_labels(df[label_col], ds["name"], f"labels in column '{label_col}' of {manifest}:")
     df = apply_filters(df, ds.get("filters", {}), str(manifest))
     paths = [root / f for f in df[file_col]]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise DataError(
-            f"{manifest}: {len(missing)} listed file(s) do not exist, e.g. {missing[:3]}. "
-            f"Fix: file paths must be relative to the dataset's path ({root}); correct or remove those rows."
-        )
+    _not_files(paths, manifest, root)
     return pd.DataFrame(
         {
             "path": [str(p) for p in paths],
@@ -83,7 +77,7 @@ def _list_filename_fields(ds: dict) -> pd.DataFrame:
         if not m:
             unmatched.append(path.name)
             continue
-        rows.append({"path": str(path), "label": folder_label.strip(), "source": path.relative_to(root).as_posix(), **m.groupdict()})
+        rows.append({"path": str(path), "label": folder_label, "source": path.relative_to(root).as_posix(), **m.groupdict()})
     if unmatched:
         log.warning("%d file name(s) do not match pattern and were skipped, e.g. %s", len(unmatched), unmatched[:3])
     df = pd.DataFrame(rows)
@@ -91,18 +85,21 @@ def _list_filename_fields(ds: dict) -> pd.DataFrame:
         raise DataError(f"{root}: no image file name matches pattern {pattern.pattern!r} (names e.g. "
                         f"{_examples(unmatched)}). Fix: correct datasets.{ds['name']}.pattern.")
     df = df.fillna("")
+    if label_from == "folders":
+        df["label"] = clean_labels(df["label"], ds["name"], "folders")
     if label_from == "manifest":
-        table = _read_table(ds["manifest"], ds.get("sep", ","), "manifest")
+        table = _read_table(ds["manifest"], ds.get("sep", ","), "manifest", ds["name"])
         file_col = ds.get("file_column", "file")
         _need_columns(table, {"file_column": file_col, "label_column": ds["label_column"]}, ds["manifest"])
-        labels = dict(zip(table[file_col], table[ds["label_column"]].str.strip()))
+        labels = dict(zip(table[file_col], clean_labels(table[ds["label_column"]], ds["name"],
+                                                         f"labels in {ds['manifest']}:")))
         df["label"] = [labels.get(s, labels.get(Path(s).name, "")) for s in df["source"]]
         unlabelled = int((df["label"] == "").sum())
         if unlabelled:
             log.warning("%d image(s) have no label in %s and were skipped", unlabelled, ds["manifest"])
         df = df[df["label"] != ""]
     elif label_from == "field":
-        df["label"] = df[ds["label_field"]].str.strip()
+        df["label"] = clean_labels(df[ds["label_field"]], ds["name"], f"values of field '{ds['label_field']}':")
     before = len(df)
     df = apply_filters(df, ds.get("filters", {}), f"datasets.{ds['name']}.filters")
     log.info("filters kept %d of %d images", len(df), before)
@@ -114,7 +111,7 @@ def _list_filename_fields(ds: dict) -> pd.DataFrame:
 def _list_pixels_csv(ds: dict, image_dir: Path) -> pd.DataFrame:
     csv = ds["path"]
     pixels_col, label_col, group_col = ds.get("pixels_column", "pixels"), ds["label_column"], ds.get("group_column")
-    df = _read_table(csv, ds.get("sep", ","), "pixels CSV")
+    df = _read_table(csv, ds.get("sep", ","), "pixels CSV", ds["name"])
     _need_columns(df, {"pixels_column": pixels_col, "label_column": label_col, "group_column": group_col}, csv)
     df = apply_filters(df, ds.get("filters", {}), csv)
     names = {str(k): str(v) for k, v in ds["label_names"].items()}
@@ -184,5 +181,6 @@ def list_images(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
     empty_label = df["label"].astype(str).str.strip() == ""
     if empty_label.any():
         raise DataError(f"dataset '{ds['name']}': {int(empty_label.sum())} image(s) have an empty label, e.g. {df.loc[empty_label, 'source'].iloc[0]}.")
+    check_one_image_per_class(df, ds)
     check_labels(df["label"], ds["name"])
     return df.reset_index(drop=True)

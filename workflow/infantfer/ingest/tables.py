@@ -7,20 +7,69 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DataError, _examples
+from ..errors import DataError, _examples, shown
 
 # the stage's one logger: every line keeps the name infantfer.ingest
 log = logging.getLogger(__package__)
 
 
-def _read_table(path: str | Path, sep: str, what: str) -> pd.DataFrame:
+SEPARATORS = (";", "\t", "|", ",")  # what a table's first line is checked for when sep seems wrong
+
+
+def _first_line(path: str | Path) -> str:
     try:
-        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            return fh.readline().rstrip("\r\n")
+    except OSError:
+        return ""
+
+
+def _wrong_sep(path: str | Path, sep: str, what: str, dataset: str) -> DataError | None:
+    """The error for a table whose header holds no ``sep`` but another separator (``;``, a tab)."""
+    header = _first_line(path)
+    if sep in header:
+        return None
+    for other in SEPARATORS:
+        if other != sep and other in header:
+            import json  # a JSON string is a YAML string: "\t" survives
+
+            key = f"datasets.{dataset}.sep" if dataset else "sep"
+            return DataError(
+                f"{path}: this {what} looks {json.dumps(other)}-separated (its header is '{shown(header)[:200]}'), "
+                f"but it is read with sep {json.dumps(sep)}: every row would be one column. Fix: set "
+                f"{key}: {json.dumps(other)} in the config."
+            )
+    return None
+
+
+def _refuse_repeated_columns(path: str | Path, sep: str, what: str) -> None:
+    """A header naming one column twice (``file,label,label``) is an error: pandas would read the
+    first and rename the others ``label.1``, silently."""
+    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise DataError(
+            f"{path}: the header of this {what} names column(s) {', '.join(repr(shown(c)) for c in repeated)} more "
+            f"than once ({', '.join(shown(c) for c in header)[:300]}): which one holds the data is unclear. Fix: "
+            "rename or remove the repeated column(s)."
+        )
+
+
+def _read_table(path: str | Path, sep: str, what: str, dataset: str = "") -> pd.DataFrame:
+    """A manifest or pixels CSV as text; a wrong ``sep`` and repeated columns are errors naming the
+    file and the fix."""
+    try:
+        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{path}: this {what} is empty (no header, no rows). Fix: point the config at the "
                         "right file, or write its header and rows.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
-        raise DataError(f"{path}: cannot read this {what} ({exc}). Fix: save it as UTF-8 CSV with sep '{sep}'.") from exc
+        raise (_wrong_sep(path, sep, what, dataset) or DataError(
+            f"{path}: cannot read this {what} ({exc}). Fix: save it as UTF-8 CSV with sep '{sep}'.")) from exc
+    if len(df.columns) == 1 and (wrong := _wrong_sep(path, sep, what, dataset)):
+        raise wrong
+    _refuse_repeated_columns(path, sep, what)
+    return df
 
 
 def _need_columns(df: pd.DataFrame, columns: dict[str, str | None], path: str | Path) -> None:
