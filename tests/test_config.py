@@ -16,8 +16,16 @@ def default_config():
         return add_demo_if_no_datasets(yaml.safe_load(fh))
 
 
+def _default(spec: dict):
+    """A key's default; an object's default filled with its keys' own (statistics.rope: {} -> each metric's)."""
+    default = copy.deepcopy(spec["default"])
+    if isinstance(default, dict) and "properties" in spec:
+        default = {**{k: _default(v) for k, v in spec["properties"].items() if "default" in v}, **default}
+    return default
+
+
 def schema_defaults(section: str) -> dict:
-    return {k: v["default"] for k, v in load_schema()["$defs"][section]["properties"].items()}
+    return {k: _default(v) for k, v in load_schema()["$defs"][section]["properties"].items()}
 
 
 def test_default_config_resolves_with_demo_overrides():
@@ -250,3 +258,4 @@ def test_the_package_s_own_defaults_are_the_schema_s():
         assert gate[key] == expected, key
     assert gate["max_copy_share"] == defs["privacy"]["properties"]["max_copy_share"]["default"]
     assert (statistics.ALPHA, statistics.REFERENCE_ARM) == tuple(schema("statistics", "alpha", "reference").values())
+    assert statistics.ROPE == schema_defaults("statistics")["rope"]

@@ -169,10 +169,12 @@ def test_statistics_of_the_run(tiny_run):
     folders = pd.read_csv(results / "tiny_folders" / "statistics.tsv", sep="\t")
     assert set(folders["baseline"]) == {"original"} and (folders["n"] == 6).all()  # no smoteenn_cgan: no method pairs
     assert (folders["ratio_used"] == 1.0).all() and folders["ratio_measured"].between(0.8, 1.25).all()
-    tested = folders[folders["verdict"].isin(["higher", "lower", "no detectable difference"])]
+    tested = folders[folders["verdict"].isin(["higher", "lower", "equivalent", "inconclusive"])]
     assert len(tested) and tested[["ci_low", "ci_high", "p_corrected", "p_holm"]].notna().all().all()
     assert (tested["ci_low"] <= tested["mean_diff"]).all() and (tested["mean_diff"] <= tested["ci_high"]).all()
     assert (tested["p_holm"] >= tested["p_corrected"] - 1e-12).all()
+    assert tested[["p_lower", "p_rope", "p_higher", "p_tost", "detectable_points"]].notna().all().all()
+    assert (folders.loc[folders["classifier"] == "chance", "verdict"].isna()).all()  # a sanity row: no verdict
 
     claim = pd.read_csv(results / "thesis_claim.tsv", sep="\t")
     assert set(claim["dataset"]) == {"tiny_demo", "mean over datasets"}

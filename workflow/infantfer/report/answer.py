@@ -11,14 +11,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..method import METHOD_CLASSIFIER, METRICS
-from ..statistics import IDENTICAL, MEAN_ROW, MIN_PAIRS, NO_DIFFERENCE, TOO_FEW
+from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, MEAN_ROW, MIN_PAIRS, SANITY_CLASSIFIERS, TOO_FEW
 from .tables import table4
 from .text import (METRIC_NAMES, TESTED, _ci, _heading, _markdown_table, _num, _p, _rst_emphasis, _rst_escape, level,
                    rst_table)
 
 log = logging.getLogger(__name__)
 
-SANITY_CLASSIFIERS = ("chance",)  # baselines of the classifiers, not counted among the answer's comparisons
 ACROSS_NONE = ("{n} dataset(s): nothing ranked across datasets (mean ranks need 2 datasets with arms in common, "
                "Friedman's test and the critical-difference diagram 3 or more, and they say little below about 10).")
 
@@ -74,8 +73,9 @@ def comparison_sentence(row: pd.Series, alpha: float = 0.05) -> str:
     ci = f"{level(alpha)} CI {_ci(row['ci_low'], row['ci_high'])} (unadjusted)"
     if verdict in ("higher", "lower"):
         return f"{name} **{verdict}**: {diff}; {ci}, Holm-adjusted {_p(row['p_holm'])}, n = {n}"
-    if verdict == NO_DIFFERENCE:
-        return f"{name}: no detectable difference ({diff}; {ci}, Holm-adjusted {_p(row['p_holm'])}, n = {n})"
+    if verdict in (EQUIVALENT, INCONCLUSIVE):
+        return (f"{name}: {verdict} within ±{row['rope_points']:g} points ({diff}; {ci}, Holm-adjusted "
+                f"{_p(row['p_holm'])}, P(within ±{row['rope_points']:g}) = {row['p_rope']:.2f}, n = {n})")
     if verdict == IDENTICAL:
         return f"{name}: identical on every paired fold (n = {n})"
     if verdict == TOO_FEW:

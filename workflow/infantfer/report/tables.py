@@ -7,7 +7,7 @@ import html
 import pandas as pd
 
 from ..method import METRICS
-from ..statistics import NO_DIFFERENCE, TOO_FEW
+from ..statistics import TOO_FEW
 from .text import METRIC_NAMES, TESTED, _ci, _num, level
 
 
@@ -27,11 +27,10 @@ def table4(metrics: pd.DataFrame, stats: pd.DataFrame, reference: str, alpha: fl
                 h = hit.iloc[0]
                 cell = _num(h["mean_diff"], sign=True)
                 if h["verdict"] in TESTED:
-                    cell += f" {_ci(h['ci_low'], h['ci_high'])} " + ("n.s. (Holm)" if h["verdict"] == NO_DIFFERENCE
-                                                                     else h["verdict"])
+                    cell += f" {_ci(h['ci_low'], h['ci_high'])} {h['verdict']}"
                 elif h["verdict"] == TOO_FEW:
                     cell += f" (n = {int(h['n'])}, not tested)"
-                else:
+                elif h["verdict"]:
                     cell += f" ({h['verdict']})"
             row[f"Δ {METRIC_NAMES[m]} vs {reference} [{level(alpha)} CI]"] = cell
         rows.append(row)

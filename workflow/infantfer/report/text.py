@@ -8,9 +8,9 @@ import math
 import pandas as pd
 
 from ..method import METRIC_NAMES  # noqa: F401 (the answer and tables name metrics so)
-from ..statistics import NO_DIFFERENCE
+from ..statistics import EQUIVALENT, INCONCLUSIVE
 
-TESTED = ("higher", "lower", NO_DIFFERENCE)  # verdicts that come from a test
+TESTED = ("higher", "lower", EQUIVALENT, INCONCLUSIVE)  # verdicts that come from a test
 
 
 def _num(x: float, digits: int = 3, sign: bool = False) -> str:
