@@ -176,3 +176,22 @@ def test_the_package_rope_is_the_schema_s_and_a_dataset_may_set_one_metric():
     assert S.ROPE == {m: props[m]["default"] for m in S.METRICS}
     config = resolve_config({"datasets": {"d": {"layout": "demo", "statistics": {"rope": {"g_mean": 1.5}}}}})
     assert config["datasets"]["d"]["statistics"]["rope"] == {"macro_f1": 3, "g_mean": 1.5, "auc_ovr": 3}
+
+
+def test_power_sentences_say_what_the_run_could_detect_and_what_would_reach_the_rope():
+    from infantfer.report.power import power_sentence
+
+    out = S.compare_arms(constructed(), PAIRS, folds=5)
+    rows = out[(out.classifier == "f1_adaboost") & (out.metric == "macro_f1")]
+    sentence = power_sentence(out, "f1_adaboost", "macro_f1", folds=5, repeats=1)
+    lo, hi = rows["detectable_points"].min(), rows["detectable_points"].max()
+    assert sentence.startswith(f"macro F1: differences of {lo:.1f}-{hi:.1f} points are detected with 80% power")
+    assert "this run detects it in 1 of 4 comparisons" in sentence  # smote's tiny spread
+    assert "2 repeats of 5 folds would in 2 of 4 comparisons" in sentence  # class_weight, adasyn
+    floor = rows.loc[rows.arm == "random_over", "detectable_floor_points"].item()
+    assert f"no number of repeats of 5 folds would in 1 of 4 comparisons (the corrected variance has a floor: " \
+           f"{floor:.1f} points" in sentence and "more images per test fold" in sentence
+    wide = S.compare_arms(constructed(), PAIRS[1:2], folds=5, rope={"macro_f1": 8.5})
+    assert "(±8.5 points): 4 repeats of 5 folds would." in power_sentence(wide, "f1_adaboost", "macro_f1", 5, 3)
+    assert power_sentence(S.compare_arms(constructed(repeats=1, folds=4), PAIRS, folds=4), "f1_adaboost",
+                          "macro_f1", 4, 1) is None  # nothing tested, nothing to say
