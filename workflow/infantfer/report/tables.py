@@ -30,8 +30,10 @@ def table4(metrics: pd.DataFrame, stats: pd.DataFrame, reference: str, alpha: fl
                     cell += f" {_ci(h['ci_low'], h['ci_high'])} {h['verdict']}"
                 elif h["verdict"] == TOO_FEW:
                     cell += f" (n = {int(h['n'])}, not tested)"
-                elif h["verdict"]:
+                elif isinstance(h["verdict"], str) and h["verdict"]:
                     cell += f" ({h['verdict']})"
+                elif _ci(h["ci_low"], h["ci_high"]):  # a sanity row (chance): the interval, no verdict
+                    cell += f" {_ci(h['ci_low'], h['ci_high'])} (sanity check)"
             row[f"Δ {METRIC_NAMES[m]} vs {reference} [{level(alpha)} CI]"] = cell
         rows.append(row)
     return pd.DataFrame(rows)
