@@ -147,3 +147,17 @@ def test_too_few_folds_still_leads_with_the_differences(repeats):
     assert lead.startswith("d (f1_adaboost, n = 3 paired test folds): too few folds to test anything; mean "
                            "differences from original in macro F1: smote ")
     assert lead.endswith("points, with no interval.")
+
+
+def test_the_rst_page_renders_with_the_forest_plot_embedded(tmp_path):
+    from infantfer.figures import forest_figure
+
+    m = metrics(SHIFTS)
+    run = run_of(m, NO_GAN)
+    png = forest_figure(run.statistics, tmp_path / "forest.png", reference="original")
+    run = run_of(m, NO_GAN, forest=png.path)
+    rst = report.answer_rst([run], thesis_claim(run.statistics), EMPTY_ACROSS)
+    page = publish_string(rst, writer="html", settings_overrides={"halt_level": 2, "report_level": 5}).decode()
+    assert "data:image/png;base64," in page and "Forest plot of d" in page
+    assert page.index("class_weight raised macro F1") < page.index("data:image/png")  # the sentence first
+    assert "ilcoxon" not in page

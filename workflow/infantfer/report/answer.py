@@ -185,7 +185,10 @@ def _forest_rst(run: DatasetRun) -> list[str]:
         return []
     data = base64.b64encode(Path(run.forest).read_bytes()).decode("ascii")
     alt = _rst_escape(f"Forest plot of {run.name}: each arm's paired difference from the reference with its CI")
-    return [f".. image:: data:image/png;base64,{data}", f"   :alt: {alt}", "   :width: 100%", ""]
+    # the URI continues over indented lines (reStructuredText drops the whitespace): docutils
+    # refuses lines longer than 10,000 characters
+    chunks = [data[i:i + 76] for i in range(0, len(data), 76)]
+    return [".. image:: data:image/png;base64,", *[f"   {c}" for c in chunks], f"   :alt: {alt}", "   :width: 100%", ""]
 
 
 def _lead(runs: list[DatasetRun], thesis: pd.DataFrame) -> tuple[list[str], str | None, str]:

@@ -16,6 +16,7 @@ TESTED = ("higher", "lower", EQUIVALENT, INCONCLUSIVE)  # verdicts that come fro
 def _num(x: float, digits: int = 3, sign: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
+    x = round(x, digits) + 0.0  # never -0.0
     return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
 
 
