@@ -102,9 +102,12 @@ def test_answer_rst_renders_cleanly_and_escapes_hostile_names():
     stats = compare_arms(m, comparison_pairs(["original", hostile, "cgan", "smoteenn_cgan"]), folds=5)
     run = report.DatasetRun("d", report.run_facts(s), stats, m)
     claim = thesis_claim(stats)
-    rst = report.answer_rst([run], claim, pd.DataFrame(columns=["classifier", "metric", "arm", "note"]))
+    across = pd.DataFrame(columns=["classifier", "metric", "arm", "note"])
+    rst = report.answer_rst([run], claim, across, with_table4=True)
     page = render(rst)  # halt_level 2: any docutils warning fails
     assert "Did balancing help?" in page and "Table 4, d" in page
+    first = render(report.answer_rst([run], claim, across))  # the report's narrow first page: Table 4 elsewhere
+    assert "Table 4, d" not in first and "is a page of its own: Dataset d › 1 Tables › table4_arms.html" in first
     assert "b*d|arm`_ ../../x" in page.replace("&amp;", "&")  # verbatim, not markup
     assert "thesis +6.3%" in page
 
@@ -195,3 +198,21 @@ def test_across_datasets_is_ranked_or_says_why_not():
     assert "Mean rank of each arm over datasets" in page and "3 datasets: Friedman has little power" in page
     one = render(report.answer_rst(runs[:1], thesis_claim(runs[0].statistics), across.iloc[0:0]))
     assert "1 dataset(s): nothing ranked across datasets" in one
+
+
+def test_verdicts_are_highlighted_and_warnings_styled():
+    run = run_of(metrics(), settings())
+    pages = report.answer_pages([run], thesis_claim(run.statistics), pd.DataFrame(columns=["note"]))
+    html = pages["html"]
+    assert '<span class="v-higher">' in html and '<span class="v-lower">' in html  # Table 4's cells
+    assert ".v-higher{" in html and ".admonition.warning" in html  # answer.html carries its own style
+    assert ":v-higher:" not in pages["html"] and "Table 4, d" not in pages["rst"]
+    table_page = report.pages("d", pd.DataFrame({"dataset": ["d"], "repeat": [0], "fold": [0], "arm": ["original"],
+                                                 "step": ["final"], "label": ["cry"], "real": [5], "total": [5],
+                                                 "real_removed": [0]}),
+                              run.metrics, run.statistics, None, "original", 0.05)["table4"]
+    assert '<td class="v-higher">' in table_page and '<td class="v-lower">' in table_page
+    assert '<td class="v-equivalent">' in table_page
+    few = run_of(metrics(repeats=1, folds=3), settings(repeats=1, folds=3))
+    warned = report.answer_pages([few], thesis_claim(few.statistics), pd.DataFrame(columns=["note"]))["html"]
+    assert 'class="admonition warning"' in warned

@@ -244,10 +244,12 @@ def test_report_answers_and_opens_in_a_browser(tiny_run, tmp_path):
     assert "Did balancing help?" in visible
     assert "Too few folds to test: n = 2 paired test folds" in visible  # tiny_demo: 1 x 2 folds
     assert "The method&#x27;s headline" in visible or "The method's headline" in visible
-    assert "Table 4, tiny_demo" in visible
+    assert "tiny_demo (f1_adaboost, n = 2 paired test folds): too few folds to test anything" in visible  # the lead
+    assert "Table 4 of tiny_demo" in visible and "is a page of its own" in visible  # not in the narrow column
+    assert 'class="admonition warning"' in visible and "data:image/png;base64," in dom  # styled; the forest plot
     metrics = pd.read_csv(tmp / "results" / "tiny_demo" / "metrics.tsv", sep="\t")
     cgan = metrics[(metrics.arm == "cgan") & (metrics.classifier == "f1_adaboost")]["macro_f1"]
-    assert f"{cgan.mean():.3f} ± {cgan.std(ddof=1):.3f}" in visible  # Table 4's cell, rendered
+    assert f"{cgan.mean():.3f} ± {cgan.std(ddof=1):.3f}" in everything  # Table 4's cell, on its own page
     shot = tmp_path / "report.png"
     subprocess.run([*args, f"--screenshot={shot}", url], capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one

@@ -18,9 +18,9 @@ from ..method import METHOD_CLASSIFIER, METRICS
 from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, MEAN_ROW, MIN_PAIRS, SANITY_CLASSIFIERS, TOO_FEW
 from .lead import MIN_RELATIVE_MEAN, answer_classifier, claim_line, dataset_lead, percent_note
 from .power import power_sentences
-from .tables import table4
+from .tables import STYLE, table4
 from .text import (METRIC_NAMES, TESTED, _ci, _heading, _markdown_table, _num, _p, _rst_emphasis, _rst_escape, level,
-                   rst_table)
+                   rst_roles, rst_table)
 
 log = logging.getLogger(__name__)
 
@@ -199,10 +199,12 @@ def _lead(runs: list[DatasetRun], thesis: pd.DataFrame) -> tuple[list[str], str 
     return leads, claim, percent_note(runs, lambda r: r.facts["reference"], alpha, with_claim=claim is not None)
 
 
-def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFrame) -> str:
-    """The report's first page: the lead, the forest plots, what each run could detect, then per
-    dataset its comparisons and Table 4, the thesis' claim in detail and the ranks across datasets."""
-    lines = _heading("Did balancing help?", "=")
+def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFrame, with_table4: bool = False) -> str:
+    """The answer's page: the lead, the forest plots, what each run could detect, then per dataset
+    its comparisons (and, ``with_table4``, its Table 4 with the verdicts highlighted; the report's
+    first page is a narrow column, so there Table 4 is a page of its own), the thesis' claim in
+    detail and the ranks across datasets."""
+    lines = rst_roles() + _heading("Did balancing help?", "=")
     leads, claim, percent = _lead(runs, thesis)
     lines += [f"- {_rst_escape(sentence)}" for sentence in leads] + [""]
     if claim:
@@ -223,7 +225,12 @@ def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFram
             lines += [f"- {_rst_escape(pair)}:", ""] + [f"  - {_rst_emphasis(p)}" for p in parts] + [""]
         if a["overall"]:
             lines += [_rst_escape(a["overall"]), ""]
-        lines += _table4_rst(run, a["classifier"])
+        if with_table4:
+            lines += _table4_rst(run, a["classifier"])
+        else:
+            lines += [_rst_escape(f"Table 4 of {run.name} (every arm, classifier and metric, the verdicts highlighted) "
+                                  f"is a page of its own: Dataset {run.name} › 1 Tables › table4_arms.html; "
+                                  "answer.html (0 Answer) shows it too."), ""]
     if not thesis[thesis["dataset"] != MEAN_ROW].empty:
         lines += _heading("The method's headline: smoteenn_cgan vs cgan", "-")
         alpha = runs[0].facts["alpha"] if runs else 0.05
@@ -238,7 +245,7 @@ def _table4_rst(run: DatasetRun, classifier: str) -> list[str]:
     t4 = table4(run.metrics, run.statistics, reference, alpha)
     t4 = t4[t4["classifier"] == classifier].drop(columns="classifier")  # every classifier: the Table 4 page
     return rst_table(t4, f"Table 4, {run.name} ({classifier}): mean ± sd over folds; "
-                         f"Δ vs {reference} with its {level(alpha)} CI (unadjusted) and verdict")
+                         f"Δ vs {reference} with its {level(alpha)} CI (unadjusted) and verdict", highlight=True)
 
 
 def _across_rst(runs: list[DatasetRun], across: pd.DataFrame) -> list[str]:
@@ -313,13 +320,14 @@ def across_tables(runs: list[DatasetRun], arms: list[str]) -> tuple[pd.DataFrame
 
 def answer_pages(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFrame) -> dict[str, str]:
     """The answer as ``rst`` (the report's first page), its ``html`` and ``markdown`` (results/summary.md)."""
-    rst = answer_rst(runs, thesis, across)
-    return {"rst": rst, "html": rst_to_html(rst), "markdown": answer_markdown(runs, thesis, across)}
+    return {"rst": answer_rst(runs, thesis, across), "html": rst_to_html(answer_rst(runs, thesis, across, True)),
+            "markdown": answer_markdown(runs, thesis, across)}
 
 
 def rst_to_html(rst: str) -> str:
     """A standalone HTML page of reStructuredText; no file inclusion or raw HTML, a warning stops it."""
     from docutils.core import publish_string
 
-    return publish_string(rst, writer="html", settings_overrides={
+    page = publish_string(rst, writer="html", settings_overrides={
         "halt_level": 2, "report_level": 5, "file_insertion_enabled": False, "raw_enabled": False}).decode("utf-8")
+    return page.replace("</head>", f"<style>{STYLE}\nbody{{max-width:78em}}</style>\n</head>", 1)
