@@ -68,11 +68,13 @@ def test_a_run_without_the_method_s_arms_leads_with_its_own_comparisons():
     assert first.startswith("- d (f1_adaboost, n = 15 paired test folds): class_weight raised macro F1 by "
                             f"{100 * cw.mean_diff:.1f} points [{100 * cw.ci_low:.1f}, {100 * cw.ci_high:.1f}] "
                             f"({cw.rel_change_pct:+.1f}%; G-mean and AUC too)")
-    assert "smote matched original within ±3 points on every metric" in first  # the equivalent pair
+    sm = row(run, "smote")
+    assert (f"matched original within ±3 points: smote (macro F1 {round(100 * sm.mean_diff, 1) + 0.0:+.1f} points, 90% CI "
+            f"[{100 * sm.tost_ci_low:+.1f}, {100 * sm.tost_ci_high:+.1f}]; every metric)") in first  # the equivalent pair
     ro = row(run, "random_over")
     assert ro.verdict == "inconclusive"
-    assert (f"random_over was inconclusive on every metric (macro F1 {100 * ro.mean_diff:+.1f} points "
-            f"[{100 * ro.ci_low:+.1f}, {100 * ro.ci_high:+.1f}], P(within ±3 points) = {ro.p_rope:.2f})") in first
+    assert (f"; inconclusive: random_over (macro F1 {100 * ro.mean_diff:+.1f} points "
+            f"[{100 * ro.ci_low:+.1f}, {100 * ro.ci_high:+.1f}], P(within ±3) = {ro.p_rope:.2f})") in first
     assert "needs both arms" not in md and "headline" not in md  # no non-answer
     assert "% is relative to the reference arm's mean" in md.split("\n\n")[2]  # "%" right after the leads
     assert "ilcoxon" not in md

@@ -74,7 +74,7 @@ def _legend(fig, verdicts: list[str]) -> None:
                       markerfacecolor="white" if v == TOO_FEW else VERDICT_COLOURS.get(v, OTHER_COLOUR), label=v)
                for v in verdicts]
     handles.append(Patch(color="#dfe8f2", label="rope (practically equivalent)"))
-    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=8, frameon=False)
 
 
 def forest_figure(statistics, out_png, reference: str, classifier: str | None = None) -> Drawn:
@@ -92,31 +92,31 @@ def forest_figure(statistics, out_png, reference: str, classifier: str | None = 
     metrics = [m for m in METRIC_NAMES if m in set(stats["metric"])]
     pairs = _rows(stats, reference)
     plt = _pyplot()
-    height = 0.42 * len(pairs) + 1.9
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.1 * len(metrics) + 1.6, height), squeeze=False, sharey=True)
+    # one column of panels: readable in the report's narrow first page as in a full-width page
+    height = (0.32 * len(pairs) + 0.75) * len(metrics) + 1.0
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(6.6, height), squeeze=False)
     drawn: list[dict] = []
-    for ax, metric in zip(axes[0], metrics):
+    split = sum(1 for _, b in pairs if b == reference)
+    for ax, metric in zip(axes[:, 0], metrics):
         mine = stats[stats["metric"] == metric]
         rope = float(mine["rope_points"].dropna().iloc[0]) if mine["rope_points"].notna().any() else 0.0
         _panel(ax, mine, pairs, rope, drawn)
         ax.set_xlim(*_limits(mine, rope))
-        ax.set_title(f"{SHORT_NAMES.get(metric, metric)}, rope ±{rope:g}", fontsize=9)
-        ax.set_xlabel("difference, points", fontsize=8)
+        ax.set_title(f"{SHORT_NAMES.get(metric, metric)} (rope ±{rope:g} points)", fontsize=9, loc="left")
+        ax.set_yticks(range(len(pairs)), [f"{a} − {b}" for a, b in pairs], fontsize=8)
+        ax.set_ylim(len(pairs) - 0.5, -0.5)
         ax.tick_params(labelsize=8)
         ax.grid(axis="x", color="0.92", lw=0.6)
         ax.spines[["top", "right"]].set_visible(False)
-        split = sum(1 for _, b in pairs if b == reference)
         if 0 < split < len(pairs):
             ax.axhline(split - 0.5, color="0.6", lw=0.6, ls="--")
-    axes[0, 0].set_yticks(range(len(pairs)), [f"{a} − {b}" for a, b in pairs], fontsize=8)
-    axes[0, 0].set_ylim(len(pairs) - 0.5, -0.5)
+    axes[-1, 0].set_xlabel("difference (arm − baseline), points", fontsize=8)
     n = int(stats["n"].max()) if stats["n"].notna().any() else 0
-    what = ("95% CI (thin) and the equivalence test's 90% CI (thick)" if n >= 5
+    what = ("95% CI (thin), the equivalence test's 90% CI (thick)" if n >= 5
             else "means only: too few folds for an interval")
-    fig.suptitle(f"Paired differences (arm − baseline), in points ({classifier}, n = {n} paired test folds): {what}",
-                 fontsize=9, y=1 - 0.06 / height)
+    fig.suptitle(f"Paired differences ({classifier}, n = {n} paired test folds)\n{what}", fontsize=9)
     verdicts = [v for v in ("higher", "lower", EQUIVALENT, INCONCLUSIVE, IDENTICAL, TOO_FEW)
                 if v in {d["verdict"] for d in drawn}]
     _legend(fig, verdicts)
-    fig.tight_layout(rect=(0, 0.4 / height, 1, 1))  # inches for the legend (tight_layout leaves the title its room)
+    fig.tight_layout(rect=(0, 0.45 / height, 1, 1))  # inches for the legend (tight_layout leaves the title its room)
     return Drawn(_save(fig, out_png), data=pd.DataFrame(drawn))

@@ -188,7 +188,7 @@ def _forest_rst(run: DatasetRun) -> list[str]:
     # the URI continues over indented lines (reStructuredText drops the whitespace): docutils
     # refuses lines longer than 10,000 characters
     chunks = [data[i:i + 76] for i in range(0, len(data), 76)]
-    return [".. image:: data:image/png;base64,", *[f"   {c}" for c in chunks], f"   :alt: {alt}", "   :width: 100%", ""]
+    return [".. image:: data:image/png;base64,", *[f"   {c}" for c in chunks], f"   :alt: {alt}", ""]
 
 
 def _lead(runs: list[DatasetRun], thesis: pd.DataFrame) -> tuple[list[str], str | None, str]:

@@ -11,7 +11,7 @@ import math
 import pandas as pd
 
 from ..method import METHOD_CLASSIFIER, METRICS
-from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, MEAN_ROW, SANITY_CLASSIFIERS, THESIS_CLAIM, TOO_FEW
+from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, MEAN_ROW, NO_PAIRS, SANITY_CLASSIFIERS, THESIS_CLAIM, TOO_FEW
 from .text import METRIC_NAMES, level
 
 MIN_RELATIVE_MEAN = 0.1  # below this baseline mean a relative change is not shown
@@ -70,8 +70,9 @@ def _unadjusted_note(row: pd.Series, family: int, alpha: float) -> str:
             f"this metric, so it is not called a difference")
 
 
-def _arm_clause(arm: str, rows: pd.DataFrame, reference: str, alpha: float) -> tuple[str, str]:
-    """(kind, words) of one arm against the reference: kind beat / behind / mixed / matched / open."""
+def _arm_clause(arm: str, rows: pd.DataFrame, alpha: float) -> tuple[str, str]:
+    """(kind, words) of one arm against the reference: beat / behind / mixed give a clause with its
+    verb; matched and open give the arm and its numbers, listed after the kind's own words."""
     higher, lower = rows[rows["verdict"] == "higher"], rows[rows["verdict"] == "lower"]
     if len(higher) and len(lower):
         return "mixed", f"{arm} {_moved(higher)} but {_moved(lower)}"
@@ -79,23 +80,21 @@ def _arm_clause(arm: str, rows: pd.DataFrame, reference: str, alpha: float) -> t
         return ("beat" if len(higher) else "behind"), f"{arm} {_moved(higher if len(higher) else lower)}"
     matched = rows[rows["verdict"].isin([EQUIVALENT, IDENTICAL])]
     open_ = rows[rows["verdict"] == INCONCLUSIVE]
-    rope = f"±{rows['rope_points'].iloc[0]:g} points"
+    rope = f"±{rows['rope_points'].iloc[0]:g}"
     if open_.empty:
         first = matched.iloc[0]
         name = METRIC_NAMES.get(first["metric"], first["metric"])
-        every = "every metric" if len(matched) == len(rows) and len(rows) > 1 else _metric_names(matched)
-        return "matched", (f"{arm} matched {reference} within {rope} on {every} ({name} "
-                           f"{_pts(100 * first['mean_diff'])} points, {level(2 * alpha)} CI "
-                           f"[{_pts(100 * first['tost_ci_low'])}, {_pts(100 * first['tost_ci_high'])}])")
+        only = "; every metric" if len(matched) == len(rows) else f"; on {_metric_names(matched)} only"
+        return "matched", (f"{arm} ({name} {_pts(100 * first['mean_diff'])} points, {level(2 * alpha)} CI "
+                           f"[{_pts(100 * first['tost_ci_low'])}, {_pts(100 * first['tost_ci_high'])}]{only})")
     first = open_.iloc[0]
     name = METRIC_NAMES.get(first["metric"], first["metric"])
-    which = "every metric" if len(open_) == len(rows) and len(rows) > 1 else _metric_names(open_)
-    words = (f"{arm} was inconclusive on {which} ({name} {_pts(100 * first['mean_diff'])} points "
-             f"[{_pts(100 * first['ci_low'])}, {_pts(100 * first['ci_high'])}], "
-             f"P(within {rope}) = {first['p_rope']:.2f}{_unadjusted_note(first, int(first['family']), alpha)})")
+    words = (f"{arm} ({name} {_pts(100 * first['mean_diff'])} points [{_pts(100 * first['ci_low'])}, "
+             f"{_pts(100 * first['ci_high'])}], P(within {rope}) = {first['p_rope']:.2f}"
+             f"{_unadjusted_note(first, int(first['family']), alpha)}")
     if len(matched):
-        words += f" and matched it within {rope} on {_metric_names(matched)}"
-    return "open", words
+        words += f"; within {rope} on {_metric_names(matched)}"
+    return "open", words + ")"
 
 
 def _rows_against(stats: pd.DataFrame, classifier: str, reference: str) -> pd.DataFrame:
@@ -123,11 +122,17 @@ def dataset_lead(name: str, stats: pd.DataFrame, reference: str, alpha: float) -
         return (head + f"too few folds to test anything; mean differences from {reference} in {name0}: {diffs} "
                 "points, with no interval.")
     clauses: dict[str, list[str]] = {k: [] for k in ("beat", "mixed", "behind", "matched", "open")}
-    for arm, mine in rows.groupby("arm", sort=False):
-        kind, words = _arm_clause(arm, mine, reference, alpha)
+    for arm, mine in rows[rows["verdict"] != NO_PAIRS].groupby("arm", sort=False):
+        kind, words = _arm_clause(arm, mine, alpha)
         clauses[kind].append(words)
-    parts = [", ".join(clauses["beat"]) if clauses["beat"] else f"No arm beat {reference}"]
-    parts += [", ".join(clauses[k]) for k in ("mixed", "behind", "matched", "open") if clauses[k]]
+    behind = clauses["behind"] or clauses["mixed"]
+    parts = clauses["beat"] or [f"No arm beat {reference}" + ("" if behind else " or fell behind it")]
+    parts += clauses["mixed"] + clauses["behind"]
+    rope = f"±{rows['rope_points'].iloc[0]:g} points"
+    if clauses["matched"]:
+        parts.append(f"matched {reference} within {rope}: " + ", ".join(clauses["matched"]))
+    if clauses["open"]:
+        parts.append("inconclusive: " + ", ".join(clauses["open"]))
     return head + "; ".join(parts) + "."
 
 

@@ -96,7 +96,7 @@ def table3(js: pd.DataFrame) -> pd.DataFrame:
 STYLE = """body{font-family:system-ui,sans-serif;font-size:14px;margin:1em;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
 th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}caption{text-align:left;padding:4px 0;color:#444}
-td{white-space:nowrap}p.note{color:#555;max-width:60em}
+td{white-space:nowrap}p.note{color:#555;max-width:60em}img{max-width:100%;height:auto}
 .v-higher{background:#d3efe2;color:#00533c;font-weight:600}.v-lower{background:#fbdccb;color:#8a2c00;font-weight:600}
 .v-equivalent{background:#d9e7f5;color:#003f6b}.v-inconclusive{color:#666}
 .admonition.warning,div.warning{border-left:5px solid #d55e00;background:#fff3e8;padding:0.4em 1em;margin:1em 0}
@@ -123,7 +123,8 @@ def html_page(title: str, sections: list[tuple[str, pd.DataFrame, str]]) -> str:
         if table is None or table.empty:
             parts.append("<p class='note'>(nothing to show)</p>")
         else:
-            parts.append(_highlighted(table.to_html(escape=True, na_rep="", border=0)))
+            plain = isinstance(table.index, pd.RangeIndex)  # a row number says nothing: leave it out
+            parts.append(_highlighted(table.to_html(escape=True, na_rep="", border=0, index=not plain)))
     parts.append("</body></html>")
     return "\n".join(parts)
 
