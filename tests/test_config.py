@@ -16,8 +16,16 @@ def default_config():
         return add_demo_if_no_datasets(yaml.safe_load(fh))
 
 
+def _default(spec: dict):
+    """A key's default; an object's default filled with its keys' own (statistics.rope: {} -> each metric's)."""
+    default = copy.deepcopy(spec["default"])
+    if isinstance(default, dict) and "properties" in spec:
+        default = {**{k: _default(v) for k, v in spec["properties"].items() if "default" in v}, **default}
+    return default
+
+
 def schema_defaults(section: str) -> dict:
-    return {k: v["default"] for k, v in load_schema()["$defs"][section]["properties"].items()}
+    return {k: _default(v) for k, v in load_schema()["$defs"][section]["properties"].items()}
 
 
 def test_default_config_resolves_with_demo_overrides():
@@ -341,3 +349,6 @@ def test_an_arm_named_like_the_method_s_arms_but_made_otherwise_is_warned_about(
     assert warned[0].startswith("config key 'arms.cgan': the arm is named like the method's arm 'cgan' "
                                 "(no resampler, with GAN) but is no resampler, no GAN")
     assert "Fix: rename it, or give it resampler: none, gan: true" in warned[0]
+
+
+    assert statistics.ROPE == schema_defaults("statistics")["rope"]

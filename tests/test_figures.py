@@ -298,3 +298,69 @@ def test_figures_module_imports_no_torch_or_cv2():
             "print(sorted(m for m in ('torch', 'cv2', 'sklearn') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def forest_stats(repeats: int, folds: int):
+    """statistics.tsv of four arms against original (equivalent, inconclusive, higher, lower at n = 15)."""
+    from infantfer.statistics import compare_arms, comparison_pairs
+
+    rng = np.random.default_rng(3)
+    n = repeats * folds
+    base = rng.normal(0.7, 0.03, n)
+    arms = {"original": base, "smote": base + rng.normal(0, 0.003, n), "random_over": base + rng.normal(0, 0.06, n),
+            "class_weight": base + 0.08 + rng.normal(0, 0.01, n), "adasyn": base - 0.08 + rng.normal(0, 0.01, n)}
+    rows = [dict(dataset="d", arm=a, classifier=c, repeat=i // folds, fold=i % folds, macro_f1=v[i], g_mean=v[i],
+                 auc_ovr=v[i]) for a, v in arms.items() for i in range(n) for c in ("f1_adaboost", "chance")]
+    return compare_arms(pd.DataFrame(rows), comparison_pairs(list(arms)), folds=folds)
+
+
+@pytest.mark.parametrize("repeats, folds", [(1, 3), (1, 5), (3, 5)])
+def test_forest_figure_draws_each_comparison_with_its_interval_and_verdict(tmp_path, repeats, folds):
+    from infantfer.figures import VERDICT_COLOURS, forest_figure
+
+    stats = forest_stats(repeats, folds)
+    drawn = forest_figure(stats, tmp_path / "forest.png", reference="original")
+    png_size(drawn)
+    data = drawn.data
+    assert len(data) == 4 * 3 and set(data["metric"]) == {"macro_f1", "g_mean", "auc_ovr"}  # f1_adaboost only
+    mine = stats[stats.classifier == "f1_adaboost"].set_index(["metric", "arm"])
+    for _, r in data.iterrows():
+        s = mine.loc[(r.metric, r.arm)]
+        assert r.mean_points == pytest.approx(100 * s.mean_diff) and r.verdict == s.verdict
+        assert r.colour == VERDICT_COLOURS[s.verdict] and r.rope_points == 3
+        assert (np.isnan(r.ci_low_points) and np.isnan(s.ci_low)) or r.ci_low_points == pytest.approx(100 * s.ci_low)
+    if repeats * folds == 15:
+        verdicts = data[data.metric == "macro_f1"].set_index("arm")["verdict"].to_dict()
+        assert verdicts == {"smote": "equivalent", "random_over": "inconclusive", "class_weight": "higher",
+                            "adasyn": "lower"}
+    if repeats * folds == 3:
+        assert set(data["verdict"]) == {"too few folds to test"} and data["ci_low_points"].isna().all()
+
+
+def test_forest_figure_reads_the_tsv_and_puts_the_method_pairs_last(tmp_path):
+    from infantfer.figures import forest_figure
+    from infantfer.io import write_tsv
+    from infantfer.statistics import compare_arms, comparison_pairs
+
+    rng = np.random.default_rng(1)
+    arms = ["original", "smoteenn", "cgan", "smoteenn_cgan"]
+    rows = [dict(dataset="d", arm=a, classifier="samme", repeat=i // 5, fold=i % 5, macro_f1=v, g_mean=v, auc_ovr=v)
+            for a in arms for i, v in enumerate(rng.normal(0.6, 0.05, 15))]
+    write_tsv(compare_arms(pd.DataFrame(rows), comparison_pairs(arms), folds=5), tmp_path / "statistics.tsv",
+              float_format="%.6g")
+    drawn = forest_figure(tmp_path / "statistics.tsv", tmp_path / "forest.png", reference="original")
+    order = drawn.data[drawn.data.metric == "macro_f1"].sort_values("y")[["arm", "baseline"]]
+    assert [tuple(x) for x in order.to_numpy()] == [("smoteenn", "original"), ("cgan", "original"),
+                                                   ("smoteenn_cgan", "original"), ("smoteenn_cgan", "cgan"),
+                                                   ("smoteenn_cgan", "smoteenn")]
+
+
+def test_metric_folds_figure_draws_the_paired_differences_from_the_reference(tmp_path):
+    t = metrics_table()
+    drawn = metric_folds_figure(t, tmp_path / "metrics.png", reference="original")
+    d = drawn.data.set_index(["metric", "classifier", "arm"])
+    wide = t[t.classifier == "f1_adaboost"].pivot(index="fold", columns="arm", values="macro_f1")
+    assert d.loc[("macro_f1", "f1_adaboost", "smoteenn"), "mean_diff_points"] == pytest.approx(
+        100 * (wide["smoteenn"] - wide["original"]).mean())
+    assert d.loc[("macro_f1", "f1_adaboost", "cgan"), "n_pairs"] == 2  # the NaN fold drops its pair
+    assert np.isnan(d.loc[("macro_f1", "f1_adaboost", "original"), "mean_diff_points"])

@@ -51,10 +51,13 @@ def test_answer_states_tested_differences_with_their_confidence():
     answer = report.dataset_answer(run)
     lines = dict(answer["lines"])
     cgan = lines["cgan vs original"][0]
-    assert cgan.startswith("macro F1 **higher**: +0.0") and "95% CI [+0.0" in cgan and "n = 15" in cgan
-    assert "Holm-adjusted p " in cgan and "(unadjusted)" in cgan
-    assert lines["smoteenn_cgan vs original"][0].startswith("macro F1 **lower**: -0.0")
-    assert lines["smoteenn vs original"][0].startswith("macro F1: no detectable difference")
+    row = run.statistics.query("arm == 'cgan' and baseline == 'original' and classifier == 'f1_adaboost' "
+                               "and metric == 'macro_f1'").iloc[0]
+    assert cgan.startswith(f"macro F1 **higher**: {100 * row.mean_diff:+.1f} points, {row.rel_change_pct:+.1f}%; "
+                           f"95% CI [{100 * row.ci_low:+.1f}, {100 * row.ci_high:+.1f}]") and "n = 15" in cgan
+    assert "Holm-adjusted p " in cgan and "wilcoxon" not in cgan.lower()
+    assert lines["smoteenn_cgan vs original"][0].startswith("macro F1 **lower**: -")
+    assert lines["smoteenn vs original"][0].startswith("macro F1 **equivalent** within ±3 points")
     assert answer["warning"] is None
     # facts of the run, not defaults: 16 px faces, 700 GAN steps, 3 x 5 folds
     assert answer["facts"].startswith("16 x 16 px greyscale faces; 3 repeat(s) x 5 grouped folds (n = 15")
@@ -67,7 +70,7 @@ def test_answer_warns_when_too_few_folds_and_gives_means_only():
     answer = report.dataset_answer(run)
     assert answer["warning"].startswith("Too few folds to test: n = 3 paired test folds")
     cgan = dict(answer["lines"])["cgan vs original"][0]
-    assert cgan.startswith("macro F1 +0.0") and cgan.endswith("(n = 3, too few folds to test)")
+    assert cgan.startswith("macro F1 +") and " points" in cgan and cgan.endswith("(n = 3, too few folds to test)")
     assert "CI" not in cgan and "p =" not in cgan
     table = report.table4(run.metrics, run.statistics, "original")
     cell = table.loc[(table.arm == "cgan") & (table.classifier == "f1_adaboost"), "Δ macro F1 vs original [95% CI]"].item()
@@ -85,7 +88,7 @@ def test_table4_means_and_cis_come_from_the_tables():
                                 "and metric == 'macro_f1'").iloc[0]
     assert row["Δ macro F1 vs original [95% CI]"] == f"{stat.mean_diff:+.3f} [{stat.ci_low:+.3f}, {stat.ci_high:+.3f}] higher"
     smoteenn = table[(table.arm == "smoteenn") & (table.classifier == "f1_adaboost")].iloc[0]
-    assert smoteenn["Δ macro F1 vs original [95% CI]"].endswith("n.s. (Holm)")
+    assert smoteenn["Δ macro F1 vs original [95% CI]"].endswith("equivalent")
     assert row["n"] == 15
     assert table.loc[table.arm == "original", "Δ AUC vs original [95% CI]"].eq("reference").all()
 
@@ -99,9 +102,12 @@ def test_answer_rst_renders_cleanly_and_escapes_hostile_names():
     stats = compare_arms(m, comparison_pairs(["original", hostile, "cgan", "smoteenn_cgan"]), folds=5)
     run = report.DatasetRun("d", report.run_facts(s), stats, m)
     claim = thesis_claim(stats)
-    rst = report.answer_rst([run], claim, pd.DataFrame(columns=["classifier", "metric", "arm", "note"]))
+    across = pd.DataFrame(columns=["classifier", "metric", "arm", "note"])
+    rst = report.answer_rst([run], claim, across, with_table4=True)
     page = render(rst)  # halt_level 2: any docutils warning fails
     assert "Did balancing help?" in page and "Table 4, d" in page
+    first = render(report.answer_rst([run], claim, across))  # the report's narrow first page: Table 4 elsewhere
+    assert "Table 4, d" not in first and "is a page of its own: Dataset d › 1 Tables › table4_arms.html" in first
     assert "b*d|arm`_ ../../x" in page.replace("&amp;", "&")  # verbatim, not markup
     assert "thesis +6.3%" in page
 
@@ -117,7 +123,7 @@ def test_headline_puts_the_thesis_beside_each_dataset_and_the_mean():
     assert "mean of the 3 datasets' changes" in sentences[0] and "95% CI over datasets" in sentences[0]
     two = report.headline(thesis_claim(pd.concat([r.statistics for r in runs[:2]])))
     assert "no interval over datasets (it needs 3 or more)" in two[0]
-    assert report.headline(claim.iloc[0:0])[0].startswith("The method's headline comparison")
+    assert report.headline(claim.iloc[0:0]) == []  # no non-answer: nothing to say, nothing said
 
 
 def test_the_confidence_level_follows_alpha():
@@ -192,3 +198,21 @@ def test_across_datasets_is_ranked_or_says_why_not():
     assert "Mean rank of each arm over datasets" in page and "3 datasets: Friedman has little power" in page
     one = render(report.answer_rst(runs[:1], thesis_claim(runs[0].statistics), across.iloc[0:0]))
     assert "1 dataset(s): nothing ranked across datasets" in one
+
+
+def test_verdicts_are_highlighted_and_warnings_styled():
+    run = run_of(metrics(), settings())
+    pages = report.answer_pages([run], thesis_claim(run.statistics), pd.DataFrame(columns=["note"]))
+    html = pages["html"]
+    assert '<span class="v-higher">' in html and '<span class="v-lower">' in html  # Table 4's cells
+    assert ".v-higher{" in html and ".admonition.warning" in html  # answer.html carries its own style
+    assert ":v-higher:" not in pages["html"] and "Table 4, d" not in pages["rst"]
+    table_page = report.pages("d", pd.DataFrame({"dataset": ["d"], "repeat": [0], "fold": [0], "arm": ["original"],
+                                                 "step": ["final"], "label": ["cry"], "real": [5], "total": [5],
+                                                 "real_removed": [0]}),
+                              run.metrics, run.statistics, None, "original", 0.05)["table4"]
+    assert '<td class="v-higher">' in table_page and '<td class="v-lower">' in table_page
+    assert '<td class="v-equivalent">' in table_page
+    few = run_of(metrics(repeats=1, folds=3), settings(repeats=1, folds=3))
+    warned = report.answer_pages([few], thesis_claim(few.statistics), pd.DataFrame(columns=["note"]))["html"]
+    assert 'class="admonition warning"' in warned

@@ -196,7 +196,8 @@ def test_compare_arms_pure_noise_rarely_claims_a_difference():
     # (an uncorrected test at 5% would exceed it in about 26% of such 20-seed runs).
     verdicts = [S.compare_arms(planted(seed, 0.0, independent=True), [("cgan", "original")],
                                folds=5).iloc[0]["verdict"] for seed in range(20)]
-    assert sum(verdict == "no detectable difference" for verdict in verdicts) >= 19
+    assert sum(verdict not in ("higher", "lower") for verdict in verdicts) >= 19
+    assert set(verdicts) <= {"higher", "lower", "equivalent", "inconclusive"}
 
 
 def test_compare_arms_wilcoxon_column_is_scipys():
@@ -216,8 +217,9 @@ def test_compare_arms_identical_arms():
     same = one(out, metric="macro_f1", arm="smoteenn")
     assert same["verdict"] == "identical" and same["n"] == 15 and same["mean_diff"] == 0
     assert (same["ci_low"], same["ci_high"], same["rel_change_pct"]) == (0, 0, 0)
-    for column in ["t", "df", "p_corrected", "p_holm", "p_wilcoxon"]:  # no test, and scipy not asked
-        assert math.isnan(same[column]), column
+    for column in ["t", "df", "p_corrected", "p_holm", "p_wilcoxon", "holm_level", "detectable_points"]:
+        assert math.isnan(same[column]), column  # no test, and scipy not asked
+    assert (same["p_lower"], same["p_rope"], same["p_higher"]) == (0, 1, 0)
     other = one(out, metric="macro_f1", arm="cgan")
     assert other["p_holm"] == other["p_corrected"]  # the identical pair is not in the Holm family
 
@@ -231,8 +233,11 @@ def test_compare_arms_too_few_folds_reports_the_difference_only():
     assert row["rel_change_pct"] == pytest.approx(100 * (0.2 / 3) / 0.7, rel=1e-9)
     assert row["ratio_used"] == 0.5
     for column in ["ci_low", "ci_high", "rel_ci_low_pct", "rel_ci_high_pct", "t", "df",
-                   "p_corrected", "p_holm", "p_wilcoxon"]:
+                   "p_corrected", "p_holm", "p_wilcoxon", "tost_ci_low", "p_tost", "p_lower", "p_rope", "p_higher",
+                   "holm_level", "detectable_points", "repeats_for_rope"]:
         assert math.isnan(row[column]), column
+    identical = metrics_table({"original": [0.6, 0.7, 0.8], "cgan": [0.6, 0.7, 0.8]}, repeats=1, folds=3)
+    assert set(S.compare_arms(identical, [("cgan", "original")], folds=3)["verdict"]) == {"too few folds to test"}
 
 
 def test_compare_arms_a_nan_fold_drops_its_pair():

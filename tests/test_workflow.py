@@ -121,10 +121,12 @@ def test_statistics_of_the_run(tiny_run):
     folders = pd.read_csv(results / "tiny_folders" / "statistics.tsv", sep="\t")
     assert set(folders["baseline"]) == {"original"} and (folders["n"] == 6).all()  # no smoteenn_cgan: no method pairs
     assert (folders["ratio_used"] == 1.0).all() and folders["ratio_measured"].between(0.8, 1.25).all()
-    tested = folders[folders["verdict"].isin(["higher", "lower", "no detectable difference"])]
+    tested = folders[folders["verdict"].isin(["higher", "lower", "equivalent", "inconclusive"])]
     assert len(tested) and tested[["ci_low", "ci_high", "p_corrected", "p_holm"]].notna().all().all()
     assert (tested["ci_low"] <= tested["mean_diff"]).all() and (tested["mean_diff"] <= tested["ci_high"]).all()
     assert (tested["p_holm"] >= tested["p_corrected"] - 1e-12).all()
+    assert tested[["p_lower", "p_rope", "p_higher", "p_tost", "detectable_points"]].notna().all().all()
+    assert (folders.loc[folders["classifier"] == "chance", "verdict"].isna()).all()  # a sanity row: no verdict
 
     claim = pd.read_csv(results / "thesis_claim.tsv", sep="\t")
     assert set(claim["dataset"]) == {"tiny_demo", "mean over datasets"}
@@ -162,7 +164,7 @@ def test_report_answers_and_opens_in_a_browser(tiny_run, tmp_path):
     assert str(tmp) not in everything and "/work/" not in everything and str(Path.home()) + "/" not in everything
     originals = pd.read_csv(tmp / "results" / "tiny_folders" / "manifest.tsv", sep="\t")["path"].map(lambda p: Path(p).name)
     assert not [name for name in originals if name in everything]  # no original file name, e.g. demo_0003.png
-    for figure in ("class_counts", "faces", "gate", "metrics_folds", "confusion", "per_class_f1"):
+    for figure in ("class_counts", "faces", "gate", "metrics_folds", "confusion", "per_class_f1", "forest"):
         assert f"{figure}.png" in page
     for table in ("table2_class_counts.html", "table3_gate.html", "table4_arms.html", "statistics.tsv", "thesis_claim.tsv"):
         assert table in page
@@ -194,10 +196,12 @@ def test_report_answers_and_opens_in_a_browser(tiny_run, tmp_path):
     assert "Did balancing help?" in visible
     assert "Too few folds to test: n = 2 paired test folds" in visible  # tiny_demo: 1 x 2 folds
     assert "The method&#x27;s headline" in visible or "The method's headline" in visible
-    assert "Table 4, tiny_demo" in visible
+    assert "tiny_demo (f1_adaboost, n = 2 paired test folds): too few folds to test anything" in visible  # the lead
+    assert "Table 4 of tiny_demo" in visible and "is a page of its own" in visible  # not in the narrow column
+    assert 'class="admonition warning"' in visible and "data:image/png;base64," in dom  # styled; the forest plot
     metrics = pd.read_csv(tmp / "results" / "tiny_demo" / "metrics.tsv", sep="\t")
     cgan = metrics[(metrics.arm == "cgan") & (metrics.classifier == "f1_adaboost")]["macro_f1"]
-    assert f"{cgan.mean():.3f} ± {cgan.std(ddof=1):.3f}" in visible  # Table 4's cell, rendered
+    assert f"{cgan.mean():.3f} ± {cgan.std(ddof=1):.3f}" in everything  # Table 4's cell, on its own page
     shot = tmp_path / "report.png"
     subprocess.run([*args, f"--screenshot={shot}", url], capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one

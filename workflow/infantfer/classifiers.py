@@ -8,11 +8,11 @@ from sklearn.ensemble import AdaBoostClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from .boosting import F1AdaBoostClassifier
-from .method import METHOD_CLASSIFIER
+from .method import CHANCE_CLASSIFIER, METHOD_CLASSIFIER
 
 __all__ = ["make_classifier"]
 
-_KINDS = (METHOD_CLASSIFIER, "samme", "chance")
+_KINDS = (METHOD_CLASSIFIER, "samme", CHANCE_CLASSIFIER)
 _SPEC_KEYS = {
     "kind",
     "n_estimators",
@@ -57,7 +57,7 @@ def make_classifier(name: str, spec: dict, random_state: int):
     """
     spec = dict(spec)
     kind = _kind(name, spec)
-    if kind == "chance":
+    if kind == CHANCE_CLASSIFIER:
         return DummyClassifier(strategy="stratified", random_state=random_state)
     return _boosted(name, kind, spec, random_state)
 

@@ -59,7 +59,10 @@ def _with_defaults(validator_class):
                     instance.setdefault(name, copy.deepcopy(sub["default"]))
         yield from validate_properties(validator, properties, instance, schema)
 
-    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+    # a number is finite: YAML's .nan passes every bound and .inf every minimum
+    finite = validator_class.TYPE_CHECKER.redefine("number", lambda checker, instance: (
+        validator_class.TYPE_CHECKER.is_type(instance, "number") and math.isfinite(instance)))
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults}, type_checker=finite)
 
 
 _Validator = _with_defaults(jsonschema.Draft202012Validator)
@@ -81,7 +84,7 @@ def _fix(err: jsonschema.ValidationError) -> str:
     has_default = isinstance(err.schema, dict) and "default" in err.schema
     default = f", e.g. the default {err.schema['default']}" if has_default else ""
     fix = {
-        "type": f"give a value of type {value}",
+        "type": f"give a value of type {value}" + (" (a finite one)" if value == "number" else ""),
         "enum": f"use one of {value}",
         "minimum": f"use a value >= {value}{default}",
         "maximum": f"use a value <= {value}{default}",

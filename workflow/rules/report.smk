@@ -43,6 +43,7 @@ rule answer:
     input:
         statistics=expand(rules.statistics.output[0], dataset=DATASETS),
         metrics=expand(rules.collect_dataset.output.metrics, dataset=DATASETS),
+        forest=expand(rules.figures.output.forest, dataset=DATASETS),
     output:
         thesis=report("results/thesis_claim.tsv", caption="../report/thesis_claim.rst", category="0 Answer"),
         across=report(

@@ -8,8 +8,9 @@ from infantfer.report import DatasetRun, across_tables, answer_pages
 
 log = setup_logging(snakemake.log[0])
 out, facts = snakemake.output, snakemake.params.facts
-runs = [DatasetRun(name, facts[name], read_numeric_tsv(stats), read_metrics(metrics))
-        for name, stats, metrics in zip(facts, snakemake.input.statistics, snakemake.input.metrics)]
+runs = [DatasetRun(name, facts[name], read_numeric_tsv(stats), read_metrics(metrics), forest=forest)
+        for name, stats, metrics, forest in zip(facts, snakemake.input.statistics, snakemake.input.metrics,
+                                                snakemake.input.forest)]
 thesis, across = across_tables(runs, snakemake.params.arms)
 write_tsv(thesis, out.thesis, float_format="%.6g")
 write_tsv(across, out.across, float_format="%.6g")

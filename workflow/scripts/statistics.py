@@ -8,7 +8,8 @@ settings = snakemake.params.statistics
 metrics = read_metrics(snakemake.input.metrics)
 ratio = measured_test_train_ratio(read_tsv(snakemake.input.folds))
 pairs = comparison_pairs(snakemake.params.arms, settings["reference"])
-table = compare_arms(metrics, pairs, folds=snakemake.params.folds, measured_ratio=ratio, alpha=settings["alpha"])
+table = compare_arms(metrics, pairs, folds=snakemake.params.folds, measured_ratio=ratio, alpha=settings["alpha"],
+                     rope=settings["rope"])
 write_tsv(table, snakemake.output[0], float_format="%.6g")
 log.info("%d comparisons (%s); measured n_test/n_train %.3f vs %.3f used by the corrected t-test; verdicts: %s",
          len(table), ", ".join(f"{a} vs {b}" for a, b in pairs), ratio, 1 / (snakemake.params.folds - 1),

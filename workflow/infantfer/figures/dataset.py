@@ -1,5 +1,6 @@
-"""Rule figures: every per-dataset figure of the report, from the dataset's tables and the first
-fold's training sets (what each figure shows: workflow/report/fig_*.rst)."""
+"""The per-dataset figures of the report, from the dataset's tables and the first fold's training
+sets (what each figure shows: workflow/report/fig_*.rst): rule figures' five, and the faces and gate
+figures, planned only where there is something to show."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 from ..io import as_bool
 from .counts import class_counts_figure, class_order
 from .faces import sample_faces_figure
+from .forest import forest_figure
 from .gate import js_figure
 from .metrics import confusion_figure, metric_folds_figure, per_class_f1_figure
 
@@ -31,22 +33,30 @@ def sample_sets(samples: list[dict], arrays: list[dict], js: pd.DataFrame | None
     return sets, gan_sets, accepted
 
 
-def draw_all(tables: dict, samples: list[dict], arrays: list[dict], out, show_real: bool, gate: dict,
-             real: tuple | None = None) -> None:
-    """Draw the six figures into ``out`` (class_counts, faces, gate, metrics, confusion, per_class).
+def draw_all(tables: dict, out, reference: str) -> None:
+    """Rule figures: class_counts, metrics, confusion, per_class and forest into ``out``.
 
-    ``tables``: class_counts, js (None without a GAN arm), metrics, confusion and per_class;
-    ``real``: (x, y) of the real faces, drawn only with ``show_real``; ``gate``: the gate's settings
-    (its margins are drawn). Classes are minority first in every figure."""
-    js = tables["js"]
+    ``tables``: class_counts, metrics, confusion, per_class and statistics (``statistics.tsv``);
+    ``reference``: the arm the forest plot's differences are from. Classes are minority first."""
     order = class_order(tables["class_counts"])
     class_counts_figure(tables["class_counts"], out["class_counts"])
-    # of the first fold: each GAN base's generated faces (and which classes its gate accepted), each
-    # resampled base's synthetic images; real faces only where report.show_real_faces allows
-    sets, gan_sets, accepted = sample_sets(samples, arrays, js)
-    sample_faces_figure(sets, out["faces"], show_real=show_real, real=real, class_order=order, gan_sets=gan_sets,
-                        accepted=accepted)
-    js_figure(js, out["gate"], js_margin=gate["js_margin"], fidelity_margin=gate["fidelity_margin"])
-    metric_folds_figure(tables["metrics"], out["metrics"])
+    metric_folds_figure(tables["metrics"], out["metrics"], reference=reference)
     confusion_figure(tables["confusion"], out["confusion"], class_order=order)
     per_class_f1_figure(tables["per_class"], out["per_class"], class_order=order)
+    forest_figure(tables["statistics"], out["forest"], reference=reference)
+
+
+def draw_faces(class_counts: pd.DataFrame, samples: list[dict], arrays: list[dict], js: pd.DataFrame | None,
+               out_png, show_real: bool, real: tuple | None = None) -> None:
+    """Rule faces_figure (planned for a dataset with a GAN arm, or with report.show_real_faces): of
+    the first fold, each GAN base's generated faces (and which classes its gate accepted) and each
+    resampled base's synthetic images; real faces only where ``show_real`` allows."""
+    sets, gan_sets, accepted = sample_sets(samples, arrays, js)
+    sample_faces_figure(sets, out_png, show_real=show_real, real=real, class_order=class_order(class_counts),
+                        gan_sets=gan_sets, accepted=accepted)
+
+
+def draw_gate(js: pd.DataFrame, out_png, gate: dict) -> None:
+    """Rule gate_figure (planned for a dataset with a GAN arm): the gate over checkpoints, with the
+    margins of ``gate`` (the gate's settings) drawn."""
+    js_figure(js, out_png, js_margin=gate["js_margin"], fidelity_margin=gate["fidelity_margin"])

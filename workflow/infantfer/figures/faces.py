@@ -203,8 +203,12 @@ def _draw_faces(plt, rows: list[tuple], classes: list[str], show_real: bool, per
             continue
         _face_strip(fig, grey, images, [(class_w + label_w) / fig_w, (y_top - row_h + 0.03) / fig_h,
                                         per_row * cell / fig_w, (row_h - 0.06) / fig_h], per_row)
-    heading = ("Sample faces per class: generated images from the gate's chosen checkpoint"
-               + (", real faces and SMOTE images" if show_real else "\n" + HIDDEN))
+    generated = any(src == GAN_SOURCE for _, _, src, *_ in rows)
+    if generated:
+        heading = ("Sample faces per class: generated images from the gate's chosen checkpoint"
+                   + (", real faces and SMOTE images" if show_real else "\n" + HIDDEN))
+    else:  # no GAN arm: real faces and the resamplers' images only (drawn only with show_real)
+        heading = "Sample faces per class: real faces and the resamplers' synthetic images (no GAN arm)"
     fig.text(0.5, 1 - 0.08 / fig_h, heading, ha="center", va="top", fontsize=9)
     fig.text(0.5, 0.1 / fig_h, f"up to {per_row} images a row, drawn at random (seed {seed}); classes with "
              "fewest real images first", ha="center", va="bottom", fontsize=7, color="0.35")

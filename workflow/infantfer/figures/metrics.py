@@ -1,113 +1,102 @@
-"""The figures of the test folds' results: each metric per arm and fold, the confusion matrices and
-the per-class F1."""
+"""The figures of the test folds' results: each arm's per-fold paired differences from the reference,
+the confusion matrices and the per-class F1."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ..method import METHOD_CLASSIFIER
+from ..method import CHANCE_CLASSIFIER, METHOD_CLASSIFIER
 
 from .style import METRIC_NAMES, Drawn, _arm_colours, _numeric, _ordered_unique, _placeholder, _pyplot, _save, \
     _sort_classes, _table
 
 
-def metric_folds_figure(metrics: pd.DataFrame, out_png, chance: str = "chance") -> Drawn:
-    """Each metric per arm and classifier, one point per fold, a fold's points joined across arms:
-    look at whether lines rise or fall from arm to arm (paired), not only at the means (black bars).
+def metric_folds_figure(metrics: pd.DataFrame, out_png, reference: str | None = None,
+                        chance: str = CHANCE_CLASSIFIER) -> Drawn:
+    """Per metric and classifier, each arm's paired difference from ``reference`` on every repeat x
+    fold (points; one dot per fold) and their mean (black bar): a difference that holds fold by fold
+    sits on one side of 0, one that comes from a few folds shows as a spread straddling it.
 
     ``metrics``: ``metrics.tsv`` (dataset, arm, classifier, repeat, fold, macro_f1, g_mean,
-    auc_ovr). The classifier ``chance`` gets no panel: its mean is the dotted line in the panels.
-    Returns ``data``: per metric, classifier and arm the mean over folds with a value, ``n`` (folds
-    with a value) and ``n_nan``.
+    auc_ovr). ``reference``: default ``original`` when it is an arm, else the first arm; its mean
+    ± sd is written in each panel, with the chance classifier's mean (chance gets no panel).
+    Returns ``data``: per metric, classifier and arm the metric's mean over folds with a value, ``n``
+    (folds with a value), ``n_nan``, and ``mean_diff_points`` over ``n_pairs`` paired folds.
     """
     metrics = _table(metrics, numeric=True)
     present = [m for m in METRIC_NAMES if m in metrics.columns]
     if metrics.empty or not present:
         return _placeholder(out_png, "no metrics")
-    plt = _pyplot()
     table = metrics.copy()
     for m in present:
         table[m] = _numeric(table[m])
     keys = [k for k in ("repeat", "fold") if k in table.columns]
     table["_part"] = table[keys].astype(str).agg("_".join, axis=1) if keys else "0"
     arms = _ordered_unique(table["arm"])
+    reference = reference if reference in arms else ("original" if "original" in arms else arms[0])
+    others = [a for a in arms if a != reference]
     classifiers = [c for c in _ordered_unique(table["classifier"]) if c != chance] or [chance]
-    colours = _arm_colours(arms)
+    plt = _pyplot()
     nrows, ncols = len(present), len(classifiers)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(max(3.2, 0.85 * len(arms) + 1.2) * ncols + 0.4,
-                                                    2.5 * nrows + 0.9), squeeze=False, sharex=True)
-    parts = _ordered_unique(table["_part"])
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(3.2, 0.8 * max(len(others), 1) + 1.6) * ncols + 0.4,
+                                                    2.4 * nrows + 1.0), squeeze=False, sharex=True)
+    colours = _arm_colours(arms)
     rows = []
     for i, m in enumerate(present):
-        drawn_values = table.loc[table["classifier"].isin(classifiers), m].dropna()
-        lo, hi = (drawn_values.min(), drawn_values.max()) if len(drawn_values) else (0.0, 1.0)
         for j, clf in enumerate(classifiers):
             ax = axes[i, j]
-            rows += _fold_points(ax, table[table["classifier"] == clf], m, clf, arms, parts, colours)
-            pad = max((hi - lo) * 0.12, 0.02)
-            bottom, top = max(lo - pad, -0.02), min(hi + pad, 1.02)
-            if clf != chance and chance in set(table["classifier"]):
-                bottom = _chance_level(ax, table.loc[table["classifier"] == chance, m].mean(), lo, pad, bottom,
-                                       len(arms))
-            ax.set_ylim(bottom, top)
-            ax.set_xlim(-0.5, len(arms) - 0.5)
+            rows += _difference_panel(ax, table[table["classifier"] == clf], m, clf, reference, others, colours)
+            level = table.loc[table["classifier"] == chance, m].mean()
+            ref = table.loc[(table["classifier"] == clf) & (table["arm"] == reference), m]
+            note = f"{reference}: {ref.mean():.2f} ± {ref.std(ddof=1):.2f}" if ref.notna().sum() > 1 else \
+                f"{reference}: {ref.mean():.2f}"
+            if np.isfinite(level) and clf != chance:
+                note += f"; chance {level:.2f}"
+            ax.text(0.01, 0.99, note, transform=ax.transAxes, fontsize=7, color="0.35", ha="left", va="top")
             ax.spines[["top", "right"]].set_visible(False)
             ax.tick_params(labelsize=8)
-            ax.grid(axis="y", color="0.9", lw=0.6)
+            ax.grid(axis="y", color="0.92", lw=0.6)
             if i == 0:
                 ax.set_title(clf, fontsize=10)
             if j == 0:
-                ax.set_ylabel(METRIC_NAMES[m], fontsize=9)
+                ax.set_ylabel(f"Δ {METRIC_NAMES[m]}, points", fontsize=8)
             if i == nrows - 1:
-                ax.set_xticks(range(len(arms)), arms, rotation=30 if len(arms) > 3 else 0, ha="right" if
-                              len(arms) > 3 else "center", fontsize=8)
-    n_parts = len(parts)
-    fig.suptitle(f"Metrics on the real test folds: {n_parts} fold{'s' if n_parts != 1 else ''} per arm "
-                 "(points; grey lines join the same fold), mean (black bar)", fontsize=10)
+                ax.set_xticks(range(len(others)), others, rotation=30 if len(others) > 3 else 0,
+                              ha="right" if len(others) > 3 else "center", fontsize=8)
+    n_parts = table["_part"].nunique()
+    fig.suptitle(f"Paired differences from {reference} on the real test folds: one dot per repeat x fold "
+                 f"({n_parts} fold{'s' if n_parts != 1 else ''}), the mean (black bar)", fontsize=10)
     fig.tight_layout()
     return Drawn(_save(fig, out_png), data=pd.DataFrame(rows))
 
 
-def _fold_points(ax, mine: pd.DataFrame, m: str, clf: str, arms: list, parts: list, colours: dict) -> list[dict]:
-    """One classifier's panel of metric ``m``: a grey line per fold across the arms, a point per fold
-    and arm, each arm's mean (black bar) and its NaN folds; returns a row per arm (mean, n, n_nan)."""
-    xs = {a: i for i, a in enumerate(arms)}
-    jitter = {p: (k - (len(parts) - 1) / 2) * min(0.05, 0.3 / max(len(parts), 1)) for k, p in enumerate(parts)}
+def _difference_panel(ax, mine: pd.DataFrame, m: str, clf: str, reference: str, others: list,
+                      colours: dict) -> list[dict]:
+    """One classifier's panel of metric ``m``: per arm the per-fold differences from the reference
+    (dots, spread evenly across the arm's slot) and their mean; a row per arm, the reference's first."""
     wide = mine.pivot_table(index="_part", columns="arm", values=m, aggfunc="mean", dropna=False)
-    wide = wide.reindex(index=[p for p in parts if p in wide.index], columns=arms)
-    for p, r in wide.iterrows():
-        ax.plot([xs[a] + jitter[p] for a in arms], r.to_numpy(dtype=float), color="0.55", lw=0.6,
-                alpha=0.7, zorder=1)
-    rows = []
-    for a in arms:
-        vals = wide[a].dropna()
-        ax.scatter([xs[a] + jitter[p] for p in vals.index], vals, color=colours[a], s=16, zorder=4,
-                   edgecolor="white", linewidth=0.4)
-        mean = vals.mean() if len(vals) else np.nan
-        if len(vals):
-            ax.plot([xs[a] - 0.28, xs[a] + 0.28], [mean] * 2, color="black", lw=2.0, zorder=3)
+    wide = wide.reindex(columns=[reference, *others])
+    ax.axhline(0, color="0.3", lw=0.8, zorder=1)
+    ref = wide[reference]
+    rows = [{"metric": m, "classifier": clf, "arm": reference, "mean": ref.mean(), "n": int(ref.notna().sum()),
+             "n_nan": int(ref.isna().sum()), "mean_diff_points": np.nan, "n_pairs": 0}]
+    for x, a in enumerate(others):
+        diffs = (100 * (wide[a] - ref)).dropna()
+        offsets = np.linspace(-0.25, 0.25, len(diffs)) if len(diffs) > 1 else np.zeros(len(diffs))
+        ax.scatter(x + offsets, diffs, s=14, color=colours[a], alpha=0.8, edgecolor="white", linewidth=0.3, zorder=3)
+        mean = diffs.mean() if len(diffs) else np.nan
+        if len(diffs):
+            ax.plot([x - 0.32, x + 0.32], [mean] * 2, color="black", lw=2.0, zorder=4)
         n_nan = int(wide[a].isna().sum())
         if n_nan:
-            ax.text(xs[a], 0.98, f"{n_nan} fold{'s' if n_nan != 1 else ''} NaN",
-                    transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=7, color="#b00000")
-        rows.append({"metric": m, "classifier": clf, "arm": a, "mean": mean, "n": len(vals),
-                     "n_nan": n_nan})
+            ax.text(x, 0.02, f"{n_nan} fold{'s' if n_nan != 1 else ''} NaN", transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=7, color="#b00000")
+        rows.append({"metric": m, "classifier": clf, "arm": a, "mean": wide[a].mean(), "n": int(wide[a].notna().sum()),
+                     "n_nan": n_nan, "mean_diff_points": mean, "n_pairs": len(diffs)})
+    ax.set_xlim(-0.6, max(len(others), 1) - 0.4)
+    ax.margins(y=0.16)  # room for the reference's note above the dots
     return rows
-
-
-def _chance_level(ax, level: float, lo: float, pad: float, bottom: float, n_arms: int) -> float:
-    """The chance classifier's mean: a line when it is near the data, else a note (a line far below
-    would squeeze the differences between arms into a sliver). Returns the panel's new bottom."""
-    if np.isfinite(level) and level >= lo - 3 * pad:
-        bottom = min(bottom, level - pad / 2)
-        ax.axhline(level, color="0.4", ls=":", lw=1.0, zorder=0)
-        ax.text(n_arms - 0.5, level, "chance", fontsize=7, color="0.4", ha="right", va="bottom")
-    elif np.isfinite(level):
-        bottom = max(lo - 1.7 * pad, -0.02)  # room for the note under the lowest point
-        ax.text(0.99, 0.02, f"chance: {level:.2f}", transform=ax.transAxes, fontsize=7, color="0.4",
-                ha="right", va="bottom")
-    return bottom
 
 
 def _classes_by_support(table: pd.DataFrame, label_column: str, weight: str | None) -> list[str]:

@@ -1,24 +1,29 @@
-"""The answer to "did balancing help?": per dataset its comparisons in words, the thesis' headline
-claim beside what the run measured, and the ranks across datasets, as the report's first page
-(reStructuredText and its HTML) and as Markdown for a terminal."""
+"""The answer to "did balancing help?": first per dataset one sentence and the thesis' claim line
+(:mod:`.lead`), what "%" means and the forest plot of the paired differences; then what each run
+could detect (:mod:`.power`), each dataset's comparisons in words with its Table 4, and the ranks
+across datasets; as the report's first page (reStructuredText and its HTML) and as Markdown for a
+terminal."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from ..method import METHOD_CLASSIFIER, METRICS
-from ..statistics import IDENTICAL, MEAN_ROW, MIN_PAIRS, NO_DIFFERENCE, TOO_FEW
-from .tables import table4
+from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, MEAN_ROW, MIN_PAIRS, SANITY_CLASSIFIERS, TOO_FEW
+from .lead import MIN_RELATIVE_MEAN, answer_classifier, claim_line, dataset_lead, percent_note
+from .power import power_sentences
+from .tables import STYLE, table4
 from .text import (METRIC_NAMES, TESTED, _ci, _heading, _markdown_table, _num, _p, _rst_emphasis, _rst_escape, level,
-                   rst_table)
+                   rst_roles, rst_table)
 
 log = logging.getLogger(__name__)
 
-SANITY_CLASSIFIERS = ("chance",)  # baselines of the classifiers, not counted among the answer's comparisons
 ACROSS_NONE = ("{n} dataset(s): nothing ranked across datasets (mean ranks need 2 datasets with arms in common, "
                "Friedman's test and the critical-difference diagram 3 or more, and they say little below about 10).")
 
@@ -35,6 +40,7 @@ class DatasetRun:
     facts: dict
     statistics: pd.DataFrame
     metrics: pd.DataFrame
+    forest: str | Path | None = None  # the dataset's forest plot (PNG), embedded in the answer
 
 
 def run_facts(settings: dict) -> dict:
@@ -54,6 +60,7 @@ def run_facts(settings: dict) -> dict:
         "classifiers": list(settings["evaluate"]["classifiers"]),
         "reference": settings["statistics"]["reference"],
         "alpha": settings["statistics"]["alpha"],
+        "rope": dict(settings["statistics"]["rope"]),
     }
 
 
@@ -65,17 +72,31 @@ def facts_sentence(f: dict) -> str:
             f"classifiers {', '.join(f['classifiers'])}; every arm is tested on the same real test images.")
 
 
+def _relative_of(row: pd.Series, value: float) -> str:
+    """'+11.6%' of the baseline's mean, or '' where that mean is below 0.1."""
+    mean = row["baseline_mean"]
+    return "" if not math.isfinite(mean) or mean < MIN_RELATIVE_MEAN else f", {value:+.1f}%"
+
+
 def comparison_sentence(row: pd.Series, alpha: float = 0.05) -> str:
-    """One comparison in words: its verdict, the difference, its CI and p-value, and n."""
+    """One comparison in words, in points: its verdict, the difference and its CI, Holm's p, what
+    the posterior puts within the rope, and n."""
     name = METRIC_NAMES.get(row["metric"], row["metric"])
-    diff = f"{_num(row['mean_diff'], sign=True)} ({_num(row['rel_change_pct'], 1, sign=True)}%)"
-    verdict = row["verdict"]
-    n = int(row["n"])
-    ci = f"{level(alpha)} CI {_ci(row['ci_low'], row['ci_high'])} (unadjusted)"
+    diff = f"{_num(100 * row['mean_diff'], 1, sign=True)} points{_relative_of(row, row['rel_change_pct'])}"
+    verdict, n = row["verdict"], int(row["n"])
+    ci = f"{level(alpha)} CI {_ci(100 * row['ci_low'], 100 * row['ci_high'], 1)}"
+    rope = f"±{row['rope_points']:g}"
     if verdict in ("higher", "lower"):
         return f"{name} **{verdict}**: {diff}; {ci}, Holm-adjusted {_p(row['p_holm'])}, n = {n}"
-    if verdict == NO_DIFFERENCE:
-        return f"{name}: no detectable difference ({diff}; {ci}, Holm-adjusted {_p(row['p_holm'])}, n = {n})"
+    if verdict == EQUIVALENT:
+        return (f"{name} **equivalent** within {rope} points: {diff}; {level(2 * alpha)} CI "
+                f"{_ci(100 * row['tost_ci_low'], 100 * row['tost_ci_high'], 1)}, n = {n}")
+    if verdict == INCONCLUSIVE:
+        unadjusted = (" (excludes 0 before Holm's adjustment only)" if row["ci_low"] > 0 or row["ci_high"] < 0
+                      else "")
+        return (f"{name} inconclusive: {diff}; {ci}{unadjusted}, Holm-adjusted {_p(row['p_holm'])}; "
+                f"P(lower / within {rope} / higher) = {row['p_lower']:.2f} / {row['p_rope']:.2f} / "
+                f"{row['p_higher']:.2f}, n = {n}")
     if verdict == IDENTICAL:
         return f"{name}: identical on every paired fold (n = {n})"
     if verdict == TOO_FEW:
@@ -88,13 +109,11 @@ def _pairs_of(stats: pd.DataFrame, classifier: str) -> list[tuple[str, str]]:
     return list(dict.fromkeys(zip(mine["arm"], mine["baseline"])))
 
 
-def dataset_answer(run: DatasetRun, classifier: str = METHOD_CLASSIFIER) -> dict:
-    """The answer for one dataset as plain pieces (title, facts, warning, comparison lines),
-    rendered by :func:`answer_rst` and :func:`answer_markdown`."""
-    stats = run.statistics
-    if classifier not in set(stats["classifier"]):
-        classifier = stats["classifier"].iloc[0] if len(stats) else classifier
-    facts = run.facts
+def dataset_answer(run: DatasetRun, classifier: str | None = None) -> dict:
+    """The answer for one dataset as plain pieces (title, lead, facts, warning, power, comparison
+    lines), rendered by :func:`answer_rst` and :func:`answer_markdown`."""
+    stats, facts = run.statistics, run.facts
+    classifier = classifier if classifier in set(stats["classifier"]) else answer_classifier(stats)
     n_max = int(stats["n"].max()) if len(stats) else 0
     warning = None
     if n_max < MIN_PAIRS:
@@ -105,27 +124,27 @@ def dataset_answer(run: DatasetRun, classifier: str = METHOD_CLASSIFIER) -> dict
     lines = []
     for arm, baseline in _pairs_of(stats, classifier):
         rows = stats[(stats["classifier"] == classifier) & (stats["arm"] == arm) & (stats["baseline"] == baseline)]
-        parts = [comparison_sentence(r, facts["alpha"]) for _, r in rows.set_index("metric").reindex(METRICS).dropna(
-            subset=["arm"]).reset_index().iterrows()]
-        lines.append((f"{arm} vs {baseline}", parts))
+        rows = rows.set_index("metric").reindex(METRICS).dropna(subset=["arm"]).reset_index()
+        lines.append((f"{arm} vs {baseline}", [comparison_sentence(r, facts["alpha"]) for _, r in rows.iterrows()]))
     tested = stats[stats["verdict"].isin(TESTED) & ~stats["classifier"].isin(SANITY_CLASSIFIERS)]
-    differing = tested[tested["verdict"].isin(["higher", "lower"])]
-    overall = (f"Over every classifier (but {', '.join(SANITY_CLASSIFIERS)}) and metric, {len(differing)} of "
-               f"{len(tested)} tested comparisons differ at Holm-adjusted p < {facts['alpha']}." if len(tested) else None)
-    text = facts_sentence(run.facts)
+    counts = tested["verdict"].value_counts()
+    overall = (f"Over every classifier but {', '.join(SANITY_CLASSIFIERS)} (a sanity check, with no verdict) and "
+               f"every metric, of {len(tested)} tested comparisons {counts.get('higher', 0)} are higher, "
+               f"{counts.get('lower', 0)} lower, {counts.get(EQUIVALENT, 0)} equivalent and "
+               f"{counts.get(INCONCLUSIVE, 0)} inconclusive." if len(tested) else None)
+    text = facts_sentence(facts)
     if len(stats) and stats["ratio_measured"].notna().any():
         text += (f" The folds' test/train size ratio is {stats['ratio_measured'].dropna().iloc[0]:.2f}; the corrected "
                  f"t-test uses 1/(folds - 1) = {stats['ratio_used'].iloc[0]:.2f}.")
-    return {"title": run.name, "facts": text, "warning": warning,
-            "classifier": classifier, "lines": lines, "overall": overall}
+    return {"title": run.name, "lead": dataset_lead(run.name, stats, facts["reference"], facts["alpha"]),
+            "facts": text, "warning": warning, "classifier": classifier, "lines": lines, "overall": overall,
+            "power": power_sentences(stats, classifier, METRICS, facts["folds"], facts["repeats"])}
 
 
 def headline(thesis: pd.DataFrame, classifier: str = METHOD_CLASSIFIER, alpha: float = 0.05) -> list[str]:
     """The thesis' claim next to what this run measured, one sentence per metric: each dataset's
-    change with its CI (or why none), and the mean over datasets with its CI (or why none)."""
-    if thesis.empty:
-        return [f"The method's headline comparison (smoteenn_cgan vs cgan with {classifier}) needs both arms and "
-                f"that classifier in at least one dataset; this run has no such dataset."]
+    change with its CI (or why none), and the mean over datasets with its CI (or why none); no
+    sentence when no dataset ran both arms. % only where cgan's mean is 0.1 or more."""
     sentences = []
     mean_rows = thesis[thesis["dataset"] == MEAN_ROW]
     per_dataset = thesis[thesis["dataset"] != MEAN_ROW]
@@ -133,18 +152,20 @@ def headline(thesis: pd.DataFrame, classifier: str = METHOD_CLASSIFIER, alpha: f
         mine = per_dataset[per_dataset["metric"] == metric]
         if mine.empty:
             continue
-        claim = mine["thesis_pct"].iloc[0]
         measured = []
         for _, r in mine.iterrows():
+            relative = math.isfinite(r["cgan_mean"]) and r["cgan_mean"] >= MIN_RELATIVE_MEAN
             text = (f"{r['dataset']} {_num(r['change_relative_pct'], 1, sign=True)}% "
-                    f"({_num(r['change_points'], 1, sign=True)} points")
+                    f"({_num(r['change_points'], 1, sign=True)} points" if relative else
+                    f"{r['dataset']} {_num(r['change_points'], 1, sign=True)} points (cgan's mean below 0.1: no %")
             if r["verdict"] in TESTED:
-                text += (f"; {level(alpha)} CI {_ci(r['ci_low_relative_pct'], r['ci_high_relative_pct'], 1)}% / "
-                         f"{_ci(r['ci_low_points'], r['ci_high_points'], 1)} points; {r['verdict']}, n = {int(r['n'])})")
+                rel_ci = (f"{_ci(r['ci_low_relative_pct'], r['ci_high_relative_pct'], 1)}% / " if relative else "")
+                text += (f"; {level(alpha)} CI {rel_ci}{_ci(r['ci_low_points'], r['ci_high_points'], 1)} points; "
+                         f"{r['verdict']}, n = {int(r['n'])})")
             else:
                 text += f"; {r['verdict']}, n = {int(r['n'])})"
             measured.append(text)
-        text = f"{METRIC_NAMES[metric]}: thesis +{claim}%; measured " + "; ".join(measured)
+        text = f"{METRIC_NAMES[metric]}: thesis +{mine['thesis_pct'].iloc[0]}%; measured " + "; ".join(measured)
         mean = mean_rows[mean_rows["metric"] == metric]
         if len(mean) and len(mine) > 1:
             m = mean.iloc[0]
@@ -158,86 +179,126 @@ def headline(thesis: pd.DataFrame, classifier: str = METHOD_CLASSIFIER, alpha: f
     return sentences
 
 
+def _forest_rst(run: DatasetRun) -> list[str]:
+    """The forest plot as an image embedded in the page (a data URI: answer.html stays one file)."""
+    if run.forest is None or not Path(run.forest).is_file():
+        return []
+    data = base64.b64encode(Path(run.forest).read_bytes()).decode("ascii")
+    alt = _rst_escape(f"Forest plot of {run.name}: each arm's paired difference from the reference with its CI")
+    # the URI continues over indented lines (reStructuredText drops the whitespace): docutils
+    # refuses lines longer than 10,000 characters
+    chunks = [data[i:i + 76] for i in range(0, len(data), 76)]
+    return [".. image:: data:image/png;base64,", *[f"   {c}" for c in chunks], f"   :alt: {alt}", ""]
 
-def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFrame) -> str:
-    """The report's first page: per dataset the answer and Table 4, then the thesis' claim."""
-    lines = _heading("Did balancing help?", "=")
-    lines += [_rst_escape(
-        "Each arm's classifiers were tested on the same real test images of each fold; differences are paired "
-        "over repeat x fold, tested with the Nadeau-Bengio corrected resampled t-test (Holm-adjusted within "
-        "each dataset x classifier x metric) and Wilcoxon's signed-rank test beside it. Confidence intervals "
-        "are unadjusted; a relative CI is the difference's CI divided by the baseline's mean."), ""]
+
+def _lead(runs: list[DatasetRun], thesis: pd.DataFrame) -> tuple[list[str], str | None, str]:
+    """The first lines: one sentence per dataset, the thesis' claim line (or None) and what % means."""
     alpha = runs[0].facts["alpha"] if runs else 0.05
-    lines += _heading("The method's headline: smoteenn_cgan vs cgan", "-")
-    for sentence in headline(thesis, alpha=alpha):
-        lines += [f"- {_rst_emphasis(sentence)}"]
-    lines += ["", _rst_escape("The thesis does not say whether its percentages are relative changes or points: "
-                              "both are shown (thesis_claim.tsv)."), ""]
+    leads = [dataset_lead(r.name, r.statistics, r.facts["reference"], r.facts["alpha"]) for r in runs]
+    claim = claim_line(thesis, alpha)
+    return leads, claim, percent_note(runs, lambda r: r.facts["reference"], alpha, with_claim=claim is not None)
+
+
+def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFrame, with_table4: bool = False) -> str:
+    """The answer's page: the lead, the forest plots, what each run could detect, then per dataset
+    its comparisons (and, ``with_table4``, its Table 4 with the verdicts highlighted; the report's
+    first page is a narrow column, so there Table 4 is a page of its own), the thesis' claim in
+    detail and the ranks across datasets."""
+    lines = rst_roles() + _heading("Did balancing help?", "=")
+    leads, claim, percent = _lead(runs, thesis)
+    lines += [f"- {_rst_escape(sentence)}" for sentence in leads] + [""]
+    if claim:
+        lines += [_rst_escape(claim), ""]
+    lines += [_rst_escape(percent), ""]
+    for run in runs:
+        lines += _forest_rst(run)
     for run in runs:
         a = dataset_answer(run)
         lines += _heading(f"{a['title']}", "-")
         lines += [_rst_escape(a["facts"]), ""]
         if a["warning"]:
             lines += [".. warning::", "", f"   {_rst_escape(a['warning'])}", ""]
-        who = "the method's classifier" if a["classifier"] == METHOD_CLASSIFIER else \
-            f"{METHOD_CLASSIFIER}, the method's classifier, is not configured"
-        lines += [f"With {_rst_escape(a['classifier'])} ({_rst_escape(who)}):", ""]
+        if a["power"]:
+            lines += ["What this run could detect:", ""] + [f"- {_rst_escape(p)}" for p in a["power"]] + [""]
+        lines += [f"With {_rst_escape(a['classifier'])}:", ""]
         for pair, parts in a["lines"]:
-            lines += [f"- {_rst_escape(pair)}: " + "; ".join(_rst_emphasis(p) for p in parts) + "."]
-        lines += [""]
+            lines += [f"- {_rst_escape(pair)}:", ""] + [f"  - {_rst_emphasis(p)}" for p in parts] + [""]
         if a["overall"]:
             lines += [_rst_escape(a["overall"]), ""]
-        reference = run.facts["reference"]
-        t4 = table4(run.metrics, run.statistics, reference, run.facts["alpha"])
-        t4 = t4[t4["classifier"] == a["classifier"]].drop(columns="classifier")  # every classifier: the Table 4 page
-        lines += rst_table(t4, f"Table 4, {run.name} ({a['classifier']}): mean ± sd over folds; "
-                               f"Δ vs {reference} with its {level(run.facts['alpha'])} CI (unadjusted)")
-    lines += _heading("Across datasets", "-")
+        if with_table4:
+            lines += _table4_rst(run, a["classifier"])
+        else:
+            lines += [_rst_escape(f"Table 4 of {run.name} (every arm, classifier and metric, the verdicts highlighted) "
+                                  f"is a page of its own: Dataset {run.name} › 1 Tables › table4_arms.html; "
+                                  "answer.html (0 Answer) shows it too."), ""]
+    if not thesis[thesis["dataset"] != MEAN_ROW].empty:
+        lines += _heading("The method's headline: smoteenn_cgan vs cgan", "-")
+        alpha = runs[0].facts["alpha"] if runs else 0.05
+        lines += [f"- {_rst_emphasis(sentence)}" for sentence in headline(thesis, alpha=alpha)]
+        lines += ["", _rst_escape("The thesis does not say whether its percentages are relative changes or points: "
+                                  "both are shown (thesis_claim.tsv)."), ""]
+    return "\n".join(lines + _across_rst(runs, across)) + "\n"
+
+
+def _table4_rst(run: DatasetRun, classifier: str) -> list[str]:
+    reference, alpha = run.facts["reference"], run.facts["alpha"]
+    t4 = table4(run.metrics, run.statistics, reference, alpha)
+    t4 = t4[t4["classifier"] == classifier].drop(columns="classifier")  # every classifier: the Table 4 page
+    return rst_table(t4, f"Table 4, {run.name} ({classifier}): mean ± sd over folds; "
+                         f"Δ vs {reference} with its {level(alpha)} CI (unadjusted) and verdict", highlight=True)
+
+
+def _across_rst(runs: list[DatasetRun], across: pd.DataFrame) -> list[str]:
+    lines = _heading("Across datasets", "-")
     if across.empty:
-        lines += [_rst_escape(ACROSS_NONE.format(n=len(runs))), ""]
-    else:
-        note = _notes(across)
-        if note:
-            lines += [_rst_escape(note), ""]
-        mine = across[across["classifier"] == METHOD_CLASSIFIER]
-        if len(mine):
-            show = mine.pivot_table(index="arm", columns="metric", values="mean_rank", sort=False).round(2)
-            show = show.reset_index().rename(columns={m: f"mean rank, {METRIC_NAMES.get(m, m)}" for m in METRICS})
-            lines += rst_table(show, f"Mean rank of each arm over datasets ({METHOD_CLASSIFIER}; 1 = best)")
-            for _, r in mine.drop_duplicates("metric").iterrows():
-                if not math.isnan(r["friedman_p"]):
-                    lines += [f"- {METRIC_NAMES.get(r['metric'], r['metric'])}: Friedman chi2 = "
-                              f"{r['friedman_chi2']:.2f}, {_p(r['friedman_p'])} over {int(r['n_datasets'])} datasets."]
-            lines += [""]
-    return "\n".join(lines) + "\n"
+        return lines + [_rst_escape(ACROSS_NONE.format(n=len(runs))), ""]
+    note = _notes(across)
+    if note:
+        lines += [_rst_escape(note), ""]
+    mine = across[across["classifier"] == METHOD_CLASSIFIER]
+    if len(mine):
+        show = mine.pivot_table(index="arm", columns="metric", values="mean_rank", sort=False).round(2)
+        show = show.reset_index().rename(columns={m: f"mean rank, {METRIC_NAMES.get(m, m)}" for m in METRICS})
+        lines += rst_table(show, f"Mean rank of each arm over datasets ({METHOD_CLASSIFIER}; 1 = best)")
+        for _, r in mine.drop_duplicates("metric").iterrows():
+            if not math.isnan(r["friedman_p"]):
+                lines += [f"- {METRIC_NAMES.get(r['metric'], r['metric'])}: Friedman chi2 = "
+                          f"{r['friedman_chi2']:.2f}, {_p(r['friedman_p'])} over {int(r['n_datasets'])} datasets."]
+        lines += [""]
+    return lines
 
 
 def answer_markdown(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFrame) -> str:
     """``results/summary.md``: the same answer for a terminal."""
-    alpha = runs[0].facts["alpha"] if runs else 0.05
     out = ["# Did balancing help?", ""]
-    out += ["Paired over repeat x fold on real test images; Nadeau-Bengio corrected t-test, Holm-adjusted; "
-            f"{level(alpha)} CIs unadjusted.", "", "## The method's headline: smoteenn_cgan vs cgan", ""]
-    out += [f"- {s}" for s in headline(thesis, alpha=alpha)] + [""]
+    leads, claim, percent = _lead(runs, thesis)
+    out += [f"- {sentence}" for sentence in leads] + [""]
+    out += ([claim, ""] if claim else []) + [percent, ""]
     for run in runs:
         a = dataset_answer(run)
         out += [f"## {a['title']}", "", a["facts"], ""]
         if a["warning"]:
             out += [f"> **Warning.** {a['warning']}", ""]
+        if a["power"]:
+            out += ["What this run could detect:", ""] + [f"- {p}" for p in a["power"]] + [""]
         out += [f"With {a['classifier']}:", ""]
-        out += [f"- {pair}: " + "; ".join(parts) + "." for pair, parts in a["lines"]] + [""]
-        if a["overall"]:
-            out += [a["overall"], ""]
+        for pair, parts in a["lines"]:
+            out += [f"- {pair}:"] + [f"  - {p}" for p in parts]
+        out += [""] + ([a["overall"], ""] if a["overall"] else [])
+        if run.forest is not None:
+            out += [f"Forest plot (the paired differences with their CIs): {Path(run.forest).as_posix()}", ""]
         t4 = table4(run.metrics, run.statistics, run.facts["reference"], run.facts["alpha"])
         out += _markdown_table(t4) + [""]
+    if not thesis[thesis["dataset"] != MEAN_ROW].empty:
+        alpha = runs[0].facts["alpha"] if runs else 0.05
+        out += ["## The method's headline: smoteenn_cgan vs cgan", ""]
+        out += [f"- {s}" for s in headline(thesis, alpha=alpha)] + [""]
     out += ["## Across datasets", ""]
     if across.empty:
         out += [ACROSS_NONE.format(n=len(runs)), ""]
     else:
-        out += [_notes(across) or "Mean ranks and Friedman's test: "
-                "results/statistics_across_datasets.tsv.", ""]
+        out += [_notes(across) or "Mean ranks and Friedman's test: results/statistics_across_datasets.tsv.", ""]
     return "\n".join(out) + "\n"
-
 
 
 def across_tables(runs: list[DatasetRun], arms: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -259,13 +320,14 @@ def across_tables(runs: list[DatasetRun], arms: list[str]) -> tuple[pd.DataFrame
 
 def answer_pages(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFrame) -> dict[str, str]:
     """The answer as ``rst`` (the report's first page), its ``html`` and ``markdown`` (results/summary.md)."""
-    rst = answer_rst(runs, thesis, across)
-    return {"rst": rst, "html": rst_to_html(rst), "markdown": answer_markdown(runs, thesis, across)}
+    return {"rst": answer_rst(runs, thesis, across), "html": rst_to_html(answer_rst(runs, thesis, across, True)),
+            "markdown": answer_markdown(runs, thesis, across)}
 
 
 def rst_to_html(rst: str) -> str:
     """A standalone HTML page of reStructuredText; no file inclusion or raw HTML, a warning stops it."""
     from docutils.core import publish_string
 
-    return publish_string(rst, writer="html", settings_overrides={
+    page = publish_string(rst, writer="html", settings_overrides={
         "halt_level": 2, "report_level": 5, "file_insertion_enabled": False, "raw_enabled": False}).decode("utf-8")
+    return page.replace("</head>", f"<style>{STYLE}\nbody{{max-width:78em}}</style>\n</head>", 1)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
 from ..method import METRICS
-from ..statistics import NO_DIFFERENCE, TOO_FEW
-from .text import METRIC_NAMES, TESTED, _ci, _num, level
+from ..statistics import TOO_FEW
+from .text import METRIC_NAMES, TESTED, _ci, _num, level, verdict_class
 
 
 def table4(metrics: pd.DataFrame, stats: pd.DataFrame, reference: str, alpha: float = 0.05) -> pd.DataFrame:
@@ -27,12 +28,13 @@ def table4(metrics: pd.DataFrame, stats: pd.DataFrame, reference: str, alpha: fl
                 h = hit.iloc[0]
                 cell = _num(h["mean_diff"], sign=True)
                 if h["verdict"] in TESTED:
-                    cell += f" {_ci(h['ci_low'], h['ci_high'])} " + ("n.s. (Holm)" if h["verdict"] == NO_DIFFERENCE
-                                                                     else h["verdict"])
+                    cell += f" {_ci(h['ci_low'], h['ci_high'])} {h['verdict']}"
                 elif h["verdict"] == TOO_FEW:
                     cell += f" (n = {int(h['n'])}, not tested)"
-                else:
+                elif isinstance(h["verdict"], str) and h["verdict"]:
                     cell += f" ({h['verdict']})"
+                elif _ci(h["ci_low"], h["ci_high"]):  # a sanity row (chance): the interval, no verdict
+                    cell += f" {_ci(h['ci_low'], h['ci_high'])} (sanity check)"
             row[f"Δ {METRIC_NAMES[m]} vs {reference} [{level(alpha)} CI]"] = cell
         rows.append(row)
     return pd.DataFrame(rows)
@@ -94,7 +96,20 @@ def table3(js: pd.DataFrame) -> pd.DataFrame:
 STYLE = """body{font-family:system-ui,sans-serif;font-size:14px;margin:1em;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
 th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}caption{text-align:left;padding:4px 0;color:#444}
-p.note{color:#555;max-width:60em}"""
+td{white-space:nowrap}p.note{color:#555;max-width:60em}img{max-width:100%;height:auto}
+.v-higher{background:#d3efe2;color:#00533c;font-weight:600}.v-lower{background:#fbdccb;color:#8a2c00;font-weight:600}
+.v-equivalent{background:#d9e7f5;color:#003f6b}.v-inconclusive{color:#666}
+.admonition.warning,div.warning{border-left:5px solid #d55e00;background:#fff3e8;padding:0.4em 1em;margin:1em 0}
+.admonition-title{font-weight:700;color:#8a2c00}"""
+
+
+def _highlighted(table_html: str) -> str:
+    """Verdict cells of an escaped HTML table in their highlight class (text.verdict_class)."""
+    def cell(match: re.Match) -> str:
+        css = verdict_class(html.unescape(match.group(1)))
+        return f'<td class="{css}">{match.group(1)}</td>' if css else match.group(0)
+
+    return re.sub(r"<td>([^<]*)</td>", cell, table_html)
 
 
 def html_page(title: str, sections: list[tuple[str, pd.DataFrame, str]]) -> str:
@@ -108,7 +123,8 @@ def html_page(title: str, sections: list[tuple[str, pd.DataFrame, str]]) -> str:
         if table is None or table.empty:
             parts.append("<p class='note'>(nothing to show)</p>")
         else:
-            parts.append(table.to_html(escape=True, na_rep="", border=0))
+            plain = isinstance(table.index, pd.RangeIndex)  # a row number says nothing: leave it out
+            parts.append(_highlighted(table.to_html(escape=True, na_rep="", border=0, index=not plain)))
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -136,7 +152,8 @@ def pages(dataset: str, counts: pd.DataFrame, metrics: pd.DataFrame, statistics:
             f"Mean ± sd over the folds; the difference from the reference arm with its {level(alpha)} CI",
             table4(metrics, statistics, reference, alpha),
             f"Differences are paired over repeat x fold against {reference}; CIs from the Nadeau-Bengio corrected "
-            "t-test, unadjusted; higher / lower: Holm-adjusted p < alpha. statistics.tsv has every comparison, "
-            "with Wilcoxon's test beside it.")]),
+            "t-test, unadjusted; higher / lower: Holm-adjusted p < alpha; equivalent: the 1 - 2 alpha CI inside "
+            "the rope (statistics.rope); inconclusive: neither. The chance classifier's rows are sanity checks, "
+            "with no verdict. statistics.tsv has every comparison.")]),
     }
     return {name: html_page(title, sections) for name, (title, sections) in specs.items()}

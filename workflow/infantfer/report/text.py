@@ -8,14 +8,15 @@ import math
 import pandas as pd
 
 from ..method import METRIC_NAMES  # noqa: F401 (the answer and tables name metrics so)
-from ..statistics import NO_DIFFERENCE
+from ..statistics import EQUIVALENT, INCONCLUSIVE
 
-TESTED = ("higher", "lower", NO_DIFFERENCE)  # verdicts that come from a test
+TESTED = ("higher", "lower", EQUIVALENT, INCONCLUSIVE)  # verdicts that come from a test
 
 
 def _num(x: float, digits: int = 3, sign: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
+    x = round(x, digits) + 0.0  # never -0.0
     return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
 
 
@@ -48,12 +49,30 @@ def _rst_emphasis(text: str) -> str:
     return "".join(f"**{_rst_escape(p)}**" if i % 2 else _rst_escape(p) for i, p in enumerate(pieces))
 
 
-def rst_table(table: pd.DataFrame, title: str = "") -> list[str]:
-    """A DataFrame as an RST list-table (every cell escaped)."""
+VERDICT_CLASSES = {"higher": "v-higher", "lower": "v-lower", EQUIVALENT: "v-equivalent",
+                   INCONCLUSIVE: "v-inconclusive"}  # a Table 4 cell ending in the verdict: its highlight
+
+
+def verdict_class(cell: str) -> str | None:
+    """The highlight class of a Table 4 cell (``+0.080 [+0.041, +0.119] higher``), None for others."""
+    last = str(cell).rsplit(" ", 1)[-1]
+    return VERDICT_CLASSES.get(last) if " " in str(cell) else None
+
+
+def rst_roles() -> list[str]:
+    """The custom roles :func:`rst_table` marks verdict cells with (a span of that class in HTML)."""
+    return [f".. role:: {name}" for name in VERDICT_CLASSES.values()] + [""]
+
+
+def rst_table(table: pd.DataFrame, title: str = "", highlight: bool = False) -> list[str]:
+    """A DataFrame as an RST list-table (every cell escaped); ``highlight``: verdict cells in the
+    roles of :func:`rst_roles` (declare them first)."""
     out = [f".. list-table:: {_rst_escape(title)}".rstrip(), "   :header-rows: 1", ""]
     for i, row in enumerate([list(table.columns), *table.astype(str).values.tolist()]):
         for j, value in enumerate(row):
-            out.append(f"   {'* -' if j == 0 else '  -'} {_rst_escape(value) or ' '}")
+            role = verdict_class(value) if highlight and i else None
+            cell = f":{role}:`{_rst_escape(value)}`" if role else (_rst_escape(value) or " ")
+            out.append(f"   {'* -' if j == 0 else '  -'} {cell}")
     return out + [""]
 
 
