@@ -260,6 +260,7 @@ def test_the_package_s_own_defaults_are_the_schema_s():
         assert gate[key] == expected, key
     assert gate["max_copy_share"] == defs["privacy"]["properties"]["max_copy_share"]["default"]
     assert (statistics.ALPHA, statistics.REFERENCE_ARM) == tuple(schema("statistics", "alpha", "reference").values())
+    assert statistics.ROPE == schema_defaults("statistics")["rope"]
 
 
 @pytest.mark.parametrize("where, value", [("statistics.alpha", float("nan")), ("gate.js_margin", float("inf")),
@@ -349,6 +350,3 @@ def test_an_arm_named_like_the_method_s_arms_but_made_otherwise_is_warned_about(
     assert warned[0].startswith("config key 'arms.cgan': the arm is named like the method's arm 'cgan' "
                                 "(no resampler, with GAN) but is no resampler, no GAN")
     assert "Fix: rename it, or give it resampler: none, gan: true" in warned[0]
-
-
-    assert statistics.ROPE == schema_defaults("statistics")["rope"]
