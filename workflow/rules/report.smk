@@ -44,6 +44,7 @@ rule answer:
         statistics=expand(rules.statistics.output[0], dataset=DATASETS),
         metrics=expand(rules.collect_dataset.output.metrics, dataset=DATASETS),
         forest=expand(rules.figures.output.forest, dataset=DATASETS),
+        balanced=expand(rules.balanced_set.output.classes, dataset=DATASETS),
     output:
         thesis=report("results/thesis_claim.tsv", caption="../report/thesis_claim.rst", category="0 Answer"),
         across=report(

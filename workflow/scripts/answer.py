@@ -8,9 +8,10 @@ from infantfer.report import DatasetRun, across_tables, answer_pages
 
 log = setup_logging(snakemake.log[0])
 out, facts = snakemake.output, snakemake.params.facts
-runs = [DatasetRun(name, facts[name], read_numeric_tsv(stats), read_metrics(metrics), forest=forest)
-        for name, stats, metrics, forest in zip(facts, snakemake.input.statistics, snakemake.input.metrics,
-                                                snakemake.input.forest)]
+runs = [DatasetRun(name, facts[name], read_numeric_tsv(stats), read_metrics(metrics), forest=forest,
+                   balanced=read_numeric_tsv(balanced))
+        for name, stats, metrics, forest, balanced in zip(facts, snakemake.input.statistics, snakemake.input.metrics,
+                                                          snakemake.input.forest, snakemake.input.balanced)]
 thesis, across = across_tables(runs, snakemake.params.arms)
 write_tsv(thesis, out.thesis, float_format="%.6g")
 write_tsv(across, out.across, float_format="%.6g")

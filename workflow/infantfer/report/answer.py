@@ -41,6 +41,7 @@ class DatasetRun:
     statistics: pd.DataFrame
     metrics: pd.DataFrame
     forest: str | Path | None = None  # the dataset's forest plot (PNG), embedded in the answer
+    balanced: pd.DataFrame | None = None  # the exported balanced set's classes.tsv
 
 
 def run_facts(settings: dict) -> dict:
@@ -136,6 +137,8 @@ def dataset_answer(run: DatasetRun, classifier: str | None = None) -> dict:
     if len(stats) and stats["ratio_measured"].notna().any():
         text += (f" The folds' test/train size ratio is {stats['ratio_measured'].dropna().iloc[0]:.2f}; the corrected "
                  f"t-test uses 1/(folds - 1) = {stats['ratio_used'].iloc[0]:.2f}.")
+    if run.balanced is not None:
+        text += " " + balanced_sentence(run.name, run.balanced, run.metrics, classifier)
     return {"title": run.name, "lead": dataset_lead(run.name, stats, facts["reference"], facts["alpha"]),
             "facts": text, "warning": warning, "classifier": classifier, "lines": lines, "overall": overall,
             "power": power_sentences(stats, classifier, METRICS, facts["folds"], facts["repeats"])}
@@ -189,6 +192,24 @@ def _forest_rst(run: DatasetRun) -> list[str]:
     # refuses lines longer than 10,000 characters
     chunks = [data[i:i + 76] for i in range(0, len(data), 76)]
     return [".. image:: data:image/png;base64,", *[f"   {c}" for c in chunks], f"   :alt: {alt}", ""]
+
+
+def balanced_sentence(dataset: str, classes: pd.DataFrame, metrics: pd.DataFrame, classifier: str) -> str:
+    """Which arm's recipe the exported balanced set follows, how that arm scored over the folds,
+    and how many of the user's real photos the recipe kept."""
+    arm = str(classes["arm"].iloc[0])
+    f1 = metrics.loc[(metrics["arm"] == arm) & (metrics["classifier"] == classifier), METRICS[0]]
+    scored = (f"scored {METRIC_NAMES[METRICS[0]]} {_num(f1.mean())} ± {_num(f1.std(ddof=1))} over the folds "
+              f"({classifier})" if len(f1) else "was not evaluated")
+    kept, available = int(classes["real_kept"].sum()), int(classes["real_available"].sum())
+    gan = int(classes["cgan"].sum()) if "cgan" in classes else 0
+    dropped = classes[classes["real_kept"] < classes["real_available"]]
+    photos = (f"it keeps all {available} real photos" if dropped.empty else
+              f"it keeps {kept} of the {available} real photos, dropping "
+              + ", ".join(f"{int(r.real_available - r.real_kept)} of {int(r.real_available)} {r.label}"
+                          for r in dropped.itertuples()) + " (that recipe's cleaning)")
+    return (f"The exported balanced set (results/{dataset}/balanced) follows the {arm} arm's recipe, which "
+            f"{scored}; {photos}, and adds {gan} GAN images.")
 
 
 def _lead(runs: list[DatasetRun], thesis: pd.DataFrame) -> tuple[list[str], str | None, str]:
