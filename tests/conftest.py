@@ -285,7 +285,7 @@ def class_folders(tmp_path) -> Path:
     for label, n in {"cry": 6, "laugh": 4, "neutral": 3}.items():
         for i in range(n):
             seed += 1
-            write_image(root / label / f"{i}.png", seed)
+            write_image(root / label / f"{label}_{i}.png", seed)
     return root
 
 
