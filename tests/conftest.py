@@ -102,8 +102,8 @@ def tiny_config(folder_root: Path) -> dict:
 
 
 # The paths audit's dataset (tests/test_paths_audit.py): hostile class-folder and file names, and a
-# dataset name at the edge of what the schema allows. All its settings are its own, so that the
-# other datasets' tests see the run as if it held only theirs.
+# dataset name at the edge of what the schema allows. Its arms, folds and repeats are its own, so
+# that a change of the top-level ones (tests/test_reruns.py) reruns the tiny datasets only.
 HOSTILE = "x-1_"  # the schema's edge: letters, digits, '-' and '_'
 HOSTILE_LABELS = {  # demo class -> the hostile class-folder name it becomes (all accepted by the ingest)
     "cry": "crying baby",
