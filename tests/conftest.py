@@ -102,8 +102,8 @@ def tiny_config(folder_root: Path) -> dict:
 
 
 # The paths audit's dataset (tests/test_paths_audit.py): hostile class-folder and file names, and a
-# dataset name at the edge of what the schema allows. All its settings are its own, so that the
-# other datasets' tests see the run as if it held only theirs.
+# dataset name at the edge of what the schema allows. Its arms, folds and repeats are its own, so
+# that a change of the top-level ones (tests/test_reruns.py) reruns the tiny datasets only.
 HOSTILE = "x-1_"  # the schema's edge: letters, digits, '-' and '_'
 HOSTILE_LABELS = {  # demo class -> the hostile class-folder name it becomes (all accepted by the ingest)
     "cry": "crying baby",
@@ -285,7 +285,7 @@ def class_folders(tmp_path) -> Path:
     for label, n in {"cry": 6, "laugh": 4, "neutral": 3}.items():
         for i in range(n):
             seed += 1
-            write_image(root / label / f"{i}.png", seed)
+            write_image(root / label / f"{label}_{i}.png", seed)
     return root
 
 
