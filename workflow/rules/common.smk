@@ -183,7 +183,7 @@ def cgan_gpus(wildcards):
 # 43 ms, measured 41; 32 px batch 64: 238, measured 237; 48 px batch 64: 516, measured 509). A GPU
 # step: 25 ms whatever the batch and size (21.6 ms measured on an H200, 48 px batch 64; the tiny-data
 # regime is launch-bound). Plus 60 s of start-up, times 2 for a shared or slower node, at least 10
-# minutes: 48 px, 2000 steps, batch 64 -> 37 min on CPU, 10 (the floor) on a GPU. With device
+# minutes: 48 px, 3000 steps, batch 64 -> 54 min on CPU, 10 (the floor) on a GPU. With device
 # auto the GPU figure is used; a GPU node whose torch cannot use CUDA trains on CPU (its log warns)
 # and may hit the limit: the rerun resumes from the last checkpoint. Override with
 # `--set-resources cgan_train:runtime=M`.
