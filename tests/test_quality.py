@@ -73,3 +73,36 @@ def test_the_quality_figure_draws_every_arm_and_fold(tmp_path):
             for arm in ("cgan", "smoteenn_cgan") for f in range(3) for s in (250, 500, 750, 1000)]
     drawn = quality_figure(pd.DataFrame(rows), tmp_path / "q.png", max_copy_share=0.25)
     assert drawn.placeholder is None and (tmp_path / "q.png").stat().st_size > 10_000
+
+
+def _curve(arm: str, aucs: list[float], cas: list[float], folds: int = 2) -> pd.DataFrame:
+    steps = [250 * (i + 1) for i in range(len(aucs))]
+    return pd.DataFrame([{"arm": arm, "repeat": 0, "fold": f, "checkpoint": s, "c2st_auc_mean": a + 0.01 * f,
+                          "cas_ratio": c - 0.01 * f} for f in range(folds) for s, a, c in zip(steps, aucs, cas)])
+
+
+def test_the_trend_compares_the_last_checkpoint_with_two_thirds_of_the_run():
+    from infantfer.quality import training_trend
+
+    rising = _curve("cgan", [1.0, 0.98, 0.95, 0.92, 0.90, 0.88, 0.86, 0.84, 0.82, 0.81, 0.80, 0.79],
+                    [0.4] * 6 + [0.6, 0.65, 0.7, 0.7, 0.72, 0.75])
+    flat = _curve("smoteenn_cgan", [1.0, 0.9, 0.8] + [0.75] * 9, [0.5, 0.7, 0.8] + [0.85] * 9)
+    trend = training_trend(pd.concat([rising, flat])).set_index("arm")
+    assert trend.loc["cgan", "from_step"] == 2000 and trend.loc["cgan", "to_step"] == 3000
+    assert trend.loc["cgan", "auc_from"] == pytest.approx(0.845) and trend.loc["cgan", "auc_to"] == pytest.approx(0.795)
+    assert trend.loc["cgan", "cas_to"] == pytest.approx(0.745)
+    assert trend.loc["cgan", "improving"] and not trend.loc["smoteenn_cgan", "improving"]
+
+
+def test_the_answer_tells_whether_more_steps_would_help():
+    from infantfer.quality import training_trend
+    from infantfer.report.answer import gan_trend_sentence
+
+    rising = _curve("cgan", [1.0, 0.99, 0.97, 0.945, 0.93, 0.9], [0.3, 0.4, 0.5, 0.55, 0.6, 0.7])
+    flat = _curve("smoteenn_cgan", [1.0, 0.8, 0.75, 0.75, 0.76, 0.75], [0.5, 0.8, 0.85, 0.85, 0.84, 0.85])
+    text = gan_trend_sentence(training_trend(pd.concat([rising, flat])))
+    assert ("the cgan arm's GANs were still improving when training stopped (from step 1,000 to 1,500 the mean "
+            "two-sample AUC went 0.95 -> 0.91 and the CAS ratio 0.55 -> 0.69): more steps (cgan.steps)") in text
+    assert "the smoteenn_cgan arm's GANs had levelled off (from step 1,000 to 1,500" in text
+    assert "more steps are unlikely to help" in text
+    assert gan_trend_sentence(training_trend(_curve("cgan", [1.0], [0.5]))) is None  # one checkpoint: no trend

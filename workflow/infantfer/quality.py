@@ -118,6 +118,33 @@ def quality_run(real, test_x, test_y, checkpoints: pd.DataFrame, classes: list[s
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+# Moves smaller than these, between two checkpoints' means over the folds, are within what the
+# demo's 3 folds show from one checkpoint to the next (benchmarks/README.md's curves)
+TREND_AUC, TREND_CAS = 0.02, 0.03
+
+
+def training_trend(table: pd.DataFrame) -> pd.DataFrame:
+    """Were each GAN arm's fold GANs still improving when training stopped? The means over folds of
+    the two-sample AUC and the CAS ratio at the last checkpoint and at the last one before two thirds
+    of the run; ``improving`` when the AUC fell by ``TREND_AUC`` or the CAS ratio rose by ``TREND_CAS``.
+    Read from the quality table only, so it advises the user and never decides anything."""
+    rows = []
+    for arm, mine in table.groupby("arm", sort=False):
+        means = mine.groupby("checkpoint")[["c2st_auc_mean", "cas_ratio"]].mean().sort_index()
+        last = int(means.index[-1])
+        earlier = means.index[means.index <= 2 * last / 3]
+        if not len(earlier):
+            continue
+        before = int(earlier[-1])
+        auc0, cas0 = means.loc[before]
+        auc1, cas1 = means.loc[last]
+        rows.append({"arm": arm, "from_step": before, "to_step": last, "auc_from": auc0, "auc_to": auc1,
+                     "cas_from": cas0, "cas_to": cas1,
+                     "improving": bool(auc0 - auc1 >= TREND_AUC or cas1 - cas0 >= TREND_CAS)})
+    return pd.DataFrame(rows, columns=["arm", "from_step", "to_step", "auc_from", "auc_to", "cas_from", "cas_to",
+                                       "improving"])
+
+
 def collect_quality(paths: list, runs: list[tuple[str, str]], gan_arms: dict[str, str]) -> pd.DataFrame:
     """The per-run quality tables (in the order of ``runs``) as one table with an arm column."""
     return join_by_arm(gan_arms, runs, [read_numeric_tsv(p) for p in paths])

@@ -60,6 +60,7 @@ except (ConfigError, DataError) as _err:
 
 DATASETS = sorted(config["datasets"])
 ARMS = {name: arms_of(ds) for name, ds in config["datasets"].items()}
+GAN_DATASETS = [d for d in DATASETS if gan_bases(ARMS[d])]  # those with a gan_quality.tsv
 _RESAMPLED = sorted({b for arms in ARMS.values() for b in resampled_bases(arms)})
 
 
@@ -367,7 +368,7 @@ def get_final_output():
         # no placeholders: a figure is planned only where the dataset's arms give it something to draw
         if has_faces_figure(d):
             outputs.append(result("faces_figure", 0, dataset=d))
-        if gan_bases(ARMS[d]):
+        if d in GAN_DATASETS:
             outputs += [result(rule, 0, dataset=d) for rule in ("collect_gate", "collect_privacy", "gate_figure",
                                                                  "quality_figure")]
     # the critical-difference diagram means something only with 3 or more datasets (Demšar 2006)

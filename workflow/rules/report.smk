@@ -45,6 +45,7 @@ rule answer:
         metrics=expand(rules.collect_dataset.output.metrics, dataset=DATASETS),
         forest=expand(rules.figures.output.forest, dataset=DATASETS),
         balanced=expand(rules.balanced_set.output.classes, dataset=DATASETS),
+        quality=expand(rules.collect_quality.output[0], dataset=GAN_DATASETS),
     output:
         thesis=report("results/thesis_claim.tsv", caption="../report/thesis_claim.rst", category="0 Answer"),
         across=report(
@@ -61,6 +62,7 @@ rule answer:
         # the facts the answer states (not the whole settings: a report shows its rules' params)
         facts={name: run_facts(config["datasets"][name]) for name in DATASETS},
         arms=common_arms,
+        quality_datasets=GAN_DATASETS,
         package_code=package_code("answer.py"),
     threads: 1
     resources:

@@ -4,12 +4,15 @@ F1 / +2.3% G-mean / +5.6% AUC), and the answer: the report's first page (results
 .html) and results/summary.md."""
 from infantfer.io import read_metrics, read_numeric_tsv, write_text, write_tsv
 from infantfer.logs import setup_logging
+from infantfer.quality import training_trend
 from infantfer.report import DatasetRun, across_tables, answer_pages
 
 log = setup_logging(snakemake.log[0])
 out, facts = snakemake.output, snakemake.params.facts
+trends = {name: training_trend(read_numeric_tsv(path))
+          for name, path in zip(snakemake.params.quality_datasets, snakemake.input.quality)}
 runs = [DatasetRun(name, facts[name], read_numeric_tsv(stats), read_metrics(metrics), forest=forest,
-                   balanced=read_numeric_tsv(balanced))
+                   balanced=read_numeric_tsv(balanced), gan_trend=trends.get(name))
         for name, stats, metrics, forest, balanced in zip(facts, snakemake.input.statistics, snakemake.input.metrics,
                                                           snakemake.input.forest, snakemake.input.balanced)]
 thesis, across = across_tables(runs, snakemake.params.arms)

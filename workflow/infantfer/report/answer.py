@@ -42,6 +42,7 @@ class DatasetRun:
     metrics: pd.DataFrame
     forest: str | Path | None = None  # the dataset's forest plot (PNG), embedded in the answer
     balanced: pd.DataFrame | None = None  # the exported balanced set's classes.tsv
+    gan_trend: pd.DataFrame | None = None  # infantfer.quality.training_trend of its gan_quality.tsv
 
 
 def run_facts(settings: dict) -> dict:
@@ -139,6 +140,9 @@ def dataset_answer(run: DatasetRun, classifier: str | None = None) -> dict:
                  f"t-test uses 1/(folds - 1) = {stats['ratio_used'].iloc[0]:.2f}.")
     if run.balanced is not None:
         text += " " + balanced_sentence(run.name, run.balanced, run.metrics, classifier)
+    trend = gan_trend_sentence(run.gan_trend) if run.gan_trend is not None else None
+    if trend:
+        text += " " + trend
     return {"title": run.name, "lead": dataset_lead(run.name, stats, facts["reference"], facts["alpha"]),
             "facts": text, "warning": warning, "classifier": classifier, "lines": lines, "overall": overall,
             "power": power_sentences(stats, classifier, METRICS, facts["folds"], facts["repeats"])}
@@ -210,6 +214,22 @@ def balanced_sentence(dataset: str, classes: pd.DataFrame, metrics: pd.DataFrame
                           for r in dropped.itertuples()) + " (that recipe's cleaning)")
     return (f"The exported balanced set (results/{dataset}/balanced) follows the {arm} arm's recipe, which "
             f"{scored}; {photos}, and adds {gan} GAN images.")
+
+
+def gan_trend_sentence(trend: pd.DataFrame) -> str | None:
+    """Whether each GAN arm's fold GANs were still improving when training stopped: how many steps
+    the user's data needs, read from the run itself."""
+    parts = []
+    for r in trend.itertuples():
+        moved = (f"from step {r.from_step:,} to {r.to_step:,} the mean two-sample AUC went {r.auc_from:.2f} -> "
+                 f"{r.auc_to:.2f} and the CAS ratio {r.cas_from:.2f} -> {r.cas_to:.2f}")
+        parts.append(f"the {r.arm} arm's GANs were still improving when training stopped ({moved}): more steps "
+                     "(cgan.steps) are likely to make them better" if r.improving else
+                     f"the {r.arm} arm's GANs had levelled off ({moved}): more steps are unlikely to help")
+    if not parts:
+        return None
+    return ("GAN training (gan_quality.tsv, measured on the folds' test images, for this advice only): "
+            + "; ".join(parts) + ".")
 
 
 def _lead(runs: list[DatasetRun], thesis: pd.DataFrame) -> tuple[list[str], str | None, str]:
