@@ -1,7 +1,9 @@
 """Does the demo tell the same story on any x86 CPU (issue I)? Runs a demo config once per CPU
 kernel level x GAN seed, each in a fresh folder, and prints one row per cell: whether each GAN arm
 got accepted GAN images in >= 2 of 3 folds, whether smoteenn_cgan differs from smoteenn, whether
-the balanced set holds GAN images, the arms' mean f1_adaboost macro F1 and the run's time.
+the balanced set holds GAN images, the arms' mean f1_adaboost macro F1, the GAN arms' quality
+against issue I's targets (mean two-sample AUC of the chosen class sets, mean CAS ratio at the
+folds' latest chosen checkpoints) and the run's time.
 
     .venv/bin/python benchmarks/demo_matrix.py                      # config/demo.yaml
     .venv/bin/python benchmarks/demo_matrix.py --configfile config/demo_full.yaml --seeds 0 1 2
@@ -23,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from infantfer.io import read_metrics, read_tsv
+from infantfer.io import as_bool, read_metrics, read_tsv
 
 REPO = Path(__file__).resolve().parents[1]
 LEVELS = {  # ATen capability -> oneDNN and MKL ceilings that match it
@@ -64,6 +66,7 @@ def judge(results: Path) -> dict:
     a = metrics[metrics["arm"] == "smoteenn"][columns].reset_index(drop=True)
     b = metrics[metrics["arm"] == "smoteenn_cgan"][columns].reset_index(drop=True)
     row["smoteenn_cgan_differs"] = not a.equals(b)
+    row.update(chosen_quality(results, gate))
     balanced = read_tsv(results / "balanced" / "manifest.tsv")
     row["balanced_gan_images"] = int((balanced["source"] == "cgan").sum())
     method = metrics[metrics["classifier"] == "f1_adaboost"]
@@ -71,7 +74,27 @@ def judge(results: Path) -> dict:
     return row
 
 
-def run_cell(level: str, seed: int, configfile: str | None, cores: int) -> dict:
+def chosen_quality(results: Path, gate: pd.DataFrame) -> dict:
+    """Issue I's targets per GAN arm, over its fold GANs: the mean two-sample AUC of the chosen class
+    sets, and the mean CAS ratio at each fold's latest chosen checkpoint."""
+    quality = read_tsv(results / "gan_quality.tsv")
+    chosen = gate[as_bool(gate["chosen"])]
+    chosen = chosen[chosen["fold"].astype(str) != "all"]
+    row = {}
+    for arm, sets in chosen.groupby("arm"):
+        row[f"{arm}_auc"] = round(float(sets["c2st_auc"].astype(float).mean()), 2)
+        latest = sets.groupby(["repeat", "fold"])["checkpoint"].apply(lambda c: c.astype(int).max())
+        mine = quality[quality["arm"] == arm].astype({"repeat": str, "fold": str, "checkpoint": int})
+        ratios = [mine[(mine["repeat"] == str(r)) & (mine["fold"] == str(f)) & (mine["checkpoint"] == step)]["cas_ratio"]
+                  for (r, f), step in latest.items()]
+        row[f"{arm}_cas"] = round(float(pd.concat(ratios).astype(float).mean()), 2) if ratios else None
+    return row
+
+
+KEPT = ("class_counts.tsv", "js_divergence.tsv", "gan_quality.tsv", "metrics.tsv", "provenance.json")
+
+
+def run_cell(level: str, seed: int, configfile: str | None, cores: int, keep: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"matrix-{level}-{seed}-") as tmp:
         tmp = Path(tmp)
         (tmp / "config").mkdir()
@@ -87,6 +110,11 @@ def run_cell(level: str, seed: int, configfile: str | None, cores: int) -> dict:
         if done.returncode:
             return {"level": level, "seed": seed, "seconds": round(seconds), "error": done.stderr[-400:]}
         (dataset,) = [p for p in (tmp / "results").iterdir() if (p / "metrics.tsv").is_file()]
+        if keep:  # the cell's tables, for reading its curves later
+            (keep / f"{level}_{seed}").mkdir(parents=True, exist_ok=True)
+            for name in KEPT:
+                if (dataset / name).is_file():
+                    shutil.copy(dataset / name, keep / f"{level}_{seed}" / name)
         return {"level": level, "seed": seed, "seconds": round(seconds), **judge(dataset)}
 
 
@@ -97,11 +125,12 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--keep", type=Path, default=None, help="copy each cell's result tables under this folder")
     args = ap.parse_args()
     rows = []
     for level in args.levels:
         for seed in args.seeds:
-            rows.append(run_cell(level, seed, args.configfile, args.cores))
+            rows.append(run_cell(level, seed, args.configfile, args.cores, args.keep))
             print(pd.DataFrame(rows[-1:]).to_string(index=False), flush=True)
     table = pd.DataFrame(rows)
     print(table.to_string(index=False))

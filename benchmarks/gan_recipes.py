@@ -7,6 +7,11 @@ demo's faces (any size) or the shared adult sample, through infantfer's own func
 
 A recipe is NAME[:key=value,...] over the demo's GAN settings (config/demo.yaml's cgan section,
 at the given size); values are read as YAML. Tune on another --split-seed than the one reported.
+Another dataset's faces: --faces results/<d>/faces.npz (its labels and groups; --n-folds to match).
+
+    .venv/bin/snakemake --cores 2 --configfile config/adult_sample.yaml results/adult_sample/faces.npz
+    .venv/bin/python benchmarks/gan_recipes.py --faces results/adult_sample/faces.npz --n-folds 5 \
+        --size 32 --steps 3000 --every 500 --recipe shipped:g_width=64,d_width=64,ema_decay=0.999
 Prints one row per recipe x fold x checkpoint and writes them to --out (TSV).
 """
 from __future__ import annotations
@@ -27,7 +32,7 @@ from infantfer.demo import generate_demo
 from infantfer.faces import whole_image
 from infantfer.gan_run import gate_checkpoints
 from infantfer.gate import gate_run
-from infantfer.io import TrainingSet
+from infantfer.io import TrainingSet, read_faces_npz
 from infantfer.parts import checkpoints_in
 from infantfer.quality import quality_run
 
@@ -60,6 +65,7 @@ def save_grid(path: Path, checkpoint: str, real: TrainingSet, classes: list[str]
     from infantfer.cgan import generate
 
     rows = []
+    per_class = min(per_class, *((real.y == c).sum() for c in classes))  # rows of one width
     for code, c in enumerate(classes):
         r = real.x[real.y == c][:per_class]
         g = generate(checkpoint, np.full(len(r), code), seed=0, size=real.x.shape[1], device="cpu")
@@ -99,15 +105,23 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--every", type=int, default=250)
     ap.add_argument("--folds", type=int, nargs="+", default=[0])
+    ap.add_argument("--faces", type=Path, default=None, help="a run's faces.npz instead of the demo's faces")
+    ap.add_argument("--n-folds", type=int, default=3)
     ap.add_argument("--split-seed", type=int, default=1)
     ap.add_argument("--gan-seed", type=int, default=0)
     ap.add_argument("--recipe", action="append", default=None)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--grids", type=Path, default=None, help="a folder for each run's last-checkpoint grid")
     args = ap.parse_args()
-    x, y, groups = demo_faces(args.size)
+    if args.faces:
+        faces = read_faces_npz(args.faces)
+        x, y, groups = faces["x"], faces["y"].astype(str), faces["group"].astype(str)
+        if x.shape[1] != args.size:
+            ap.error(f"{args.faces} holds {x.shape[1]} px faces; pass --size {x.shape[1]}")
+    else:
+        x, y, groups = demo_faces(args.size)
     classes = sorted(set(y))
-    folds = list(StratifiedGroupKFold(n_splits=3, shuffle=True, random_state=args.split_seed).split(x, y, groups))
+    folds = list(StratifiedGroupKFold(n_splits=args.n_folds, shuffle=True, random_state=args.split_seed).split(x, y, groups))
     rows = []
     for name, settings in recipes(args.recipe or ["base"], args.size).items():
         for f in args.folds:
