@@ -11,7 +11,7 @@ Another dataset's faces: --faces results/<d>/faces.npz (its labels and groups; -
 
     .venv/bin/snakemake --cores 2 --configfile config/adult_sample.yaml results/adult_sample/faces.npz
     .venv/bin/python benchmarks/gan_recipes.py --faces results/adult_sample/faces.npz --n-folds 5 \
-        --size 32 --steps 3000 --every 500 --recipe shipped:g_width=64,d_width=64,ema_decay=0.999
+        --size 32 --steps 4000 --every 500 --recipe shipped:batch_size=64,lr_d=0.0002,g_width=64,d_width=64
 Prints one row per recipe x fold x checkpoint and writes them to --out (TSV).
 """
 from __future__ import annotations

@@ -75,10 +75,11 @@ def test_the_quality_figure_draws_every_arm_and_fold(tmp_path):
     assert drawn.placeholder is None and (tmp_path / "q.png").stat().st_size > 10_000
 
 
-def _curve(arm: str, aucs: list[float], cas: list[float], folds: int = 2) -> pd.DataFrame:
+def _curve(arm: str, aucs: list[float], cas: list[float], folds: int = 2, spread: float = 0.01) -> pd.DataFrame:
+    """A quality table: checkpoints every 250 steps, each fold offset by +-spread."""
     steps = [250 * (i + 1) for i in range(len(aucs))]
-    return pd.DataFrame([{"arm": arm, "repeat": 0, "fold": f, "checkpoint": s, "c2st_auc_mean": a + 0.01 * f,
-                          "cas_ratio": c - 0.01 * f} for f in range(folds) for s, a, c in zip(steps, aucs, cas)])
+    return pd.DataFrame([{"arm": arm, "repeat": 0, "fold": f, "checkpoint": s, "c2st_auc_mean": a + spread * f,
+                          "cas_ratio": c - spread * f} for f in range(folds) for s, a, c in zip(steps, aucs, cas)])
 
 
 def test_the_trend_compares_the_last_checkpoint_with_two_thirds_of_the_run():
@@ -86,23 +87,55 @@ def test_the_trend_compares_the_last_checkpoint_with_two_thirds_of_the_run():
 
     rising = _curve("cgan", [1.0, 0.98, 0.95, 0.92, 0.90, 0.88, 0.86, 0.84, 0.82, 0.81, 0.80, 0.79],
                     [0.4] * 6 + [0.6, 0.65, 0.7, 0.7, 0.72, 0.75])
-    flat = _curve("smoteenn_cgan", [1.0, 0.9, 0.8] + [0.75] * 9, [0.5, 0.7, 0.8] + [0.85] * 9)
-    trend = training_trend(pd.concat([rising, flat])).set_index("arm")
+    trend = training_trend(rising).set_index("arm")
     assert trend.loc["cgan", "from_step"] == 2000 and trend.loc["cgan", "to_step"] == 3000
     assert trend.loc["cgan", "auc_from"] == pytest.approx(0.845) and trend.loc["cgan", "auc_to"] == pytest.approx(0.795)
     assert trend.loc["cgan", "cas_to"] == pytest.approx(0.745)
-    assert trend.loc["cgan", "improving"] and not trend.loc["smoteenn_cgan", "improving"]
+    assert trend.loc["cgan", "trend"] == "improving"
+
+
+@pytest.mark.parametrize("aucs, cas, spread, expected", [
+    ([1.0, 0.9, 0.8, 0.75, 0.76, 0.75], [0.5, 0.8, 0.85, 0.85, 0.84, 0.85], 0.01, "levelled"),
+    ([1.0, 0.99, 0.99, 0.99, 0.98, 0.97], [0.3, 0.4, 0.5, 0.55, 0.6, 0.7], 0.01, "far"),  # AUC near 1: not started
+    ([1.0, 0.9, 0.8, 0.75, 0.8, 0.85], [0.5, 0.8, 0.85, 0.85, 0.8, 0.7], 0.01, "worse"),
+    ([1.0, 0.9, 0.8, 0.75, 0.8, 0.85], [0.5, 0.6, 0.7, 0.7, 0.8, 0.9], 0.01, "mixed"),  # AUC worse, CAS better
+    ([1.0, 0.7, 0.6, 0.55, 0.5, 0.45], [0.5, 0.8, 0.85, 0.85, 0.84, 0.85], 0.01, "levelled"),  # AUC below 0.6: real
+])
+def test_the_trend_tells_far_worse_mixed_and_noise_from_improvement(aucs, cas, spread, expected):
+    from infantfer.quality import training_trend
+
+    assert training_trend(_curve("cgan", aucs, cas, folds=3, spread=spread))["trend"].tolist() == [expected]
+
+
+def test_a_mean_change_smaller_than_the_folds_disagreement_is_no_trend():
+    from infantfer.quality import training_trend
+
+    table = _curve("cgan", [0.8, 0.8, 0.8], [0.6, 0.6, 0.6], folds=3, spread=0.0)
+    last = table["checkpoint"] == 750
+    table.loc[last, "cas_ratio"] += np.array([0.4, -0.2, 0.1])  # mean +0.1, standard error 0.17
+    assert training_trend(table)["trend"].tolist() == ["levelled"]
+    table.loc[last, "cas_ratio"] += np.array([-0.3, 0.3, 0.0])  # +0.1 in every fold
+    assert training_trend(table)["trend"].tolist() == ["improving"]
+
+
+def test_no_trend_without_an_earlier_checkpoint_or_with_no_cas():
+    from infantfer.quality import training_trend
+
+    assert training_trend(_curve("cgan", [1.0], [0.5])).empty
+    assert training_trend(_curve("cgan", [1.0, 0.9, 0.8, 0.7], [float("nan")] * 4)).empty
 
 
 def test_the_answer_tells_whether_more_steps_would_help():
     from infantfer.quality import training_trend
     from infantfer.report.answer import gan_trend_sentence
 
-    rising = _curve("cgan", [1.0, 0.99, 0.97, 0.945, 0.93, 0.9], [0.3, 0.4, 0.5, 0.55, 0.6, 0.7])
-    flat = _curve("smoteenn_cgan", [1.0, 0.8, 0.75, 0.75, 0.76, 0.75], [0.5, 0.8, 0.85, 0.85, 0.84, 0.85])
+    rising = _curve("cgan", [1.0, 0.99, 0.97, 0.94, 0.93, 0.90], [0.3, 0.4, 0.5, 0.56, 0.6, 0.72], spread=0.02)
+    flat = _curve("smoteenn_cgan", [1.0, 0.8, 0.75, 0.74, 0.76, 0.74], [0.5, 0.8, 0.85, 0.86, 0.84, 0.86],
+                  spread=0.02)  # fold means 0.01 off the listed values: no rounding knife edge
     text = gan_trend_sentence(training_trend(pd.concat([rising, flat])))
     assert ("the cgan arm's GANs were still improving when training stopped (from step 1,000 to 1,500 the mean "
-            "two-sample AUC went 0.95 -> 0.91 and the CAS ratio 0.55 -> 0.69): more steps (cgan.steps)") in text
-    assert "the smoteenn_cgan arm's GANs had levelled off (from step 1,000 to 1,500" in text
-    assert "more steps are unlikely to help" in text
-    assert gan_trend_sentence(training_trend(_curve("cgan", [1.0], [0.5]))) is None  # one checkpoint: no trend
+            "two-sample AUC went 0.95 -> 0.91 and the CAS ratio 0.55 -> 0.71): more steps (cgan.steps) may make "
+            "them better") in text
+    assert ("the smoteenn_cgan arm's GANs had levelled off (from step 1,000 to 1,500 the mean two-sample AUC went "
+            "0.75 -> 0.75 and the CAS ratio 0.85 -> 0.85): more steps are unlikely to help") in text
+    assert gan_trend_sentence(training_trend(_curve("cgan", [1.0], [0.5]))) is None

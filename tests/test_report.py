@@ -234,3 +234,18 @@ def test_the_answer_says_which_recipe_the_balanced_set_follows_and_what_it_dropp
     text = balanced_sentence("demo", dropped, metrics, "f1_adaboost")
     assert "follows the smoteenn_cgan arm's recipe, which scored macro F1 0.720 ± 0.020" in text
     assert "it keeps 114 of the 210 real photos, dropping 96 of 150 cry (that recipe's cleaning)" in text
+
+
+def test_the_answer_page_says_whether_the_gans_were_still_improving():
+    from infantfer.quality import training_trend
+
+    run = run_of(metrics(), settings())
+    quality = pd.DataFrame([{"arm": "cgan", "repeat": 0, "fold": f, "checkpoint": step, "c2st_auc_mean": auc,
+                             "cas_ratio": cas} for f in range(3)
+                            for step, auc, cas in [(400, 0.92, 0.6), (700, 0.81, 0.75)]])
+    run.gan_trend = training_trend(quality)
+    assert ("the cgan arm's GANs were still improving when training stopped (from step 400 to 700 the mean "
+            "two-sample AUC went 0.92 -> 0.81 and the CAS ratio 0.60 -> 0.75)") in report.dataset_answer(run)["facts"]
+    page = render(report.answer_rst([run], thesis_claim(run.statistics),
+                                    pd.DataFrame(columns=["classifier", "metric", "arm", "note"])))
+    assert "more steps (cgan.steps) may make them better" in page

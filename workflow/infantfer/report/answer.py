@@ -216,20 +216,29 @@ def balanced_sentence(dataset: str, classes: pd.DataFrame, metrics: pd.DataFrame
             f"{scored}; {photos}, and adds {gan} GAN images.")
 
 
+TREND_WORDS = {  # infantfer.quality.training_trend's verdicts, as what happened and the advice
+    "far": ("drew images still told from real almost perfectly when training stopped",
+            "more steps (cgan.steps) or a larger recipe are needed before they can pass the gate"),
+    "improving": ("were still improving when training stopped", "more steps (cgan.steps) may make them better"),
+    "worse": ("got worse over the last third of training", "more steps are unlikely to help"),
+    "mixed": ("moved both ways over the last third of training", "no clear sign that more steps would help"),
+    "levelled": ("had levelled off", "more steps are unlikely to help"),
+}
+
+
 def gan_trend_sentence(trend: pd.DataFrame) -> str | None:
-    """Whether each GAN arm's fold GANs were still improving when training stopped: how many steps
-    the user's data needs, read from the run itself."""
+    """How each GAN arm's fold GANs moved over the last third of training: how many steps the user's
+    data needs, read from the run itself."""
     parts = []
     for r in trend.itertuples():
-        moved = (f"from step {r.from_step:,} to {r.to_step:,} the mean two-sample AUC went {r.auc_from:.2f} -> "
-                 f"{r.auc_to:.2f} and the CAS ratio {r.cas_from:.2f} -> {r.cas_to:.2f}")
-        parts.append(f"the {r.arm} arm's GANs were still improving when training stopped ({moved}): more steps "
-                     "(cgan.steps) are likely to make them better" if r.improving else
-                     f"the {r.arm} arm's GANs had levelled off ({moved}): more steps are unlikely to help")
+        happened, advice = TREND_WORDS[r.trend]
+        parts.append(f"the {r.arm} arm's GANs {happened} (from step {r.from_step:,} to {r.to_step:,} the mean "
+                     f"two-sample AUC went {r.auc_from:.2f} -> {r.auc_to:.2f} and the CAS ratio {r.cas_from:.2f} "
+                     f"-> {r.cas_to:.2f}): {advice}")
     if not parts:
         return None
-    return ("GAN training (gan_quality.tsv, measured on the folds' test images, for this advice only): "
-            + "; ".join(parts) + ".")
+    return ("GAN training (gan_quality.tsv: the gate's two-sample AUC, and the CAS ratio on the folds' test images; "
+            "advice only, nothing decides by it): " + "; ".join(parts) + ".")
 
 
 def _lead(runs: list[DatasetRun], thesis: pd.DataFrame) -> tuple[list[str], str | None, str]:
