@@ -126,22 +126,23 @@ TREND_AUC, TREND_CAS, AUC_REAL, AUC_FAR = 0.02, 0.03, 0.6, 0.95
 TREND_COLUMNS = ["arm", "from_step", "to_step", "auc_from", "auc_to", "cas_from", "cas_to", "trend"]
 
 
-def _moved(per_fold: pd.DataFrame, column: str, floor: float) -> tuple[float, int]:
-    """The mean over folds of a column's change, and its sign where it clears the floor and its SE."""
+def _direction(per_fold: pd.DataFrame, column: str, floor: float) -> int:
+    """The sign of the folds' mean change of a column, 0 unless it clears the floor and its SE."""
     change = (per_fold[f"{column}_to"] - per_fold[f"{column}_from"]).dropna()
-    mean = float(change.mean()) if len(change) else float("nan")
+    if not len(change):
+        return 0
     se = float(change.std(ddof=1) / np.sqrt(len(change))) if len(change) > 1 else 0.0
-    return mean, int(np.sign(mean)) if abs(mean) >= max(floor, se) else 0
+    return int(np.sign(change.mean())) if abs(change.mean()) >= max(floor, se) else 0
 
 
 def _trend(per_fold: pd.DataFrame) -> str:
     auc_to = per_fold["c2st_auc_mean_to"].mean()
     if auc_to >= AUC_FAR:
         return "far"
-    _, auc = _moved(per_fold, "c2st_auc_mean", TREND_AUC)
+    auc = _direction(per_fold, "c2st_auc_mean", TREND_AUC)
     if max(per_fold["c2st_auc_mean_from"].mean(), auc_to) <= AUC_REAL:
         auc = 0
-    _, cas = _moved(per_fold, "cas_ratio", TREND_CAS)
+    cas = _direction(per_fold, "cas_ratio", TREND_CAS)
     better, worse = (auc < 0) + (cas > 0), (auc > 0) + (cas < 0)
     return "mixed" if better and worse else "improving" if better else "worse" if worse else "levelled"
 
