@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..method import METHOD_CLASSIFIER, METRICS
 from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, MEAN_ROW, MIN_PAIRS, SANITY_CLASSIFIERS, TOO_FEW
-from .lead import MIN_RELATIVE_MEAN, answer_classifier, claim_line, dataset_lead, percent_note
+from .lead import answer_classifier, claim_line, dataset_lead, percent_note, shows_percent
 from .power import power_sentences
 from .tables import STYLE, table4
 from .text import (METRIC_NAMES, TESTED, _ci, _heading, _markdown_table, _num, _p, _rst_emphasis, _rst_escape, level,
@@ -77,7 +77,7 @@ def facts_sentence(f: dict) -> str:
 def _relative_of(row: pd.Series, value: float) -> str:
     """'+11.6%' of the baseline's mean, or '' where that mean is below 0.1."""
     mean = row["baseline_mean"]
-    return "" if not math.isfinite(mean) or mean < MIN_RELATIVE_MEAN else f", {value:+.1f}%"
+    return f", {value:+.1f}%" if shows_percent(mean) else ""
 
 
 def comparison_sentence(row: pd.Series, alpha: float = 0.05) -> str:
@@ -161,7 +161,7 @@ def headline(thesis: pd.DataFrame, classifier: str = METHOD_CLASSIFIER, alpha: f
             continue
         measured = []
         for _, r in mine.iterrows():
-            relative = math.isfinite(r["cgan_mean"]) and r["cgan_mean"] >= MIN_RELATIVE_MEAN
+            relative = shows_percent(r["cgan_mean"])
             text = (f"{r['dataset']} {_num(r['change_relative_pct'], 1, sign=True)}% "
                     f"({_num(r['change_points'], 1, sign=True)} points" if relative else
                     f"{r['dataset']} {_num(r['change_points'], 1, sign=True)} points (cgan's mean below 0.1: no %")

@@ -17,6 +17,11 @@ from .text import METRIC_NAMES, level
 MIN_RELATIVE_MEAN = 0.1  # below this baseline mean a relative change is not shown
 
 
+def shows_percent(baseline_mean: float) -> bool:
+    """Whether a change is also given in % of its baseline mean (finite and at least MIN_RELATIVE_MEAN)."""
+    return math.isfinite(baseline_mean) and baseline_mean >= MIN_RELATIVE_MEAN
+
+
 def answer_classifier(stats: pd.DataFrame) -> str:
     """The classifier the answer speaks of: the method's, else the first that is not a sanity row."""
     present = list(dict.fromkeys(stats["classifier"]))
@@ -36,7 +41,7 @@ def _pts(x: float, sign: bool = True) -> str:
 def _relative(row: pd.Series) -> str:
     """'+11.6%' of the baseline's mean, or '' where that mean is below 0.1 (or missing)."""
     mean = row["baseline_mean"]
-    if not math.isfinite(mean) or mean < MIN_RELATIVE_MEAN or not math.isfinite(row["rel_change_pct"]):
+    if not shows_percent(mean) or not math.isfinite(row["rel_change_pct"]):
         return ""
     return f"{row['rel_change_pct']:+.1f}%"
 
@@ -148,7 +153,7 @@ def claim_line(thesis: pd.DataFrame, alpha: float = 0.05) -> str | None:
             continue
         measured = []
         for _, r in mine.iterrows():
-            relative = math.isfinite(r["cgan_mean"]) and r["cgan_mean"] >= MIN_RELATIVE_MEAN
+            relative = shows_percent(r["cgan_mean"])
             text = (f"{_pts(r['change_relative_pct'])}% ({_pts(r['change_points'])} points" if relative
                     else f"{_pts(r['change_points'])} points (cgan's mean {r['cgan_mean']:.2f} is below 0.1: no %")
             if math.isfinite(r["ci_low_points"]):
