@@ -23,7 +23,7 @@ from infantfer.evaluate import evaluate_fold
 from infantfer.statistics import summarise
 from infantfer.faces import extract_faces
 from infantfer.ingest import ingest
-from infantfer.logs import limit_threads
+from infantfer.threads import limit_threads
 from infantfer.resample import resample_fold
 from infantfer.parts import fold_seed
 from infantfer.split import fold_indices, make_folds

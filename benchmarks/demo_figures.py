@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from infantfer.io import as_bool, read_metrics, read_numeric_tsv, read_tsv
-from infantfer.method import METHOD_CLASSIFIER, METRICS
+from infantfer.io.tsv import as_bool, read_numeric_tsv, read_tsv
+from infantfer.metrics import read_metrics
+from infantfer.method import METHOD_CLASSIFIER
+from infantfer.metrics import METRICS
 
 
 def machine(root: Path) -> str:

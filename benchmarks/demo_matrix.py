@@ -25,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from infantfer.io import as_bool, read_metrics, read_tsv
+from infantfer.io.tsv import as_bool, read_tsv
+from infantfer.metrics import read_metrics
 
 REPO = Path(__file__).resolve().parents[1]
 LEVELS = {  # ATen capability -> oneDNN and MKL ceilings that match it

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from infantfer.io import read_metrics, read_tsv
+from infantfer.metrics import read_metrics
+from infantfer.io.tsv import read_tsv
 
 
 def check(root: Path) -> bool:

@@ -32,7 +32,7 @@ from infantfer.demo import generate_demo
 from infantfer.faces import whole_image
 from infantfer.gan_run import gate_checkpoints
 from infantfer.gate import gate_run
-from infantfer.io import TrainingSet, read_faces_npz
+from infantfer.io.npz import TrainingSet, read_faces_npz
 from infantfer.parts import checkpoints_in
 from infantfer.quality import quality_run
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from infantfer.io import read_tsv
+from infantfer.io.tsv import read_tsv
 
 CRITERIA = {
     "js": ["js"],

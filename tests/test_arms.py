@@ -8,7 +8,7 @@ from infantfer.arms import (
 )
 from infantfer.balanced import balanced_classes, best_arm
 from infantfer.config import resolve_config
-from infantfer.io import TrainingSet
+from infantfer.io.npz import TrainingSet
 from infantfer.resample import resample_fold
 
 CLASSES = ["cry", "laugh", "neutral"]

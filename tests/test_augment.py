@@ -7,7 +7,7 @@ from infantfer.balanced import export_balanced
 from infantfer.augment import augment, read_gate_table, top_up_counts
 from infantfer.gan_run import gate_checkpoints, generator_settings, read_checkpoint_list, run_key, write_checkpoint_list
 from infantfer.gate import gate_run
-from infantfer.io import TrainingSet
+from infantfer.io.npz import TrainingSet
 from infantfer.parts import fold_seed, parse_part, part_seed
 from infantfer.cgan import CGANConfig, train_cgan
 from infantfer.config import resolve_config

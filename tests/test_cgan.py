@@ -117,7 +117,7 @@ def test_default_shapes_and_parameter_counts():
     assert 400_000 <= g32 <= 500_000
     assert 600_000 <= d32 <= 700_000  # d_width 64: four times the parameters of 32
     assert 600_000 <= counts[48][0] <= 750_000 and counts[48][1] == d32
-    g, _ = cgan.build_models(CGANConfig(upsample="nearest"), n_classes=3)
+    g, _ = cgan.build_models(CGANConfig(size=32, upsample="nearest"), n_classes=3)
     assert 300_000 <= cgan.count_parameters(g) <= 350_000
 
 
@@ -405,7 +405,9 @@ def test_training_moves_class_brightness(tmp_path):
 
 # ---------------------------------------------------------------------------------- imports
 # The GAN runs on a bare GPU machine: every module of infantfer/cgan/ imports only torch, numpy, the
-# standard library, its own package, infantfer.io and infantfer.parts (whose module levels are standard library only).
+# standard library, its own package, infantfer.io's atomic and npz modules, infantfer.parts (whose module
+# levels are standard library only) and infantfer.schema, which reads the schema's defaults with PyYAML
+# (on the GPU machines' image) when a CGANConfig is made without them.
 
 CGAN_DIR = REPO / "workflow" / "infantfer" / "cgan"
 GAN_FILES = sorted(p.relative_to(REPO).as_posix() for p in CGAN_DIR.glob("*.py"))
@@ -414,8 +416,9 @@ GAN_FILES = sorted(p.relative_to(REPO).as_posix() for p in CGAN_DIR.glob("*.py")
 def gan_may_import(module: str) -> bool:
     top = module.split(".")[0]
     if top == "infantfer":
-        return module in ("infantfer", "infantfer.io", "infantfer.parts", "infantfer.cgan") or module.startswith("infantfer.cgan.")
-    return top in sys.stdlib_module_names or top in ("torch", "numpy")
+        return module in ("infantfer", "infantfer.io", "infantfer.io.atomic", "infantfer.io.npz", "infantfer.parts",
+                          "infantfer.schema", "infantfer.cgan") or module.startswith("infantfer.cgan.")
+    return top in sys.stdlib_module_names or top in ("torch", "numpy", "yaml")
 
 
 def imported_modules(path: Path, package: str | None) -> set[str]:
@@ -453,11 +456,12 @@ def test_what_the_gan_loads_of_the_rest_of_infantfer_is_standard_library():
     init = ast.parse((REPO / "workflow/infantfer/__init__.py").read_text())
     assert not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(init))
     loaded = set()
-    for module in ("io", "parts"):  # what importing them runs (numpy and pandas are imported inside functions)
+    # what importing them runs (numpy and PyYAML are imported inside functions)
+    for module in ("io/__init__", "io/atomic", "io/npz", "parts", "schema"):
         for node in ast.parse((REPO / f"workflow/infantfer/{module}.py").read_text()).body:
             if isinstance(node, ast.Import):
                 loaded |= {a.name.split(".")[0] for a in node.names}
-            elif isinstance(node, ast.ImportFrom):
+            elif isinstance(node, ast.ImportFrom) and not node.level:
                 loaded.add(node.module.split(".")[0])
     assert loaded <= set(sys.stdlib_module_names) | {"__future__"}, loaded
 
@@ -512,20 +516,22 @@ def test_the_gan_runs_importing_only_torch_numpy_stdlib(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     loaded = done.stdout.split("loaded:", 1)[1].split()
     modules = {f"infantfer.cgan.{p.stem}" for p in CGAN_DIR.glob("*.py") if p.stem != "__init__"}
-    assert modules | {"infantfer", "infantfer.cgan", "infantfer.io", "infantfer.parts"} == set(loaded)
+    assert modules | {"infantfer", "infantfer.cgan", "infantfer.io", "infantfer.io.atomic", "infantfer.io.npz",
+                      "infantfer.parts", "infantfer.schema"} == set(loaded)
 
 
 def test_the_gan_s_defaults_are_the_schema_s():
-    """The GPU machine has no YAML reader, so CGANConfig keeps its own defaults: they must equal
-    the schema's (the one home of every default). size is the exception: the schema's 0 means
-    the faces' size, which only the workflow knows; a bare CGANConfig needs a number."""
+    """The schema is the one home of every default: a CGANConfig made without a key of the
+    workflow's cgan section gets the schema's value, size 0 (the training images' side) included,
+    read from the schema rather than written twice."""
     import dataclasses
 
     from infantfer.config import load_schema
 
     schema = load_schema()["$defs"]["cgan"]["properties"]
-    fields = {f.name: f.default for f in dataclasses.fields(CGANConfig)}
-    shared = sorted(set(fields) & set(schema) - {"size"})
-    assert len(shared) >= 10, shared
-    assert {k: fields[k] for k in shared} == {k: schema[k]["default"] for k in shared}
-    assert schema["size"]["default"] == 0 and fields["size"] > 0
+    made = CGANConfig().to_dict()
+    shared = sorted(set(made) & set(schema))
+    assert len(shared) >= 13, shared
+    assert {k: made[k] for k in shared} == {k: schema[k]["default"] for k in shared}
+    written = {f.name for f in dataclasses.fields(CGANConfig) if f.default is not dataclasses.MISSING}
+    assert not written & set(schema), written & set(schema)  # no schema key has a default of its own here

@@ -223,16 +223,40 @@ def _keyword_defaults(fn) -> dict:
     return {k: p.default for k, p in inspect.signature(fn).parameters.items() if p.default is not inspect.Parameter.empty}
 
 
-def test_the_package_s_own_defaults_are_the_schema_s():
-    """The schema is the one home of every default. Where the package keeps its own (a function's
-    keyword default, an estimator's constructor, the gate's settings, so that each works without
-    the workflow), it must say the same."""
-    import dataclasses
+def _written_defaults(obj, keys) -> list[str]:
+    """The parameters (a function's) or fields (a dataclass's) among ``keys`` whose default is
+    written in the source as a literal instead of read from the schema."""
+    import ast
+    import inspect
+    import textwrap
 
+    tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
+    node = tree.body[0]
+    found = []
+    if isinstance(node, ast.ClassDef):
+        for item in node.body:
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id in keys \
+                    and isinstance(item.value, (ast.Constant, ast.Tuple, ast.List)):
+                found.append(item.target.id)
+        return found
+    args = node.args
+    pairs = list(zip(args.args[len(args.args) - len(args.defaults):], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return [a.arg for a, d in pairs if a.arg in keys and isinstance(d, (ast.Constant, ast.Tuple, ast.List))
+            and not (isinstance(d, ast.Constant) and d.value is None)]
+
+
+def test_the_package_s_own_defaults_are_the_schema_s():
+    """The schema is the one home of every default. Where the package needs one (a function's
+    keyword default, an estimator's constructor, the gate's settings, so that each works without
+    the workflow), it reads the schema's: equal values, and none written out in the code."""
     from infantfer import statistics
-    from infantfer.faces import crop_face, extract_faces, make_detector, whole_image
+    from infantfer.boosting import F1AdaBoostClassifier
+    from infantfer.cgan import CGANConfig
+    from infantfer.faces import BlazeFaceDetector, HaarDetector, crop_face, extract_faces, make_detector, whole_image
     from infantfer.gate import GateSettings
     from infantfer.resample import GuardedOverSampler, GuardedSMOTEENN
+    from infantfer.statistics import compare_arms, paired
 
     defs = load_schema()["$defs"]
 
@@ -254,13 +278,22 @@ def test_the_package_s_own_defaults_are_the_schema_s():
     borderline = defs["resamplers"]["properties"]["borderline_smote"]["properties"]
     assert own(GuardedOverSampler.__init__, "k_neighbors", "m_neighbors") == \
         {k: borderline[k]["default"] for k in ("k_neighbors", "m_neighbors")}
-    gate = {f.name: f.default for f in dataclasses.fields(GateSettings)}
+    boosting = ("n_estimators", "max_depth", "learning_rate")
+    assert own(F1AdaBoostClassifier.__init__, *boosting) == schema("evaluate", *boosting)
+    gate = GateSettings()
     for key, spec in defs["gate"]["properties"].items():
         expected = tuple(spec["default"]) if isinstance(spec["default"], list) else spec["default"]
-        assert gate[key] == expected, key
-    assert gate["max_copy_share"] == defs["privacy"]["properties"]["max_copy_share"]["default"]
+        assert getattr(gate, key) == expected, key
+    assert gate.max_copy_share == defs["privacy"]["properties"]["max_copy_share"]["default"]
     assert (statistics.ALPHA, statistics.REFERENCE_ARM) == tuple(schema("statistics", "alpha", "reference").values())
     assert statistics.ROPE == schema_defaults("statistics")["rope"]
+    keys = {k for section in ("faces", "gate", "privacy", "cgan", "evaluate", "smoteenn", "statistics")
+            for k in defs[section]["properties"]} | set(borderline)
+    written = {obj.__qualname__: _written_defaults(obj, keys) for obj in (
+        extract_faces, crop_face, whole_image, make_detector, BlazeFaceDetector.__init__, HaarDetector.__init__,
+        GuardedSMOTEENN.__init__, GuardedOverSampler.__init__, F1AdaBoostClassifier.__init__, GateSettings,
+        CGANConfig, compare_arms, paired.corrected_ttest, paired.equivalence_test, paired.holm_levels)}
+    assert not {k: v for k, v in written.items() if v}, written
 
 
 @pytest.mark.parametrize("where, value", [("statistics.alpha", float("nan")), ("gate.js_margin", float("inf")),

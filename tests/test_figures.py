@@ -276,7 +276,8 @@ def test_cd_diagram(tmp_path):
 
 def test_tables_and_sets_as_paths(tmp_path):
     """A Snakemake script may hand over the files: TSVs read with names kept as text, npz sets."""
-    from infantfer.io import write_npz, write_tsv
+    from infantfer.io.npz import write_npz
+    from infantfer.io.tsv import write_tsv
 
     rows = [dict(dataset="d", repeat=0, fold=f, arm="original", classifier="f1_adaboost", **{"class": c},
                  precision=0.5, recall=0.5, f1=v, support=n)
@@ -339,7 +340,7 @@ def test_forest_figure_draws_each_comparison_with_its_interval_and_verdict(tmp_p
 
 def test_forest_figure_reads_the_tsv_and_puts_the_method_pairs_last(tmp_path):
     from infantfer.figures import forest_figure
-    from infantfer.io import write_tsv
+    from infantfer.io.tsv import write_tsv
     from infantfer.statistics import compare_arms, comparison_pairs
 
     rng = np.random.default_rng(1)

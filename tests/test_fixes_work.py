@@ -59,7 +59,7 @@ def past_split(config: dict) -> dict[str, pd.DataFrame]:
     """Pre-job checks, then each dataset's ingest, faces and first repeat's split, called as
     workflow/scripts/{ingest,faces,split}.py call them (run in the test's folder): the folds tables."""
     from infantfer.faces import extract_faces
-    from infantfer.io import read_faces_npz, write_faces_npz
+    from infantfer.io.npz import read_faces_npz, write_faces_npz
     from infantfer.split import handle_near_duplicates, make_folds
 
     config = pre_job_checks(config)

@@ -17,7 +17,8 @@ from conftest import write_image
 from infantfer.balanced import export_balanced
 from infantfer.config import ConfigError, resolve_config
 from infantfer.ingest import DataError, check_enough_groups, class_group_counts, ingest, list_images
-from infantfer.io import TrainingSet, path_part
+from infantfer.io.npz import TrainingSet
+from infantfer.io.filenames import path_part
 
 
 def settings(name="d", **ds):

@@ -7,7 +7,8 @@ import stat
 import numpy as np
 import pytest
 
-from infantfer.io import atomic_path, write_npz, write_text
+from infantfer.io.atomic import atomic_path, write_text
+from infantfer.io.npz import write_npz
 
 
 @pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
@@ -45,7 +46,7 @@ def test_an_existing_file_is_replaced_only_on_success(tmp_path):
 @pytest.mark.parametrize("name, rule", [("results/d/faces.npz", "faces"), ("results/d/resampled/smoteenn/r0_f0.npz", "resample"),
                                         ("results/d/cgan/r0_f0_original/train.npz", "augment")])
 def test_a_damaged_npz_is_named_with_the_rule_that_re_creates_it(tmp_path, name, rule):
-    from infantfer.io import DamagedFile, read_npz
+    from infantfer.io.npz import DamagedFile, read_npz
 
     path = tmp_path / name
     write_npz(path, {"x": np.arange(10_000, dtype=np.uint16)})
@@ -58,7 +59,7 @@ def test_a_damaged_npz_is_named_with_the_rule_that_re_creates_it(tmp_path, name,
 
 
 def test_a_missing_npz_is_not_called_damaged(tmp_path):
-    from infantfer.io import read_npz
+    from infantfer.io.npz import read_npz
 
     with pytest.raises(FileNotFoundError):
         read_npz(tmp_path / "faces.npz")

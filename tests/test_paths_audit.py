@@ -226,7 +226,7 @@ def test_the_hook_saw_snakemake_and_its_jobs(audited_run):
 
 
 def test_balanced_set_folders_are_the_labels_file_name_parts(audited_run, tiny_run):
-    from infantfer.io import path_part
+    from infantfer.io.filenames import path_part
 
     run = audited_run["run"]
     labels = {*HOSTILE_LABELS.values(), *NOISE_LABELS}

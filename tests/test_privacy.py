@@ -251,7 +251,7 @@ def test_deterministic(faces):
 
 # --------------------------------------------------------------------------- what a training set holds
 def _topped_up(faces, generated: dict[str, np.ndarray], smote: np.ndarray | None = None):
-    from infantfer.io import TrainingSet
+    from infantfer.io.npz import TrainingSet
 
     parts = [(faces["train"], faces["y_train"], "real")]
     if smote is not None:

@@ -8,7 +8,7 @@ import pytest
 from infantfer.cgan import CGANConfig, train_cgan
 from infantfer.demo import generate_demo
 from infantfer.faces import whole_image
-from infantfer.io import TrainingSet
+from infantfer.io.npz import TrainingSet
 from infantfer.parts import checkpoints_in
 from infantfer.quality import COLUMNS, chance_f1, macro_f1_of, quality_run, trivial_images
 

@@ -36,15 +36,40 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .io import TrainingSet
+from .io.npz import TrainingSet
 
 ORIGINAL = "original"  # the base of arms without a resampler: the real training images
+GAN_SOURCE = "cgan"  # the source of the images a GAN adds
+
+
+@dataclass(frozen=True)
+class ResamplerKind:
+    """A resampler an arm may name (``arms.<name>.resampler``): ``source``, what the rows it adds
+    are called (a column of the class-count tables); ``settings``, the schema section that holds
+    its settings and their defaults (a top-level section such as ``smoteenn`` is also each
+    dataset's own, and an arm's ``params`` override it). The sampler itself is
+    :func:`infantfer.resample.make_sampler`'s.
+
+    Adding one: an entry here, its settings and its name in the schema's ``arm.resampler``, and,
+    where imbalanced-learn's class needs guards of its own, a branch in
+    :class:`infantfer.resample.GuardedOverSampler`. (Defined here, where no scikit-learn is
+    imported, so that the jobs that only assemble tables start fast.)"""
+
+    name: str
+    source: str
+    settings: str
+
+
+RESAMPLERS: dict[str, ResamplerKind] = {r.name: r for r in (
+    ResamplerKind("smoteenn", source="smote", settings="smoteenn"),
+    ResamplerKind("smote", source="smote", settings="resamplers.smote"),
+    ResamplerKind("adasyn", source="adasyn", settings="resamplers.adasyn"),
+    ResamplerKind("borderline_smote", source="borderline_smote", settings="resamplers.borderline_smote"),
+    ResamplerKind("random_over", source="random_over", settings="resamplers.random_over"),
+)}
+SOURCE_OF = {name: kind.source for name, kind in RESAMPLERS.items()}  # resampler -> the source its new rows get
 # column order of the class-count tables: real, then each source that can add images
-SOURCES = ("smote", "adasyn", "borderline_smote", "random_over", "cgan")
-# resampler -> the source its new rows get (infantfer.resample uses it too; defined here, where no
-# scikit-learn is imported, so that the jobs that only assemble tables start fast)
-SOURCE_OF = {"smoteenn": "smote", "smote": "smote", "random_over": "random_over", "adasyn": "adasyn",
-             "borderline_smote": "borderline_smote"}
+SOURCES = (*dict.fromkeys(SOURCE_OF.values()), GAN_SOURCE)
 
 
 @dataclass(frozen=True)
@@ -101,7 +126,7 @@ def count_columns(arms: dict[str, Arm]) -> list[str]:
     """Source columns of the class-count tables for these arms."""
     present = {SOURCE_OF[a.resampler] for a in arms.values() if a.resampled}
     if any(a.gan for a in arms.values()):
-        present.add("cgan")
+        present.add(GAN_SOURCE)
     return [s for s in SOURCES if s in present]
 
 

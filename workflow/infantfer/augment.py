@@ -11,7 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .io import TrainingSet, read_tsv
+from .io.npz import TrainingSet
+from .io.tsv import read_tsv
 from .parts import top_up_seed
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,11 @@ import numpy as np
 import pandas as pd
 
 from .arms import SOURCES, Arm, count_columns
-from .io import TrainingSet, as_bool, path_part, read_tsv, write_tsv
-from .method import METHOD_CLASSIFIER, METRICS
+from .io.npz import TrainingSet
+from .io.tsv import as_bool, read_tsv, write_tsv
+from .io.filenames import path_part
+from .method import METHOD_CLASSIFIER
+from .metrics import METRICS
 
 log = logging.getLogger(__name__)
 

@@ -48,6 +48,10 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .schema import defaults
+
+_EVALUATE = defaults("evaluate")  # the estimator's defaults: the schema's evaluate section
+
 __all__ = ["F1AdaBoostClassifier", "weighted_f1"]
 
 # Trees see float32 features whatever the input dtype (sklearn's trees convert too), so
@@ -134,10 +138,10 @@ class F1AdaBoostClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_estimators=50,
-        max_depth=3,
+        n_estimators=_EVALUATE["n_estimators"],
+        max_depth=_EVALUATE["max_depth"],
         min_samples_leaf=1,
-        learning_rate=1.0,
+        learning_rate=_EVALUATE["learning_rate"],
         alpha_from="f1",
         class_factor="f1",
         random_state=None,

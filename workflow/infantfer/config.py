@@ -18,34 +18,16 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .errors import ConfigError
+from .ingest.layouts import check_layout
 from .method import COMPARED_ARM, METHOD_CLASSIFIER
+from .schema import SCHEMA_PATH, load_schema  # noqa: F401 (SCHEMA_PATH: re-exported)
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 # the demo dataset, run when no configuration names a dataset
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
 STAGES = ("ingest", "faces", "split", "smoteenn", "cgan", "gate", "privacy", "evaluate", "balanced", "statistics", "report")
-DEFAULT_LABEL_COLUMN = {"csv": "label", "filename_fields": "label", "pixels_csv": "emotion"}
 
 
-class ConfigError(ValueError):
-    """A configuration problem, with the key at fault and how to fix it."""
-
-    def __init__(self, key: str, problem: str, fix: str):
-        self.key = key
-        super().__init__(f"config key '{key}': {problem}\n  Fix: {fix}")
-
-
-def load_schema() -> dict:
-    with open(SCHEMA_PATH) as fh:
-        return yaml.safe_load(fh)
-
-
-def resampler_defaults(resampler: str) -> dict:
-    """The schema's defaults of a resampler's settings (smoteenn: its section; the others: their
-    entry under resamplers), for callers of the package that give only some."""
-    defs = load_schema()["$defs"]
-    section = defs["smoteenn"] if resampler == "smoteenn" else defs["resamplers"]["properties"].get(resampler, {})
-    return {k: v["default"] for k, v in section.get("properties", {}).items()}
 
 
 def _with_defaults(validator_class):
@@ -150,7 +132,7 @@ def resolve_config(config: dict) -> dict:
         ds["cgan"]["size"] = gan_size(ds["cgan"]["size"], ds["faces"]["size"], f"datasets.{name}.cgan")
         ds["arms"] = resolve_arms(ds.get("arms") or config["arms"], ds, schema, f"datasets.{name}")
         ds["name"] = name
-        _check_layout(name, ds)
+        check_layout(name, ds)
         _check_plan_size(name, ds)
     return config
 
@@ -217,7 +199,7 @@ def gan_size(cgan_size: int, face_size: int, where: str = "cgan") -> int:
 def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
     """Each arm with its defaults, the resampler's full settings (smoteenn: the dataset's
     ``smoteenn`` section under the arm's ``params``) and its base (see infantfer.arms)."""
-    from .arms import base_name
+    from .arms import RESAMPLERS, base_name
 
     resolved = {}
     for name, spec in copy.deepcopy(arms).items():
@@ -232,12 +214,16 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
                 raise ConfigError(f"{key}.params", "given for an arm without a resampler",
                                   "remove params, or set resampler (e.g. smoteenn)")
             defaults = {}
-        elif resampler == "smoteenn":
-            defaults = ds["smoteenn"]
+        elif RESAMPLERS[resampler].settings in STAGES:  # smoteenn: the dataset's own section is the default
+            section = RESAMPLERS[resampler].settings
+            defaults = ds[section]
             params = {**defaults, **params}
-            _validate(params, schema["$defs"]["smoteenn"], schema, f"{key}.params")
+            _validate(params, schema["$defs"][section], schema, f"{key}.params")
         else:
-            sub = schema["$defs"]["resamplers"]["properties"][resampler]
+            first, *rest = RESAMPLERS[resampler].settings.split(".")
+            sub = schema["$defs"][first]
+            for part in rest:
+                sub = sub["properties"][part]
             defaults = {k: v["default"] for k, v in sub["properties"].items()}
             _validate(params, sub, schema, f"{key}.params")
         spec["params"] = params
@@ -281,80 +267,6 @@ def _warn_if_misnamed(name: str, spec: dict, key: str, schema: dict) -> None:
 def _arm_words(spec: dict) -> str:
     resampler = "no resampler" if spec["resampler"] == "none" else spec["resampler"]
     return f"{resampler}, {'with' if spec['gan'] else 'no'} GAN"
-
-
-def _require(ds: dict, name: str, key: str, fix: str) -> Any:
-    if not ds.get(key):
-        raise ConfigError(f"datasets.{name}.{key}", f"layout '{ds['layout']}' needs it", fix)
-    return ds[key]
-
-
-def _existing(path: str, key: str, kind: str, fix: str) -> Path:
-    p = Path(path)
-    ok = p.is_dir() if kind == "folder" else p.is_file()
-    if not ok:
-        raise ConfigError(key, f"{kind} '{path}' not found (from {Path.cwd()})", fix)
-    return p
-
-
-def _check_layout(name: str, ds: dict) -> None:
-    layout = ds["layout"]
-    key = f"datasets.{name}"
-    if layout in DEFAULT_LABEL_COLUMN:
-        ds.setdefault("label_column", DEFAULT_LABEL_COLUMN[layout])
-    if layout == "demo":
-        from .demo import DEFAULT_COUNTS  # the demo's counts live in demo/__init__.py only
-
-        ds.setdefault("counts", dict(DEFAULT_COUNTS))
-        ds.setdefault("size", 64)
-        ds.setdefault("seed", 0)
-        return
-    path = _require(ds, name, "path", "give the dataset's folder (or CSV file for pixels_csv)")
-    if layout == "pixels_csv":
-        _existing(path, f"{key}.path", "file", "point path at the FER-style CSV file")
-        _require(ds, name, "label_names", "map each integer label to a class name, e.g. {0: cry, 1: laugh}")
-        return
-    root = _existing(path, f"{key}.path", "folder", "point path at the folder that holds the images")
-    if layout == "folders":
-        for field in ds.get("filters", {}):
-            if field != "label":
-                raise ConfigError(f"{key}.filters.{field}", "the folders layout knows only each image's label",
-                                  "filter on label (e.g. filters: {label: [cry, laugh]}), or use layout csv")
-    if layout == "csv" or (layout == "filename_fields" and ds.get("label_from") == "manifest"):
-        manifest = _require(ds, name, "manifest", "give the CSV file with one row per image")
-        mp = Path(manifest) if Path(manifest).is_absolute() else root / manifest
-        if not mp.is_file() and Path(manifest).is_file():
-            mp = Path(manifest)
-        _existing(str(mp), f"{key}.manifest", "file", f"give the CSV's path, relative to {root} or absolute")
-        ds["manifest"] = str(mp)
-    if layout == "filename_fields":
-        pattern = _require(ds, name, "pattern", "give a regex with named groups, e.g. '^(?P<age>\\d+)_'")
-        try:
-            groups = re.compile(pattern).groupindex
-        except re.error as exc:
-            raise ConfigError(f"{key}.pattern", f"not a regular expression ({exc})", "fix the regex") from exc
-        if not groups:
-            raise ConfigError(f"{key}.pattern", "has no named groups", "name the fields: (?P<age>\\d+)")
-        if ds.get("label_from") == "field" and ds.get("label_field") not in groups:
-            raise ConfigError(
-                f"{key}.label_field",
-                f"'{ds.get('label_field')}' is not a named group of pattern ({', '.join(groups)})",
-                "set label_field to one of the pattern's named groups",
-            )
-        group_col = ds.get("group_column")
-        if group_col and group_col not in groups:
-            raise ConfigError(
-                f"{key}.group_column",
-                f"'{group_col}' is not a named group of pattern ({', '.join(groups)})",
-                "name the subject or photo field in the pattern, e.g. (?P<subject>[^_]+)",
-            )
-        for field in ds.get("filters", {}):
-            if field not in groups and field != "label" and ds.get("label_from") != "manifest":
-                raise ConfigError(
-                    f"{key}.filters.{field}",
-                    f"not a named group of pattern ({', '.join(groups)})",
-                    "filter on one of the pattern's fields",
-                )
 
 
 def dataset_settings(config: dict, name: str) -> dict:

@@ -1,11 +1,19 @@
-"""The error every data problem raises (ingest, split), the examples its messages name, and names
-made safe to print."""
+"""The errors every data problem (ingest, split) and configuration problem raises, the examples
+their messages name, and names made safe to print."""
 
 from __future__ import annotations
 
 
 class DataError(ValueError):
     """A problem with the data itself, naming the files involved and the fix."""
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with the key at fault and how to fix it."""
+
+    def __init__(self, key: str, problem: str, fix: str):
+        self.key = key
+        super().__init__(f"config key '{key}': {problem}\n  Fix: {fix}")
 
 
 def shown(text) -> str:

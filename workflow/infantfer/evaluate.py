@@ -26,19 +26,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from imblearn.metrics import geometric_mean_score
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import has_fit_parameter
 
 from .arms import Arm, class_counts, training_set
 from .classifiers import make_classifier
 from .gan_run import real_part
-from .io import TrainingSet
+from .io.npz import TrainingSet
 from .logs import Progress
 from .parts import fold_seed
 from .split import fold_indices
-from .method import METHOD_CLASSIFIER, METRICS
+from .method import METHOD_CLASSIFIER
+from .metrics import METRICS, REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -69,19 +69,13 @@ def classifier_specs(settings: dict) -> dict[str, dict]:
 
 
 def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray, classes: list[str]) -> dict[str, float]:
-    """Macro F1, G-mean and OvR AUC over all ``classes``; NaN (with a warning) when a class is
-    missing from ``y_true``."""
+    """Every metric of :mod:`infantfer.metrics` over all ``classes``; NaN (with a warning) when a
+    class is missing from ``y_true``."""
     missing = sorted(set(classes) - set(np.asarray(y_true).tolist()))
     if missing:
         warnings.warn(f"test fold has no image of class(es) {missing}: metrics set to NaN", stacklevel=2)
         return {m: float("nan") for m in METRICS}
-    return {
-        "macro_f1": float(f1_score(y_true, y_pred, labels=classes, average="macro", zero_division=0)),
-        "g_mean": float(geometric_mean_score(y_true, y_pred, labels=classes, average="multiclass")),
-        "auc_ovr": float(
-            roc_auc_score(y_true, scores[:, 1] if len(classes) == 2 else scores, labels=classes, multi_class="ovr")
-        ),
-    }
+    return {name: metric.score(y_true, y_pred, scores, classes) for name, metric in REGISTRY.items()}
 
 
 @dataclass
@@ -209,6 +203,6 @@ FOLD_TABLES = ("predictions", "metrics", "per_class", "confusion", "counts")
 
 def collect_tables(paths: list, out) -> pd.DataFrame:
     """One kind of fold table (``paths``, fold by fold) as one table at ``out``."""
-    from .io import concat_tsv
+    from .io.tsv import concat_tsv
 
     return concat_tsv(paths, out)

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import TrainingSet, read_faces_npz, write_tsv
+from .io.npz import TrainingSet, read_faces_npz
+from .io.tsv import write_tsv
 
 log = logging.getLogger(__name__)
 

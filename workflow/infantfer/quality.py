@@ -24,7 +24,7 @@ import pandas as pd
 
 from .arms import join_by_arm
 from .images import flat
-from .io import read_numeric_tsv
+from .io.tsv import read_numeric_tsv
 from .parts import quality_draw_seed
 
 log = logging.getLogger(__name__)

@@ -41,12 +41,16 @@ from imblearn.under_sampling import EditedNearestNeighbours
 from sklearn.decomposition import PCA
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .arms import SOURCE_OF  # resampler -> the source its new rows get
-from .io import TrainingSet
+from .arms import RESAMPLERS, SOURCE_OF  # resampler -> the source its new rows get
+from .io.npz import TrainingSet
+from .schema import defaults
 
 log = logging.getLogger(__name__)
 
 ENN_STRATEGIES = ("all", "auto", "majority", "not minority", "not majority")
+OVERSAMPLERS = [name for name in RESAMPLERS if name != "smoteenn"]  # GuardedOverSampler's kinds
+# the samplers' constructor defaults: the schema's
+_SMOTEENN, _SMOTE, _BORDERLINE = (defaults(RESAMPLERS[k].settings) for k in ("smoteenn", "smote", "borderline_smote"))
 
 
 def _class_counts(y) -> dict:
@@ -110,7 +114,9 @@ class GuardedSMOTEENN(BaseSampler):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, k_neighbors=5, enn_neighbors=3, kind_sel="all", enn_sampling_strategy="all", random_state=None):
+    def __init__(self, k_neighbors=_SMOTEENN["k_neighbors"], enn_neighbors=_SMOTEENN["enn_neighbors"],
+                 kind_sel=_SMOTEENN["kind_sel"], enn_sampling_strategy=_SMOTEENN["enn_sampling_strategy"],
+                 random_state=None):
         super().__init__(sampling_strategy="auto")
         self.k_neighbors = k_neighbors
         self.enn_neighbors = enn_neighbors
@@ -178,13 +184,14 @@ class GuardedOverSampler(BaseSampler):
 
     _sampling_type = "over-sampling"
     _parameter_constraints: dict = {
-        "kind": [StrOptions({"smote", "random_over", "adasyn", "borderline_smote"})],
+        "kind": [StrOptions(set(OVERSAMPLERS))],
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
         "m_neighbors": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, kind="smote", k_neighbors=5, m_neighbors=10, random_state=None):
+    def __init__(self, kind="smote", k_neighbors=_SMOTE["k_neighbors"], m_neighbors=_BORDERLINE["m_neighbors"],
+                 random_state=None):
         super().__init__(sampling_strategy="auto")
         self.kind = kind
         self.k_neighbors = k_neighbors
@@ -243,6 +250,14 @@ class GuardedOverSampler(BaseSampler):
         return np.concatenate(xs), np.concatenate(ys)
 
 
+def resampler_defaults(resampler: str) -> dict:
+    """The schema's defaults of a resampler's settings, for callers of the package that give only
+    some (the workflow's arms carry them all)."""
+    if resampler not in RESAMPLERS:
+        raise ValueError(f"unknown resampler {resampler!r}; use one of {list(RESAMPLERS)}")
+    return defaults(RESAMPLERS[resampler].settings)
+
+
 def make_sampler(resampler: str, params: dict, random_state: int):
     """The guarded sampler of an arm's ``resampler`` and its settings (``params`` may hold keys a
     sampler does not use: ``space``, ``pca_components``, ``seed``)."""
@@ -250,7 +265,7 @@ def make_sampler(resampler: str, params: dict, random_state: int):
     if resampler == "smoteenn":
         keys = ("k_neighbors", "enn_neighbors", "kind_sel", "enn_sampling_strategy")
         return GuardedSMOTEENN(**{k: params[k] for k in keys}, random_state=random_state)
-    if resampler in SOURCE_OF:
+    if resampler in OVERSAMPLERS:
         given = {k: params[k] for k in ("k_neighbors", "m_neighbors") if k in params}  # random_over takes neither
         return GuardedOverSampler(kind=resampler, **given, random_state=random_state)
     raise ValueError(f"unknown resampler {resampler!r}; use one of {list(SOURCE_OF)}")
@@ -284,8 +299,6 @@ def resample_fold(x: np.ndarray, y: np.ndarray, ids: np.ndarray, resampler: str 
     ``steps``: ``input``, the sampler's own intermediate steps (SMOTEENN: ``after_smote``), and
     ``resampled``.
     """
-    from .config import resampler_defaults
-
     params = {**resampler_defaults(resampler), **(params or {})}
     n, side = x.shape[0], x.shape[1:]
     y = np.asarray(y).astype(str)

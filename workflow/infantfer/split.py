@@ -214,6 +214,6 @@ def part_indices(folds: pd.DataFrame | None, ids: np.ndarray, part: str) -> tupl
 
 def collect_folds(paths: list, out) -> pd.DataFrame:
     """Every repeat's folds table (``paths``, repeat by repeat) as one table at ``out``."""
-    from .io import concat_tsv
+    from .io.tsv import concat_tsv
 
     return concat_tsv(paths, out)

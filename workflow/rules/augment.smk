@@ -14,7 +14,7 @@ rule augment:
         target_ratio=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["target_ratio"],
         seed=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["seed"],
         face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
-        package_code=package_code("augment.py"),
+        *package_code("augment.py"),
     threads: 1
     resources:
         mem_mb=3000,

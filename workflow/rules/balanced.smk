@@ -10,7 +10,7 @@ checkpoint best_arm:
     log:
         "logs/{dataset}/best_arm.log",
     params:
-        package_code=package_code("best_arm.py"),
+        *package_code("best_arm.py"),
     threads: 1
     resources:
         mem_mb=500,
@@ -37,7 +37,7 @@ rule balanced_set:
         arm=lambda wildcards: config["datasets"][wildcards.dataset]["balanced"]["arm"],
         arms=balanced_arm_settings,
         target_ratio=lambda wildcards: config["datasets"][wildcards.dataset]["cgan"]["target_ratio"],
-        package_code=package_code("balanced_set.py"),
+        *package_code("balanced_set.py"),
     threads: 1
     resources:
         mem_mb=2000,

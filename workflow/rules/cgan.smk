@@ -15,7 +15,7 @@ rule cgan_train:
         # not a declared output: Snakemake deletes the outputs of failed jobs, and a killed job
         # must find its checkpoints to resume
         checkpoint_root=lambda wildcards: f"results/{wildcards.dataset}/cgan_checkpoints",
-        package_code=package_code("cgan_train.py"),
+        *package_code("cgan_train.py"),
     wildcard_constraints:
         part=r"r\d+_f\d+",
     # GANs are the long jobs: the folds' start first, so that their gates and evaluations fill

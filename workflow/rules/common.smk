@@ -26,15 +26,19 @@ if Path(infantfer.__file__).resolve().parent != (Path(workflow.basedir) / "workf
 
 from infantfer.arms import ORIGINAL, arms_of, gan_bases, resampled_bases
 from infantfer.gan_run import generator_settings
-from infantfer.provenance import CodeVersions
+from infantfer.code_digests import CodeDigests
 from infantfer.report import run_facts
 from infantfer import parts
-from infantfer.method import METHOD_CLASSIFIER, METRICS
+from infantfer.method import METHOD_CLASSIFIER
+from infantfer.metrics import METRICS
 from infantfer.parts import parse_part
 from infantfer.config import STAGES, ConfigError, add_demo_if_no_datasets, resolve_config
 from infantfer.ingest import (
+    LAYOUTS,
     LISTED_LAYOUTS,
+    LOCATION_KEYS,
     DataError,
+    FileHashes,
     check_enough_groups,
     class_group_counts,
     label_filter_key,
@@ -50,11 +54,14 @@ try:
     add_demo_if_no_datasets(config, Path(workflow.basedir) / "config" / "demo.yaml")
     resolve_config(config)
     FINGERPRINTS = {}
+    _hashes = FileHashes(Path(".snakemake") / "infantfer" / "file_hashes.json")
     for _name, _ds in config["datasets"].items():
         _listing = list_images(_ds) if _ds["layout"] in LISTED_LAYOUTS else None  # listed once
         check_enough_groups(class_group_counts(_ds, _listing), _ds["split"]["folds"], _name, label_filter_key(_ds))
-        # ingest re-runs when a dataset's files change, not only when its settings do
-        FINGERPRINTS[_name] = listing_fingerprint(_ds, _listing)
+        # ingest re-runs when a dataset's files change (names inside it, sizes, contents), not
+        # when it moves, and not only when its settings do
+        FINGERPRINTS[_name] = listing_fingerprint(_ds, _listing, _hashes)
+    _hashes.save()
 except (ConfigError, DataError) as _err:
     raise WorkflowError(str(_err)) from None
 
@@ -72,17 +79,30 @@ wildcard_constraints:
     base="|".join(map(re.escape, [ORIGINAL, *_RESAMPLED])),
 
 
-# Snakemake reruns a job whose script changed, but cannot see the package modules the script calls:
-# each rule's params carry a digest of those modules' logic (comments and docstrings left out), so a
-# logic change in infantfer/gate/ reruns the gate jobs and what follows them, and nothing else.
-_CODE_VERSIONS = CodeVersions(Path(".snakemake") / "infantfer" / "code_versions.json",
-                              package_dir=Path(workflow.basedir) / "workflow" / "infantfer")
+# What a job runs, as params: one `module@digest` value per infantfer module its script reaches, and
+# the script's own (infantfer.code_digests). A change that can change a result reruns the jobs that
+# run it, and Snakemake's reason names the module; comments, docstrings, log wording, the package
+# version and, for jobs that draw nothing for people, display names rerun nothing. The workflow
+# profiles leave out Snakemake's own code trigger, which reruns a script rule whenever the script
+# file is newer than its outputs (a git pull, a fresh checkout, a copy).
+_CODE_DIGESTS = CodeDigests(Path(".snakemake") / "infantfer" / "code_digests.json",
+                            package_dir=Path(workflow.basedir) / "workflow" / "infantfer")
 
 
 def package_code(script):
-    version = _CODE_VERSIONS.of(Path(workflow.basedir) / "workflow" / "scripts" / script)
-    _CODE_VERSIONS.save()  # a no-op unless a module's content is new
-    return version
+    digests = _CODE_DIGESTS.of(Path(workflow.basedir) / "workflow" / "scripts" / script)
+    _CODE_DIGESTS.save()  # a no-op unless a module's content is new
+    return digests
+
+
+def layout_code(wildcards):
+    """The code digest of a package only this dataset's layout runs (the demo's drawing), or ""."""
+    package = LAYOUTS[config["datasets"][wildcards.dataset]["layout"]].package
+    if not package:
+        return ""
+    digest = _CODE_DIGESTS.of_package(package)
+    _CODE_DIGESTS.save()
+    return digest
 
 
 def ds(wildcards):
@@ -92,8 +112,23 @@ def ds(wildcards):
 
 def ingest_settings(wildcards):
     """What ingest reads: the dataset's own keys, without the stage sections and arms, so that a
-    change to a later stage never re-ingests."""
-    return {k: v for k, v in config["datasets"][wildcards.dataset].items() if k not in (*STAGES, "arms")}
+    change to a later stage never re-ingests, and without where the dataset lies (its files'
+    contents are in ingest_fingerprint)."""
+    return {k: v for k, v in config["datasets"][wildcards.dataset].items()
+            if k not in (*STAGES, "arms", *LOCATION_KEYS)}
+
+
+def dataset_location(wildcards, input):
+    """Where the dataset lies: its path and manifest as configured. A params function of `input`,
+    which Snakemake leaves out of its params trigger (a param derived from the input files): moving
+    a dataset, or the whole project, reruns nothing, while its contents are in the fingerprint."""
+    ds = config["datasets"][wildcards.dataset]
+    return {k: ds[k] for k in LOCATION_KEYS if k in ds}
+
+
+def settings_of_record(wildcards):
+    """The dataset's resolved settings for provenance.json, less its location (dataset_location)."""
+    return {k: v for k, v in config["datasets"][wildcards.dataset].items() if k not in LOCATION_KEYS}
 
 
 def ingest_fingerprint(wildcards):
@@ -318,7 +353,8 @@ def faces_figure_inputs(wildcards):
     that says which classes it accepted) and each resampled set (its SMOTE images); the real faces
     where the report may show them."""
     d = wildcards.dataset
-    inputs = {"class_counts": result("collect_dataset", "counts", dataset=d)}
+    # the classes' order from the folds, not from the evaluation: no classifier setting redraws it
+    inputs = {"folds": result("collect_folds", 0, dataset=d)}
     if gan_bases(ARMS[d]):
         inputs["js"] = result("collect_gate", 0, dataset=d)
     inputs.update({f"sample_{i}": path for i, path in enumerate(_sample_files(d))})

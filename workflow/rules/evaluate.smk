@@ -18,7 +18,7 @@ rule evaluate_fold:
     params:
         evaluate=stage("evaluate"),
         arms=arm_settings,
-        package_code=package_code("evaluate_fold.py"),
+        *package_code("evaluate_fold.py"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -54,7 +54,7 @@ rule collect_dataset:
     log:
         "logs/{dataset}/collect.log",
     params:
-        package_code=package_code("collect_dataset.py"),
+        *package_code("collect_dataset.py"),
     threads: 1
     resources:
         mem_mb=1000,

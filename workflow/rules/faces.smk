@@ -12,7 +12,7 @@ rule faces:
     params:
         faces=stage("faces"),
         max_pixels=lambda wildcards: config["datasets"][wildcards.dataset]["ingest"]["max_pixels"],
-        package_code=package_code("faces.py"),
+        *package_code("faces.py"),
     threads: 1
     resources:
         mem_mb=2000,

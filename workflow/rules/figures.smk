@@ -39,7 +39,7 @@ rule figures:
         "logs/{dataset}/figures.log",
     params:
         reference=lambda wildcards: config["datasets"][wildcards.dataset]["statistics"]["reference"],
-        package_code=package_code("figures.py"),
+        *package_code("figures.py"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -66,7 +66,7 @@ rule faces_figure:
     params:
         show_real=lambda wildcards: config["datasets"][wildcards.dataset]["report"]["show_real_faces"],
         samples=figure_sample_names,
-        package_code=package_code("faces_figure.py"),
+        *package_code("faces_figure.py"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -91,7 +91,7 @@ rule gate_figure:
         "logs/{dataset}/gate_figure.log",
     params:
         gate=stage("gate"),
-        package_code=package_code("gate_figure.py"),
+        *package_code("gate_figure.py"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -114,7 +114,7 @@ rule cd_diagram:
         "logs/cd_{classifier}_{metric}.log",
     params:
         arms=common_arms,
-        package_code=package_code("cd_diagram.py"),
+        *package_code("cd_diagram.py"),
     wildcard_constraints:
         metric="|".join(METRICS),
     threads: 1
@@ -140,7 +140,7 @@ rule quality_figure:
         "logs/{dataset}/quality_figure.log",
     params:
         max_copy_share=lambda wildcards: config["datasets"][wildcards.dataset]["privacy"]["max_copy_share"],
-        package_code=package_code("quality_figure.py"),
+        *package_code("quality_figure.py"),
     threads: 1
     resources:
         mem_mb=1000,

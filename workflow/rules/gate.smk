@@ -15,7 +15,7 @@ rule gate:
         gate=stage("gate"),
         privacy=stage("privacy"),
         face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
-        package_code=package_code("gate.py"),
+        *package_code("gate.py"),
     threads: 1
     resources:
         mem_mb=3000,
@@ -41,7 +41,7 @@ rule collect_gate:
     params:
         gan_arms=gan_arm_bases,
         runs=gan_runs,
-        package_code=package_code("collect_gate.py"),
+        *package_code("collect_gate.py"),
     threads: 1
     resources:
         mem_mb=500,

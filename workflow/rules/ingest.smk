@@ -7,9 +7,11 @@ rule ingest:
         "results/{dataset}/benchmarks/ingest.tsv"
     params:
         settings=ingest_settings,
+        location=dataset_location,  # not a rerun trigger: moving the data reruns nothing
         files=ingest_fingerprint,
         image_dir=lambda wildcards: f"results/{wildcards.dataset}/images",
-        package_code=package_code("ingest.py"),
+        layout_code=layout_code,
+        *package_code("ingest.py"),
     threads: 1
     resources:
         mem_mb=2000,

@@ -13,7 +13,7 @@ rule privacy:
         # the copy reference as the gate fitted it (same real images, same seed)
         gate_seed=lambda wildcards: config["datasets"][wildcards.dataset]["gate"]["seed"],
         max_copy_share=lambda wildcards: config["datasets"][wildcards.dataset]["privacy"]["max_copy_share"],
-        package_code=package_code("privacy.py"),
+        *package_code("privacy.py"),
     threads: 1
     resources:
         mem_mb=3000,
@@ -39,7 +39,7 @@ rule collect_privacy:
     params:
         gan_arms=gan_arm_bases,
         runs=gan_runs,
-        package_code=package_code("collect_privacy.py"),
+        *package_code("collect_privacy.py"),
     threads: 1
     resources:
         mem_mb=500,

@@ -10,8 +10,9 @@ rule provenance:
     log:
         "logs/{dataset}/provenance.log",
     params:
-        settings=ds,
-        package_code=package_code("provenance.py"),
+        settings=settings_of_record,
+        location=dataset_location,  # recorded, not a rerun trigger
+        *package_code("provenance.py"),
     # it imports torch (seconds): start it as soon as the metrics exist, beside the statistics,
     # rather than last at the DAG's tail
     priority: 1

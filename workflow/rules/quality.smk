@@ -16,7 +16,7 @@ rule quality:
     params:
         face_size=lambda wildcards: config["datasets"][wildcards.dataset]["faces"]["size"],
         seed=lambda wildcards: config["datasets"][wildcards.dataset]["gate"]["seed"],
-        package_code=package_code("quality.py"),
+        *package_code("quality.py"),
     wildcard_constraints:
         part=parts.FOLD_PART_PATTERN,  # the balanced set's GAN has no test images
     threads: 1
@@ -43,7 +43,7 @@ rule collect_quality:
     params:
         gan_arms=gan_arm_bases,
         runs=gan_runs,
-        package_code=package_code("collect_quality.py"),
+        *package_code("collect_quality.py"),
     threads: 1
     resources:
         mem_mb=500,

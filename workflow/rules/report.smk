@@ -29,7 +29,7 @@ rule tables:
         "logs/{dataset}/tables.log",
     params:
         statistics=stage("statistics"),
-        package_code=package_code("tables.py"),
+        *package_code("tables.py"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -63,7 +63,7 @@ rule answer:
         facts={name: run_facts(config["datasets"][name]) for name in DATASETS},
         arms=common_arms,
         quality_datasets=GAN_DATASETS,
-        package_code=package_code("answer.py"),
+        *package_code("answer.py"),
     threads: 1
     resources:
         mem_mb=500,

@@ -13,7 +13,7 @@ rule resample:
         base="|".join(map(re.escape, _RESAMPLED)) or "no-resampled-base",
     params:
         resampler=resampler_of,
-        package_code=package_code("resample.py"),
+        *package_code("resample.py"),
     priority: 20  # a GAN over a resampled base waits for it
     threads: 1
     resources:

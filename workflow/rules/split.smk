@@ -11,7 +11,7 @@ rule split:
     params:
         split=split_settings,
         label_key=lambda wildcards: label_filter_key(config["datasets"][wildcards.dataset]),  # named in its advice
-        package_code=package_code("split.py"),
+        *package_code("split.py"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -30,7 +30,7 @@ rule collect_folds:
     log:
         "logs/{dataset}/collect_folds.log",
     params:
-        package_code=package_code("collect_folds.py"),
+        *package_code("collect_folds.py"),
     threads: 1
     resources:
         mem_mb=500,

@@ -19,7 +19,7 @@ rule statistics:
         statistics=stage("statistics"),
         arms=lambda wildcards: list(ARMS[wildcards.dataset]),
         folds=lambda wildcards: config["datasets"][wildcards.dataset]["split"]["folds"],
-        package_code=package_code("statistics.py"),
+        *package_code("statistics.py"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -37,7 +37,7 @@ rule summary:
     log:
         "logs/summary.log",
     params:
-        package_code=package_code("summary.py"),
+        *package_code("summary.py"),
     threads: 1
     resources:
         mem_mb=500,

@@ -2,7 +2,9 @@
 where there are enough), the thesis' claim (smoteenn_cgan vs cgan with f1_adaboost beside its +6.3%
 F1 / +2.3% G-mean / +5.6% AUC), and the answer: the report's first page (results/answer.rst and
 .html) and results/summary.md."""
-from infantfer.io import read_metrics, read_numeric_tsv, write_text, write_tsv
+from infantfer.metrics import read_metrics
+from infantfer.io.tsv import read_numeric_tsv, write_tsv
+from infantfer.io.atomic import write_text
 from infantfer.logs import setup_logging
 from infantfer.quality import training_trend
 from infantfer.report import DatasetRun, across_tables, answer_pages

@@ -1,7 +1,8 @@
 """Rule augment: a base set topped up from each accepted class's chosen checkpoint."""
 from infantfer.augment import augment, read_gate_table
 from infantfer.gan_run import part_sets, read_checkpoint_list
-from infantfer.logs import limit_threads, setup_logging
+from infantfer.logs import setup_logging
+from infantfer.threads import limit_threads
 from infantfer.parts import part_seed
 
 setup_logging(snakemake.log[0])

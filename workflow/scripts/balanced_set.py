@@ -3,7 +3,8 @@ from infantfer.arms import arms_of
 from infantfer.augment import read_gate_table
 from infantfer.balanced import balanced_set, chosen_arm
 from infantfer.gan_run import part_sets
-from infantfer.io import TrainingSet, read_numeric_tsv, write_tsv
+from infantfer.io.npz import TrainingSet
+from infantfer.io.tsv import read_numeric_tsv, write_tsv
 from infantfer.logs import setup_logging
 
 setup_logging(snakemake.log[0])

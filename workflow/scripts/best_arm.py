@@ -1,6 +1,7 @@
 """Checkpoint best_arm: the arm with the highest mean f1_adaboost macro F1 over the folds."""
 from infantfer.balanced import best_arm
-from infantfer.io import read_metrics, write_tsv
+from infantfer.metrics import read_metrics
+from infantfer.io.tsv import write_tsv
 from infantfer.logs import setup_logging
 
 log = setup_logging(snakemake.log[0])

@@ -2,7 +2,7 @@
 import pandas as pd
 
 from infantfer.figures import draw_cd
-from infantfer.io import read_metrics
+from infantfer.metrics import read_metrics
 from infantfer.logs import setup_logging
 
 log = setup_logging(snakemake.log[0])

@@ -5,7 +5,8 @@ import numpy as np
 
 from infantfer.gan_run import gate_checkpoints, part_sets, run_key, write_checkpoint_list
 from infantfer.cgan import CGANConfig, train_cgan
-from infantfer.logs import limit_threads, setup_logging
+from infantfer.logs import setup_logging
+from infantfer.threads import limit_threads
 from infantfer.parts import checkpoints_in, part_seed, run_name
 
 log = setup_logging(snakemake.log[0])

@@ -1,6 +1,6 @@
 """Rule collect_gate: every GAN arm's gate tables as one table, js_divergence.tsv (the thesis' Table 3)."""
 from infantfer.gate import collect_gate
-from infantfer.io import write_tsv
+from infantfer.io.tsv import write_tsv
 from infantfer.logs import setup_logging
 
 log = setup_logging(snakemake.log[0])

@@ -1,5 +1,5 @@
 """Rule collect_privacy: the privacy audit of every GAN arm's added images, per fold, as one table."""
-from infantfer.io import write_tsv
+from infantfer.io.tsv import write_tsv
 from infantfer.logs import setup_logging
 from infantfer.privacy import collect_privacy
 

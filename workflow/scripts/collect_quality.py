@@ -1,5 +1,5 @@
 """Rule collect_quality: every fold GAN run's quality per checkpoint as one table, gan_quality.tsv."""
-from infantfer.io import write_tsv
+from infantfer.io.tsv import write_tsv
 from infantfer.logs import setup_logging
 from infantfer.quality import collect_quality
 

@@ -1,8 +1,10 @@
 """Rule evaluate_fold: every arm x classifier of one fold, scored on its real test images."""
 from infantfer.arms import arms_of
 from infantfer.evaluate import evaluate_part
-from infantfer.io import TrainingSet, read_faces_npz, read_tsv, write_tsv
-from infantfer.logs import limit_threads, setup_logging
+from infantfer.io.npz import TrainingSet, read_faces_npz
+from infantfer.io.tsv import read_tsv, write_tsv
+from infantfer.logs import setup_logging
+from infantfer.threads import limit_threads
 from infantfer.split import read_folds
 
 setup_logging(snakemake.log[0])

@@ -1,7 +1,8 @@
 """Rule faces: detect, crop, resize and greyscale every face; report every image."""
 from infantfer.faces import extract_faces, write_faces_npz
 from infantfer.ingest import read_manifest
-from infantfer.logs import limit_threads, setup_logging
+from infantfer.logs import setup_logging
+from infantfer.threads import limit_threads
 
 setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)

@@ -1,7 +1,8 @@
 """Rule faces_figure: sample faces per class of the first fold (generated, and real and SMOTE faces
 where report.show_real_faces allows); planned only where there is something to show."""
 from infantfer.figures import draw_faces
-from infantfer.io import read_npz, read_numeric_tsv
+from infantfer.io.npz import read_npz
+from infantfer.io.tsv import read_numeric_tsv, read_tsv
 from infantfer.logs import setup_logging
 
 log = setup_logging(snakemake.log[0])
@@ -12,6 +13,6 @@ real = None
 if "faces" in inp.keys():
     faces = read_npz(inp.faces)
     real = (faces["x"], faces["y"])
-draw_faces(read_numeric_tsv(inp.class_counts), params.samples, arrays, js, snakemake.output[0], params.show_real,
+draw_faces(read_tsv(inp.folds), params.samples, arrays, js, snakemake.output[0], params.show_real,
            real=real)
 log.info("faces of %s (show_real_faces: %s): %s", snakemake.wildcards.dataset, params.show_real, snakemake.output[0])

@@ -1,7 +1,8 @@
 """Rule figures: the per-dataset figures of the report that every dataset has (what each shows:
 workflow/report/fig_*.rst): class counts, per-fold differences, confusion, per-class F1, forest plot."""
 from infantfer.figures import draw_all
-from infantfer.io import read_metrics, read_numeric_tsv
+from infantfer.metrics import read_metrics
+from infantfer.io.tsv import read_numeric_tsv
 from infantfer.logs import setup_logging
 
 log = setup_logging(snakemake.log[0])

@@ -1,8 +1,9 @@
 """Rule gate: every deciding and reported criterion of every checkpoint x class; choose."""
 from infantfer.gan_run import part_sets, read_checkpoint_list
 from infantfer.gate import gate_run
-from infantfer.io import write_tsv
-from infantfer.logs import limit_threads, setup_logging
+from infantfer.io.tsv import write_tsv
+from infantfer.logs import setup_logging
+from infantfer.threads import limit_threads
 from infantfer.parts import with_part_columns
 
 setup_logging(snakemake.log[0])

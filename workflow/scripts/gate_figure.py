@@ -1,6 +1,6 @@
 """Rule gate_figure: the gate over checkpoints per class (planned only for a dataset with a GAN arm)."""
 from infantfer.figures import draw_gate
-from infantfer.io import read_numeric_tsv
+from infantfer.io.tsv import read_numeric_tsv
 from infantfer.logs import setup_logging
 
 log = setup_logging(snakemake.log[0])

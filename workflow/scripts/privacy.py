@@ -1,8 +1,10 @@
 """Rule privacy: the privacy audit of the images one GAN run added to its base set (probable copies
 of the real training images, membership inference)."""
 from infantfer.gan_run import held_back_images, part_sets
-from infantfer.io import TrainingSet, write_tsv
-from infantfer.logs import limit_threads, setup_logging
+from infantfer.io.npz import TrainingSet
+from infantfer.io.tsv import write_tsv
+from infantfer.logs import setup_logging
+from infantfer.threads import limit_threads
 from infantfer.privacy import audit_training_set
 from infantfer.parts import with_part_columns
 

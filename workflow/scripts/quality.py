@@ -1,7 +1,8 @@
 """Rule quality: one fold GAN run's quality at each checkpoint (CAS, a no-skill baseline, membership AUC)."""
 from infantfer.gan_run import held_back_images, part_sets, read_checkpoint_list
-from infantfer.io import read_numeric_tsv, write_tsv
-from infantfer.logs import limit_threads, setup_logging
+from infantfer.io.tsv import read_numeric_tsv, write_tsv
+from infantfer.logs import setup_logging
+from infantfer.threads import limit_threads
 from infantfer.parts import with_part_columns
 from infantfer.quality import quality_run
 

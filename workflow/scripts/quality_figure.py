@@ -1,6 +1,6 @@
 """Rule quality_figure: the GAN's quality against its checkpoints, per GAN arm and fold."""
 from infantfer.figures import quality_figure
-from infantfer.io import read_numeric_tsv
+from infantfer.io.tsv import read_numeric_tsv
 from infantfer.logs import setup_logging
 
 log = setup_logging(snakemake.log[0])

@@ -1,6 +1,8 @@
 """Rule resample: one base's resampler on the training side of one fold (or of every image, part 'all')."""
-from infantfer.io import read_faces_npz, write_tsv
-from infantfer.logs import limit_threads, setup_logging
+from infantfer.io.npz import read_faces_npz
+from infantfer.io.tsv import write_tsv
+from infantfer.logs import setup_logging
+from infantfer.threads import limit_threads
 from infantfer.resample import SOURCE_OF, resample_fold
 from infantfer.parts import part_seed
 from infantfer.split import part_indices, read_folds

@@ -3,9 +3,11 @@ import hashlib
 
 import pandas as pd
 
-from infantfer.io import read_faces_npz, write_tsv
+from infantfer.io.npz import read_faces_npz
+from infantfer.io.tsv import write_tsv
 from infantfer.ingest import read_manifest
-from infantfer.logs import limit_threads, setup_logging
+from infantfer.logs import setup_logging
+from infantfer.threads import limit_threads
 from infantfer.split import handle_near_duplicates, make_folds
 
 setup_logging(snakemake.log[0])

@@ -1,5 +1,6 @@
 """Rule statistics: every configured comparison of arms over the paired folds of one dataset."""
-from infantfer.io import read_metrics, read_tsv, write_tsv
+from infantfer.metrics import read_metrics
+from infantfer.io.tsv import read_tsv, write_tsv
 from infantfer.logs import setup_logging
 from infantfer.statistics import compare_arms, comparison_pairs, measured_test_train_ratio
 

@@ -1,5 +1,7 @@
 """Rule tables: the method's Tables 2, 3 and 4 of one dataset as readable HTML pages."""
-from infantfer.io import read_metrics, read_numeric_tsv, write_text
+from infantfer.metrics import read_metrics
+from infantfer.io.tsv import read_numeric_tsv
+from infantfer.io.atomic import write_text
 from infantfer.logs import setup_logging
 from infantfer.report import pages
 

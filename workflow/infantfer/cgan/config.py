@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, fields
 
 import torch
 
+from ..schema import schema_field
 from .diffaugment import parse_policy
 
 # the package's one logger, named as when the GAN was one module (the SLURM test greps its name)
@@ -28,29 +29,33 @@ NORM = {"scale": 127.5, "offset": -1.0}  # x_model = x_uint8 / scale + offset, i
 
 @dataclass
 class CGANConfig:
-    """Everything that defines a training run. ``size=0`` means the training images' side."""
+    """Everything that defines a training run. ``size=0`` means the training images' side.
 
-    size: int = 32
-    z_dim: int = 64
-    g_width: int = 64
-    d_width: int = 64
+    The keys the workflow's ``cgan`` section sets take their defaults from the schema (read with
+    PyYAML when a config is made without them); the others are the network's own."""
+
+    size: int = schema_field("cgan", "size")
+    z_dim: int = schema_field("cgan", "z_dim")
+    g_width: int = schema_field("cgan", "g_width")
+    d_width: int = schema_field("cgan", "d_width")
     embed_dim: int = 32
     upsample: str = "convT"            # "convT" (4x4 stride-2 transposed conv) or "nearest" (+ 3x3 conv)
-    batch_size: int = 64
-    steps: int = 3000
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
+    batch_size: int = schema_field("cgan", "batch_size")
+    steps: int = schema_field("cgan", "steps")
+    lr_g: float = schema_field("cgan", "lr_g")
+    lr_d: float = schema_field("cgan", "lr_d")
     betas: tuple[float, float] = (0.0, 0.99)
     d_steps: int = 1
-    ema_decay: float = 0.999
-    r1_gamma: float = 0.0              # R1 penalty on D's gradient at real images; 0: off
-    diffaugment: str = "translation,cutout"   # "color" hides greyscale faces' main variation: see .diffaugment
+    ema_decay: float = schema_field("cgan", "ema_decay")
+    r1_gamma: float = schema_field("cgan", "r1_gamma")  # R1 penalty on D's gradient at real images; 0: off
+    # "color" hides greyscale faces' main variation: see .diffaugment
+    diffaugment: str = schema_field("cgan", "diffaugment")
     balanced_sampling: bool = True
-    checkpoint_every: int = 250
+    checkpoint_every: int = schema_field("cgan", "checkpoint_every")
     log_every: int = 25
     deterministic: bool = True
-    device: str = "auto"
-    seed: int = 0
+    device: str = schema_field("cgan", "device")
+    seed: int = schema_field("cgan", "seed")
 
     def __post_init__(self):
         self.betas = tuple(float(b) for b in self.betas)

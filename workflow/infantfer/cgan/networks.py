@@ -41,7 +41,7 @@ def _g_channels(width: int, n: int) -> list[int]:
 class Generator(nn.Module):
     """DCGAN-style conditional generator: (z, y) -> (B, 1, size, size) in [-1, 1]."""
 
-    def __init__(self, n_classes: int, size: int = 32, z_dim: int = 64, width: int = 64,
+    def __init__(self, n_classes: int, size: int, z_dim: int, width: int,
                  embed_dim: int = 32, upsample: str = "convT"):
         super().__init__()
         n, start = layout(size)
@@ -70,7 +70,7 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """Projection discriminator with spectral norm: (x, y) -> (B,) real-valued scores."""
 
-    def __init__(self, n_classes: int, size: int = 32, width: int = 32):
+    def __init__(self, n_classes: int, size: int, width: int):
         super().__init__()
         n, _ = layout(size)
         ch = [1] + [min(4 * width, width * 2 ** j) for j in range(n)]

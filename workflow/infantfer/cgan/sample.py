@@ -22,7 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..io import DamagedFile, atomic_path  # standard library only: the GAN stays torch + numpy
+from ..io.atomic import atomic_path  # standard library only: the GAN stays torch + numpy
+from ..io.npz import DamagedFile
 from ..parts import checkpoints_in
 from .config import NORM, CGANConfig, _log, resolve_device
 from .networks import Generator

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..io import atomic_path  # standard library only: the GAN stays torch + numpy
+from ..io.atomic import atomic_path  # standard library only: the GAN stays torch + numpy
 from ..parts import checkpoint_name, checkpoints_in
 from .diffaugment import diff_augment, parse_policy
 from .config import (FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, _log, _sub_seed,

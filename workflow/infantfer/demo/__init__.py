@@ -33,10 +33,13 @@ from .babies import _assign_babies, _sample_baby, _sample_expression
 from .drawing import _SS
 from .render import _render
 
-__all__ = ["CLASSES", "DEFAULT_COUNTS", "DemoSet", "class_groups", "generate_demo", "write_demo", "save_sample_grid"]
+__all__ = ["CLASSES", "DEFAULT_COUNTS", "DEFAULT_SEED", "DEFAULT_SIZE", "DemoSet", "class_groups", "generate_demo", "write_demo", "save_sample_grid"]
 
 CLASSES: tuple[str, ...] = ("cry", "laugh", "neutral")
+# the demo layout's defaults (datasets.<name>.counts, size and seed), here only
 DEFAULT_COUNTS: dict[str, int] = {"cry": 150, "laugh": 60, "neutral": 20}
+DEFAULT_SIZE = 64
+DEFAULT_SEED = 0
 
 
 @dataclass
@@ -52,7 +55,7 @@ class DemoSet:
         return len(self.labels)
 
 
-def class_groups(counts: dict[str, int] | None = None, seed: int = 0,
+def class_groups(counts: dict[str, int] | None = None, seed: int = DEFAULT_SEED,
                  images_per_baby: tuple[int, int] = (3, 8)) -> dict[str, int]:
     """Babies (groups) per class of :func:`generate_demo` with the same arguments, without drawing an
     image: its first draws from the seed plan the babies. The check before any job counts these."""
@@ -65,8 +68,8 @@ def class_groups(counts: dict[str, int] | None = None, seed: int = 0,
 
 def generate_demo(
     counts: dict[str, int] | None = None,
-    size: int = 64,
-    seed: int = 0,
+    size: int = DEFAULT_SIZE,
+    seed: int = DEFAULT_SEED,
     images_per_baby: tuple[int, int] = (3, 8),
 ) -> DemoSet:
     """Draw the synthetic demo set. Same arguments -> byte-identical output.
@@ -101,7 +104,7 @@ def generate_demo(
 
 
 def write_demo(
-    out_dir: str | Path, counts: dict[str, int] | None = None, size: int = 64, seed: int = 0
+    out_dir: str | Path, counts: dict[str, int] | None = None, size: int = DEFAULT_SIZE, seed: int = DEFAULT_SEED
 ) -> pd.DataFrame:
     """Write the demo set as lossless PNGs ``out_dir/<label>/<id>.png``.
 

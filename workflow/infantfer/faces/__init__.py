@@ -20,7 +20,7 @@ batch entry point :func:`extract_faces`). No global OpenCV thread state is set
 here: the caller decides (``cv2.setNumThreads``).
 """
 
-from ..io import read_faces_npz, write_faces_npz  # faces.npz lives in infantfer.io
+from ..io.npz import read_faces_npz, write_faces_npz  # faces.npz lives in infantfer.io.npz
 from .bias import detector_bias
 from .blazeface import BlazeFaceDetector, blazeface_model_path
 from .crop import crop_face, eye_angle, whole_image

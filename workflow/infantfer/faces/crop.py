@@ -8,7 +8,11 @@ import math
 import cv2
 import numpy as np
 
+from ..schema import defaults
+
 from .detection import Detection
+
+_FACES = defaults("faces")  # the keyword defaults: the schema's faces section
 
 
 def eye_angle(keypoints: np.ndarray) -> float:
@@ -18,8 +22,8 @@ def eye_angle(keypoints: np.ndarray) -> float:
     return math.degrees(math.atan2(ly - ry, lx - rx))
 
 
-def crop_face(rgb_or_grey: np.ndarray, det: Detection, *, size: int = 48, margin: float = 0.25,
-              align: bool = True, equalize: bool = False) -> np.ndarray:
+def crop_face(rgb_or_grey: np.ndarray, det: Detection, *, size: int = _FACES["size"], margin: float = _FACES["margin"],
+              align: bool = _FACES["align"], equalize: bool = _FACES["equalize"]) -> np.ndarray:
     """Square crop around ``det`` (``margin`` of the box size added on each
     side), levelled on the eyes if ``align`` and keypoints exist, resized to
     ``size`` x ``size`` with INTER_AREA, greyscale uint8.  Parts of the square
@@ -31,7 +35,7 @@ def crop_face(rgb_or_grey: np.ndarray, det: Detection, *, size: int = 48, margin
     return _square_crop(grey, cx, cy, side, angle, size, equalize)
 
 
-def whole_image(rgb_or_grey: np.ndarray, *, size: int = 48, equalize: bool = False) -> np.ndarray:
+def whole_image(rgb_or_grey: np.ndarray, *, size: int = _FACES["size"], equalize: bool = _FACES["equalize"]) -> np.ndarray:
     """The whole image padded (edge-replicated) to a square, resized, greyscale."""
     grey = _to_grey(rgb_or_grey)
     h, w = grey.shape

@@ -6,8 +6,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..schema import defaults
+
 from .blazeface import BlazeFaceDetector
 from .detection import Detection, _as_rgb, _cached
+
+_MIN_SCORE = defaults("faces")["min_score"]  # the schema's faces.min_score
 
 DETECTORS = ("blazeface", "haar", "none")
 
@@ -24,7 +28,7 @@ class HaarDetector:
     # smallest scales cost most of the time (3x faster on the adult sample).
     min_face_frac = 0.1
 
-    def __init__(self, min_score: float = 0.5, scale_factor: float = 1.1, min_neighbors: int = 5):
+    def __init__(self, min_score: float = _MIN_SCORE, scale_factor: float = 1.1, min_neighbors: int = 5):
         self.min_score = float(min_score)  # unused: the cascade gives no score
         self.scale_factor = scale_factor
         self.min_neighbors = min_neighbors
@@ -64,7 +68,7 @@ class HaarDetector:
 class NoneDetector:
     """No detection: the whole image is the face (pre-cropped data)."""
 
-    def __init__(self, min_score: float = 0.5):
+    def __init__(self, min_score: float = _MIN_SCORE):
         self.min_score = float(min_score)
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
@@ -72,7 +76,7 @@ class NoneDetector:
         return [Detection(box=(0.0, 0.0, float(w), float(h)), score=float("nan"), keypoints=None)]
 
 
-def make_detector(name: str, min_score: float = 0.5):
+def make_detector(name: str, min_score: float = _MIN_SCORE):
     """Build a detector: ``"blazeface"``, ``"haar"`` or ``"none"``."""
     key = str(name).lower()
     if key == "blazeface":

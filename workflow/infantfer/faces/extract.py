@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from ..schema import defaults
 from .bias import _found_shares, detector_bias
 from .crop import crop_face, whole_image
 from .detectors import make_detector
@@ -20,11 +21,12 @@ STATUSES = ("ok", "no_face", "unreadable", "whole_image", "too_small", "too_larg
 REPORT_COLUMNS = ["id", "path", "label", "status", "score", "reason"]
 # Below this many pixels on the shorter side there is no face to find.
 MIN_SIDE = 8
+_FACES = defaults("faces")  # the keyword defaults: the schema's faces section
 
 
-def extract_faces(manifest: pd.DataFrame, *, detector: str = "blazeface", size: int = 48,
-                  margin: float = 0.25, align: bool = True, equalize: bool = False,
-                  on_no_face: str = "drop", min_score: float = 0.5, progress_every: int = 50,
+def extract_faces(manifest: pd.DataFrame, *, detector: str = _FACES["detector"], size: int = _FACES["size"],
+                  margin: float = _FACES["margin"], align: bool = _FACES["align"], equalize: bool = _FACES["equalize"],
+                  on_no_face: str = _FACES["on_no_face"], min_score: float = _FACES["min_score"], progress_every: int = 50,
                   logger: logging.Logger | None = None, max_pixels: int | None = None,
                   ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
     """Run the faces stage over ``manifest`` (columns ``id``, ``path``,

@@ -12,7 +12,7 @@ and :mod:`.dataset` (rule figures' figures of a dataset).
 """
 
 from .cd import cd_diagram, draw_cd
-from .counts import class_counts_figure, class_order
+from .counts import class_counts_figure, class_order, class_order_of_folds
 from .dataset import draw_all, draw_faces, draw_gate, sample_sets
 from .faces import balanced_grid, sample_faces_figure
 from .forest import VERDICT_COLOURS, forest_figure
@@ -23,7 +23,7 @@ from .style import DPI, GAN_SOURCE, METRIC_NAMES, REAL_SOURCE, SOURCE_COLOURS, D
 
 __all__ = [
     "DPI", "GAN_SOURCE", "METRIC_NAMES", "REAL_SOURCE", "SOURCE_COLOURS", "VERDICT_COLOURS", "Drawn", "balanced_grid",
-    "cd_diagram", "class_counts_figure", "class_order", "confusion_figure", "draw_all", "draw_cd", "draw_faces",
+    "cd_diagram", "class_counts_figure", "class_order", "class_order_of_folds", "confusion_figure", "draw_all", "draw_cd", "draw_faces",
     "draw_gate", "forest_figure", "js_figure", "metric_folds_figure", "quality_figure", "per_class_f1_figure", "sample_faces_figure",
     "sample_sets",
 ]

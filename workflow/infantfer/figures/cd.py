@@ -7,12 +7,13 @@ import logging
 import numpy as np
 import pandas as pd
 
+from ..statistics.paired import ALPHA
 from .style import Drawn, _arm_colours, _placeholder, _pyplot, _save
 
 log = logging.getLogger(__name__)
 
 
-def cd_diagram(mean_ranks: pd.Series, pvalues: pd.DataFrame, out_png, title: str = "", alpha: float = 0.05,
+def cd_diagram(mean_ranks: pd.Series, pvalues: pd.DataFrame, out_png, title: str = "", alpha: float = ALPHA,
                cd: float | None = None) -> Drawn:
     """The critical-difference diagram (Demsar 2006): arms by mean rank (1 = best, left), arms joined
     by a bar are not told apart at ``alpha`` by the Nemenyi test; look for bars that do not join.

@@ -17,6 +17,17 @@ def _count_sources(class_counts: pd.DataFrame) -> list[str]:
     return [REAL_SOURCE, *sources]
 
 
+def class_order_of_folds(folds: pd.DataFrame) -> list[str]:
+    """:func:`class_order` from the folds tables (``folds.tsv``: one row per image, repeat and fold,
+    ``role`` train or test) rather than the arms' class counts: the same mean number of real
+    training images per fold, read where the folds are made, so that a figure needing only the
+    order waits for no classifier."""
+    folds = _table(folds)
+    train = folds[folds["role"] == "train"]
+    n_parts = len(folds[["repeat", "fold"]].drop_duplicates())
+    return _sort_classes((train.groupby("label").size() / n_parts).to_dict())
+
+
 def class_order(class_counts: pd.DataFrame) -> list[str]:
     """Classes minority first: by the mean number of real training images per fold (the input
     before any step: ``real + real_removed``, else the largest ``real`` of any step), ties by name.

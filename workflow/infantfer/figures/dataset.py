@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..io import as_bool
-from .counts import class_counts_figure, class_order
+from ..io.tsv import as_bool
+from .counts import class_counts_figure, class_order, class_order_of_folds
 from .faces import sample_faces_figure
 from .forest import forest_figure
 from .gate import js_figure
@@ -46,13 +46,13 @@ def draw_all(tables: dict, out, reference: str) -> None:
     forest_figure(tables["statistics"], out["forest"], reference=reference)
 
 
-def draw_faces(class_counts: pd.DataFrame, samples: list[dict], arrays: list[dict], js: pd.DataFrame | None,
+def draw_faces(folds: pd.DataFrame, samples: list[dict], arrays: list[dict], js: pd.DataFrame | None,
                out_png, show_real: bool, real: tuple | None = None) -> None:
     """Rule faces_figure (planned for a dataset with a GAN arm, or with report.show_real_faces): of
     the first fold, each GAN base's generated faces (and which classes its gate accepted) and each
     resampled base's synthetic images; real faces only where ``show_real`` allows."""
     sets, gan_sets, accepted = sample_sets(samples, arrays, js)
-    sample_faces_figure(sets, out_png, show_real=show_real, real=real, class_order=class_order(class_counts),
+    sample_faces_figure(sets, out_png, show_real=show_real, real=real, class_order=class_order_of_folds(folds),
                         gan_sets=gan_sets, accepted=accepted)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..method import METRIC_NAMES as SHORT_NAMES
+from ..metrics import REGISTRY
 from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, SANITY_CLASSIFIERS, TOO_FEW
 from .style import METRIC_NAMES, Drawn, _numeric, _placeholder, _pyplot, _save, _table
 
@@ -102,7 +102,7 @@ def forest_figure(statistics, out_png, reference: str, classifier: str | None = 
         rope = float(mine["rope_points"].dropna().iloc[0]) if mine["rope_points"].notna().any() else 0.0
         _panel(ax, mine, pairs, rope, drawn)
         ax.set_xlim(*_limits(mine, rope))
-        ax.set_title(f"{SHORT_NAMES.get(metric, metric)} (rope ±{rope:g} points)", fontsize=9, loc="left")
+        ax.set_title(f"{REGISTRY[metric].display if metric in REGISTRY else metric} (rope ±{rope:g} points)", fontsize=9, loc="left")
         ax.set_yticks(range(len(pairs)), [f"{a} − {b}" for a, b in pairs], fontsize=8)
         ax.set_ylim(len(pairs) - 0.5, -0.5)
         ax.tick_params(labelsize=8)

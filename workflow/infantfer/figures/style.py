@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import method
+from ..metrics import REGISTRY
 
 DPI = 110
 GAN_SOURCE = "cgan"
 REAL_SOURCE = "real"
-METRIC_NAMES = {**method.METRIC_NAMES, "auc_ovr": "AUC (one-vs-rest)"}  # axis labels
+METRIC_NAMES = {name: metric.axis_label for name, metric in REGISTRY.items()}  # axis labels
 # Okabe-Ito colours (readable with colour-blindness): sources of images ...
 SOURCE_COLOURS = {"real": "#8c9aab", "smote": "#e69f00", "adasyn": "#cc79a7", "random_over": "#56b4e9",
                   "borderline_smote": "#d55e00", "cgan": "#009e73"}
@@ -81,7 +81,8 @@ def _placeholder(out_png, message: str, title: str = "") -> Drawn:
 def _table(table, numeric: bool = False) -> pd.DataFrame:
     """A DataFrame as given, or read from a TSV path (``infantfer.io``: names stay text)."""
     if isinstance(table, (str, os.PathLike)):
-        from ..io import read_metrics, read_tsv
+        from ..metrics import read_metrics
+        from ..io.tsv import read_tsv
 
         return read_metrics(table) if numeric else read_tsv(table)
     return table if table is not None else pd.DataFrame()
@@ -90,7 +91,7 @@ def _table(table, numeric: bool = False) -> pd.DataFrame:
 def _arrays(value) -> tuple:
     """(x, y, source) of a training set, given as a tuple or as the path of its npz file."""
     if isinstance(value, (str, os.PathLike)):
-        from ..io import read_npz
+        from ..io.npz import read_npz
 
         a = read_npz(value)
         return (a["x"], a["y"], a["source"]) if "source" in a else (a["x"], a["y"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..arms import join_by_arm
-from ..io import read_tsv
+from ..io.tsv import read_tsv
 
 
 def collect_gate(paths: list, runs: list[tuple[str, str]], gan_arms: dict[str, str]) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from .score import choose, score_checkpoint
 from ..parts import gate_draw_seed
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..io import TrainingSet
+    from ..io.npz import TrainingSet
 
 __all__ = ["gate_run"]
 

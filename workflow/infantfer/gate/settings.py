@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from ..schema import schema_field
+
 __all__ = ["GateSettings", "as_settings", "CRITERIA", "COLUMNS", "VERDICTS", "FITTED", "BASELINE_PERCENTILE"]
 
 BASELINE_PERCENTILE = 95.0  # js_real_baseline, c2st_baseline: this percentile of the real-vs-real draws
@@ -63,17 +65,18 @@ class GateSettings:
     seed: seeds the PCA, the classifiers, the CV folds and every random draw.
     """
 
-    n_components: int = 5
-    bins: int = 10
-    n_draws: int = 20
-    js_margin: float = 0.05
-    fidelity_margin: float = 0.15
-    sharpness_margin: float = 0.1
-    c2st_margin: float = 0.1
-    min_images: int = 16
-    criteria: tuple[str, ...] = ("js", "fidelity", "sharpness")
-    max_copy_share: float | None = 0.25
-    seed: int = 0
+    # defaults: the schema's gate and privacy sections
+    n_components: int = schema_field("gate", "n_components")
+    bins: int = schema_field("gate", "bins")
+    n_draws: int = schema_field("gate", "n_draws")
+    js_margin: float = schema_field("gate", "js_margin")
+    fidelity_margin: float = schema_field("gate", "fidelity_margin")
+    sharpness_margin: float = schema_field("gate", "sharpness_margin")
+    c2st_margin: float = schema_field("gate", "c2st_margin")
+    min_images: int = schema_field("gate", "min_images")
+    criteria: tuple[str, ...] = schema_field("gate", "criteria", tuple)
+    max_copy_share: float | None = schema_field("privacy", "max_copy_share")
+    seed: int = schema_field("gate", "seed")
 
     def __post_init__(self) -> None:
         for name in ("n_components", "bins", "n_draws"):

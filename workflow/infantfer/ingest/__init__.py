@@ -29,9 +29,9 @@ from ..groups import check_enough_groups, join_groups, merge_duplicate_groups
 from .checks import class_group_counts
 from .describe import EXIF_ORIENTATION, SWAPPED_ORIENTATIONS, stable_id
 from .files import IMAGE_EXTENSIONS
-from .fingerprint import listing_fingerprint
+from .fingerprint import FileHashes, listing_fingerprint
 from .labels import check_labels, label_filter_key
-from .layouts import LISTED_LAYOUTS, list_images
+from .layouts import LAYOUTS, LISTED_LAYOUTS, LOCATION_KEYS, Layout, check_layout, list_images
 from .manifest import MANIFEST_COLUMNS, check_label_conflicts, ingest, read_manifest, write_manifest
 from .tables import apply_filters
 
@@ -39,13 +39,18 @@ __all__ = [
     "DataError",
     "EXIF_ORIENTATION",
     "IMAGE_EXTENSIONS",
+    "FileHashes",
+    "LAYOUTS",
     "LISTED_LAYOUTS",
+    "LOCATION_KEYS",
+    "Layout",
     "MANIFEST_COLUMNS",
     "SWAPPED_ORIENTATIONS",
     "apply_filters",
     "check_enough_groups",
     "check_label_conflicts",
     "check_labels",
+    "check_layout",
     "class_group_counts",
     "ingest",
     "join_groups",

@@ -12,7 +12,7 @@ from pathlib import PurePath
 
 import pandas as pd
 
-from ..io import path_part
+from ..io.filenames import path_part
 from ..errors import DataError, _examples, code_points, shown
 
 # the stage's one logger: every line keeps the name infantfer.ingest

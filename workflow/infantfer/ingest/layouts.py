@@ -11,23 +11,21 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 from PIL import Image
 
-from ..errors import DataError, _examples
+from ..errors import ConfigError, DataError, _examples
 from .files import _class_folders, _drop_repeated_files, _images_under, _not_files, _refuse_outside
 from .labels import check_labels, check_one_image_per_class, clean_labels
 from .tables import _need_columns, _read_table, apply_filters
 
 # the stage's one logger: every line keeps the name infantfer.ingest
 log = logging.getLogger(__package__)
-
-# layouts whose images can be listed without writing anything (pixels_csv and demo write theirs)
-LISTED_LAYOUTS = ("folders", "csv", "filename_fields")
-
 
 def _list_folders(ds: dict) -> pd.DataFrame:
     root = Path(ds["path"])
@@ -160,19 +158,153 @@ def _list_demo(ds: dict, image_dir: Path) -> pd.DataFrame:
     )
 
 
+# ------------------------------------------------------------------ checks before any job
+
+
+def _require(ds: dict, key: str, fix: str) -> Any:
+    if not ds.get(key):
+        raise ConfigError(f"datasets.{ds['name']}.{key}", f"layout '{ds['layout']}' needs it", fix)
+    return ds[key]
+
+
+def _existing(path: str, key: str, kind: str, fix: str) -> Path:
+    p = Path(path)
+    ok = p.is_dir() if kind == "folder" else p.is_file()
+    if not ok:
+        raise ConfigError(key, f"{kind} '{path}' not found (from {Path.cwd()})", fix)
+    return p
+
+
+def _check_demo(ds: dict) -> None:
+    from ..demo import DEFAULT_COUNTS, DEFAULT_SEED, DEFAULT_SIZE  # the demo's defaults live there only
+
+    ds.setdefault("counts", dict(DEFAULT_COUNTS))
+    ds.setdefault("size", DEFAULT_SIZE)
+    ds.setdefault("seed", DEFAULT_SEED)
+
+
+def _check_pixels_csv(ds: dict) -> None:
+    _require(ds, "label_names", "map each integer label to a class name, e.g. {0: cry, 1: laugh}")
+
+
+def _check_folders(ds: dict) -> None:
+    for field in ds.get("filters", {}):
+        if field != "label":
+            raise ConfigError(f"datasets.{ds['name']}.filters.{field}", "the folders layout knows only each image's label",
+                              "filter on label (e.g. filters: {label: [cry, laugh]}), or use layout csv")
+
+
+def _check_manifest(ds: dict) -> None:
+    """A manifest named relative to the dataset's folder (or absolute) becomes its path."""
+    root = Path(ds["path"])
+    manifest = _require(ds, "manifest", "give the CSV file with one row per image")
+    mp = Path(manifest) if Path(manifest).is_absolute() else root / manifest
+    if not mp.is_file() and Path(manifest).is_file():
+        mp = Path(manifest)
+    _existing(str(mp), f"datasets.{ds['name']}.manifest", "file", f"give the CSV's path, relative to {root} or absolute")
+    ds["manifest"] = str(mp)
+
+
+def _check_filename_fields(ds: dict) -> None:
+    key = f"datasets.{ds['name']}"
+    if ds.get("label_from") == "manifest":
+        _check_manifest(ds)
+    pattern = _require(ds, "pattern", "give a regex with named groups, e.g. '^(?P<age>\\d+)_'")
+    try:
+        groups = re.compile(pattern).groupindex
+    except re.error as exc:
+        raise ConfigError(f"{key}.pattern", f"not a regular expression ({exc})", "fix the regex") from exc
+    if not groups:
+        raise ConfigError(f"{key}.pattern", "has no named groups", "name the fields: (?P<age>\\d+)")
+    if ds.get("label_from") == "field" and ds.get("label_field") not in groups:
+        raise ConfigError(
+            f"{key}.label_field",
+            f"'{ds.get('label_field')}' is not a named group of pattern ({', '.join(groups)})",
+            "set label_field to one of the pattern's named groups",
+        )
+    group_col = ds.get("group_column")
+    if group_col and group_col not in groups:
+        raise ConfigError(
+            f"{key}.group_column",
+            f"'{group_col}' is not a named group of pattern ({', '.join(groups)})",
+            "name the subject or photo field in the pattern, e.g. (?P<subject>[^_]+)",
+        )
+    for field in ds.get("filters", {}):
+        if field not in groups and field != "label" and ds.get("label_from") != "manifest":
+            raise ConfigError(
+                f"{key}.filters.{field}",
+                f"not a named group of pattern ({', '.join(groups)})",
+                "filter on one of the pattern's fields",
+            )
+
+
+# ------------------------------------------------------------------ the registry
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A way a dataset is laid out (``datasets.<name>.layout``).
+
+    ``lister(ds, image_dir)``: the listing (path, label, given_group, source); ``path``: what the
+    dataset's ``path`` names (``folder``, ``file``, or None where it has none); ``writes_images``:
+    its images are written under ``results/<name>/images/`` by ingest (so nothing can be listed
+    before ingest runs); ``label_column``: the default of ``label_column`` where it reads one;
+    ``check(ds)``: its own checks before any job (raising :class:`ConfigError`), which may fill
+    its defaults; ``package``: a package of its own that only its datasets run (the demo's drawing),
+    whose code digest only their ingest jobs carry (:mod:`infantfer.code_digests`).
+
+    Adding a layout: a lister and an entry here, and its name and keys in the schema.
+    """
+
+    name: str
+    lister: Callable[[dict, Path | None], pd.DataFrame]
+    path: str | None
+    writes_images: bool = False
+    label_column: str | None = None
+    check: Callable[[dict], None] | None = None
+    package: str | None = None
+
+
+LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
+    Layout("folders", lambda ds, _: _list_folders(ds), path="folder", check=_check_folders),
+    Layout("csv", lambda ds, _: _list_csv(ds), path="folder", label_column="label", check=_check_manifest),
+    Layout("filename_fields", lambda ds, _: _list_filename_fields(ds), path="folder", label_column="label",
+           check=_check_filename_fields),
+    Layout("pixels_csv", _list_pixels_csv, path="file", writes_images=True, label_column="emotion",
+           check=_check_pixels_csv),
+    Layout("demo", _list_demo, path=None, writes_images=True, check=_check_demo, package="infantfer.demo"),
+)}
+# layouts whose images can be listed without writing anything (before any job runs)
+LISTED_LAYOUTS = tuple(name for name, layout in LAYOUTS.items() if not layout.writes_images)
+LOCATION_KEYS = ("path", "manifest")  # where a dataset lies, not what it holds (see docs/reruns.md)
+
+
+def check_layout(name: str, ds: dict) -> None:
+    """The layout's checks before any job: the keys it needs, that its path exists, its own rules."""
+    layout = LAYOUTS[ds["layout"]]
+    if layout.label_column:
+        ds.setdefault("label_column", layout.label_column)
+    if layout.path:
+        path = _require(ds, "path", "give the dataset's folder (or CSV file for pixels_csv)")
+        fix = "point path at the FER-style CSV file" if layout.path == "file" else \
+            "point path at the folder that holds the images"
+        _existing(path, f"datasets.{name}.path", layout.path, fix)
+    if layout.check:
+        layout.check(ds)
+
+
 def list_images(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
     """Path, label, given_group and source of every image of a dataset, without reading pixels.
 
     ``image_dir`` is where ``pixels_csv`` and ``demo`` write their images.
     """
-    layout = ds["layout"]
-    if layout in ("pixels_csv", "demo"):
+    layout = LAYOUTS[ds["layout"]]
+    if layout.writes_images:
         if image_dir is None:
-            raise ValueError(f"layout {layout} writes images: give image_dir")
-        image_dir = Path(image_dir)
-        df = _list_pixels_csv(ds, image_dir) if layout == "pixels_csv" else _list_demo(ds, image_dir)
+            raise ValueError(f"layout {layout.name} writes images: give image_dir")
+        df = layout.lister(ds, Path(image_dir))
     else:
-        df = {"folders": _list_folders, "csv": _list_csv, "filename_fields": _list_filename_fields}[layout](ds)
+        df = layout.lister(ds, None)
         if not df.empty:
             _refuse_outside(df, ds)
             df = _drop_repeated_files(df, ds)

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..method import METHOD_CLASSIFIER, METRICS
+from ..method import METHOD_CLASSIFIER
+from ..metrics import METRICS
 from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, MEAN_ROW, MIN_PAIRS, SANITY_CLASSIFIERS, TOO_FEW
+from ..statistics.paired import ALPHA
 from .lead import answer_classifier, claim_line, dataset_lead, percent_note, shows_percent
 from .power import power_sentences
 from .tables import STYLE, table4
@@ -80,7 +82,7 @@ def _relative_of(row: pd.Series, value: float) -> str:
     return f", {value:+.1f}%" if shows_percent(mean) else ""
 
 
-def comparison_sentence(row: pd.Series, alpha: float = 0.05) -> str:
+def comparison_sentence(row: pd.Series, alpha: float = ALPHA) -> str:
     """One comparison in words, in points: its verdict, the difference and its CI, Holm's p, what
     the posterior puts within the rope, and n."""
     name = METRIC_NAMES.get(row["metric"], row["metric"])
@@ -148,7 +150,7 @@ def dataset_answer(run: DatasetRun, classifier: str | None = None) -> dict:
             "power": power_sentences(stats, classifier, METRICS, facts["folds"], facts["repeats"])}
 
 
-def headline(thesis: pd.DataFrame, classifier: str = METHOD_CLASSIFIER, alpha: float = 0.05) -> list[str]:
+def headline(thesis: pd.DataFrame, classifier: str = METHOD_CLASSIFIER, alpha: float = ALPHA) -> list[str]:
     """The thesis' claim next to what this run measured, one sentence per metric: each dataset's
     change with its CI (or why none), and the mean over datasets with its CI (or why none); no
     sentence when no dataset ran both arms. % only where cgan's mean is 0.1 or more."""

@@ -10,8 +10,10 @@ import math
 
 import pandas as pd
 
-from ..method import METHOD_CLASSIFIER, METRICS
+from ..method import METHOD_CLASSIFIER
+from ..metrics import METRICS
 from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, MEAN_ROW, NO_PAIRS, SANITY_CLASSIFIERS, THESIS_CLAIM, TOO_FEW
+from ..statistics.paired import ALPHA
 from .text import METRIC_NAMES, level
 
 MIN_RELATIVE_MEAN = 0.1  # below this baseline mean a relative change is not shown
@@ -141,7 +143,7 @@ def dataset_lead(name: str, stats: pd.DataFrame, reference: str, alpha: float) -
     return head + "; ".join(parts) + "."
 
 
-def claim_line(thesis: pd.DataFrame, alpha: float = 0.05) -> str | None:
+def claim_line(thesis: pd.DataFrame, alpha: float = ALPHA) -> str | None:
     """The thesis' claim beside what the run measured, one line; None when no dataset ran both arms."""
     per_dataset = thesis[thesis["dataset"] != MEAN_ROW]
     if per_dataset.empty:
@@ -163,7 +165,7 @@ def claim_line(thesis: pd.DataFrame, alpha: float = 0.05) -> str | None:
     return f"The thesis' claim, smoteenn_cgan over cgan ({METHOD_CLASSIFIER}): " + "; ".join(pieces) + "."
 
 
-def percent_note(runs: list, reference_of, alpha: float = 0.05, with_claim: bool = False) -> str:
+def percent_note(runs: list, reference_of, alpha: float = ALPHA, with_claim: bool = False) -> str:
     """What "%" means, and where it is left out (the reference's mean below 0.1)."""
     claim = " (to cgan's in the thesis' claim)" if with_claim else ""
     small = []

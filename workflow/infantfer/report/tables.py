@@ -7,12 +7,13 @@ import re
 
 import pandas as pd
 
-from ..method import METRICS
+from ..metrics import METRICS
 from ..statistics import TOO_FEW
+from ..statistics.paired import ALPHA
 from .text import METRIC_NAMES, TESTED, _ci, _num, level, verdict_class
 
 
-def table4(metrics: pd.DataFrame, stats: pd.DataFrame, reference: str, alpha: float = 0.05) -> pd.DataFrame:
+def table4(metrics: pd.DataFrame, stats: pd.DataFrame, reference: str, alpha: float = ALPHA) -> pd.DataFrame:
     """The thesis' Table 4: per arm and classifier, each metric's mean +- sd over the folds, and
     its difference from ``reference`` with the corrected-t (1 - alpha) CI (unadjusted) or why there is none."""
     rows = []

@@ -7,8 +7,11 @@ import math
 
 import pandas as pd
 
-from ..method import METRIC_NAMES  # noqa: F401 (the answer and tables name metrics so)
+from ..metrics import REGISTRY
 from ..statistics import EQUIVALENT, INCONCLUSIVE
+
+# how the answer and the tables name each metric
+METRIC_NAMES = {name: metric.display for name, metric in REGISTRY.items()}
 
 TESTED = ("higher", "lower", EQUIVALENT, INCONCLUSIVE)  # verdicts that come from a test
 

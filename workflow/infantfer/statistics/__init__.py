@@ -14,7 +14,8 @@ Across datasets (:mod:`.across`), arms are ranked per dataset and compared with 
 the Nemenyi post-hoc test (Demsar 2006).
 """
 
-from ..method import COMPARED_ARM, METHOD_ARM, METHOD_CLASSIFIER, METRICS, THESIS_CLAIM  # noqa: F401 (re-exported)
+from ..method import COMPARED_ARM, METHOD_ARM, METHOD_CLASSIFIER, THESIS_CLAIM  # noqa: F401 (re-exported)
+from ..metrics import METRICS  # noqa: F401 (re-exported)
 from .across import (MEAN_ROW, RANK_COLUMNS, THESIS_ARM, THESIS_BASELINE, THESIS_COLUMNS, across_datasets,
                      nemenyi, thesis_claim)
 from .compare import (ALPHA, COMPARISON_COLUMNS, EQUIVALENT, HYBRID_PAIRS, IDENTICAL, INCONCLUSIVE, MIN_PAIRS,

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..method import COMPARED_ARM, METHOD_ARM, METHOD_CLASSIFIER, METRICS, THESIS_CLAIM
+from ..method import COMPARED_ARM, METHOD_ARM, METHOD_CLASSIFIER, THESIS_CLAIM
+from ..metrics import METRICS
 from .compare import ALPHA
 
 # the thesis' "%" is not said to be relative or percentage points, so thesis_claim reports both

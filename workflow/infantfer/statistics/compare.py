@@ -16,14 +16,16 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..method import CHANCE_CLASSIFIER, COMPARED_ARM, METHOD_ARM, METRICS
-from .paired import (corrected_ttest, detectable_difference, detectable_floor, equivalence_test, holm_adjust,
+from ..method import CHANCE_CLASSIFIER, COMPARED_ARM, METHOD_ARM
+from ..metrics import METRICS
+from ..schema import defaults
+from .paired import (ALPHA, corrected_ttest, detectable_difference, detectable_floor, equivalence_test, holm_adjust,
                      holm_levels, posterior_probabilities, repeats_needed)
 
-ALPHA = 0.05  # significance level of the tests, and 1 - coverage of the intervals
 MIN_PAIRS = 5  # fewer paired folds than this: report the difference, test nothing
-REFERENCE_ARM = "original"
-ROPE = dict.fromkeys(METRICS, 3.0)  # points, per metric: the schema's statistics.rope
+# the defaults of compare_arms: the schema's (ALPHA: the level of the tests and 1 - the intervals' coverage)
+REFERENCE_ARM = defaults("statistics")["reference"]
+ROPE = {m: float(v) for m, v in defaults("statistics")["rope"].items()}  # points, per metric
 SANITY_CLASSIFIERS = (CHANCE_CLASSIFIER,)  # compared like the others, never given a verdict
 HYBRID_PAIRS = [(METHOD_ARM, COMPARED_ARM), (METHOD_ARM, "smoteenn")]  # the thesis's contrasts
 

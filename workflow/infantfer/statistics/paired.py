@@ -20,12 +20,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..schema import defaults
+
 POWER = 0.8  # the power the detectable difference is computed for
 MAX_REPEATS = 1000  # repeats_needed searches up to this many repeats
+ALPHA = defaults("statistics")["alpha"]  # the schema's statistics.alpha: tests' level, 1 - intervals' coverage
 
 
 def corrected_ttest(differences: Sequence[float] | np.ndarray, test_train_ratio: float,
-                    alpha: float = 0.05) -> dict[str, float]:
+                    alpha: float = ALPHA) -> dict[str, float]:
     """Nadeau-Bengio corrected resampled t-test of paired differences (NaNs dropped).
 
     var = (1/n + n_test/n_train) * s^2 (s^2 with ddof=1), t = mean / sqrt(var), df = n - 1,
@@ -64,7 +67,7 @@ def corrected_ttest(differences: Sequence[float] | np.ndarray, test_train_ratio:
     return result
 
 
-def equivalence_test(mean: float, se: float, df: float, rope: float, alpha: float = 0.05) -> dict[str, float]:
+def equivalence_test(mean: float, se: float, df: float, rope: float, alpha: float = ALPHA) -> dict[str, float]:
     """Two one-sided tests (TOST) of |difference| < ``rope`` on the corrected variance.
 
     p = the larger of the two one-sided p-values (H0: difference <= -rope; H0: difference >= rope);
@@ -115,7 +118,7 @@ def holm_adjust(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
     return adjusted
 
 
-def holm_levels(p_values: Sequence[float] | np.ndarray, alpha: float = 0.05) -> np.ndarray:
+def holm_levels(p_values: Sequence[float] | np.ndarray, alpha: float = ALPHA) -> np.ndarray:
     """The level Holm's procedure compares each p-value with: alpha / (m - i) for the i-th smallest
     (i from 0) of the m p-values that are not NaN; NaN where p is NaN."""
     p = np.asarray(p_values, dtype=float)
