@@ -301,7 +301,7 @@ def class_folders(tmp_path) -> Path:
 # come first: xdist sends a worker its next file when two of its tests are left, so a worker waiting
 # for the run keeps its other tests and the next file goes to a free worker. Otherwise pytest's order.
 FIRST = ["test_workflow.py", "test_slurm.py", "test_kill_resume.py", "test_fixes_work.py", "test_plans.py"]
-LAST = ["test_provenance.py", "test_reruns.py", "test_paths_audit.py"]
+LAST = ["test_provenance.py", "test_reruns.py", "test_edits.py", "test_paths_audit.py"]
 
 
 def pytest_collection_modifyitems(config, items):
