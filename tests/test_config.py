@@ -1,5 +1,6 @@
 """Config validation: defaults from the schema, per-dataset overrides, clear errors."""
 import copy
+import re
 
 import pytest
 import yaml
@@ -383,3 +384,53 @@ def test_an_arm_named_like_the_method_s_arms_but_made_otherwise_is_warned_about(
     assert warned[0].startswith("config key 'arms.cgan': the arm is named like the method's arm 'cgan' "
                                 "(no resampler, with GAN) but is no resampler, no GAN")
     assert "Fix: rename it, or give it resampler: none, gan: true" in warned[0]
+
+
+def readme_defaults() -> dict[str, dict[str, str]]:
+    """The `default` column of config/README.md's table under each `## \\`<stage>\\`` heading."""
+    tables: dict[str, dict[str, str]] = {}
+    stage = None
+    for line in (REPO / "config" / "README.md").read_text().splitlines():
+        heading = re.match(r"## `(\w+)`", line)
+        if heading:
+            stage = heading.group(1)
+            continue
+        row = re.match(r"\| `(\w+)` \| (.+?) \| .* \|$", line)
+        if stage in STAGES and row:
+            tables.setdefault(stage, {})[row.group(1)] = row.group(2)
+    return tables
+
+
+def test_config_readme_tables_give_the_schema_s_defaults():
+    """config/README.md's tables are checked against the schema, the one home of the defaults:
+    every key of every stage section, with the same default."""
+    import yaml
+
+    tables = readme_defaults()
+    wrong = []
+    for stage in STAGES:
+        for key, spec in load_schema()["$defs"][stage]["properties"].items():
+            cell = tables.get(stage, {}).get(key)
+            if cell is None:
+                wrong.append(f"{stage}.{key}: no row")
+                continue
+            written = yaml.safe_load(re.sub(r"`([^`]*)`.*", r"\1", cell)) if cell.startswith("`") else cell
+            if written != _default(spec) and not (isinstance(written, list) and written == list(_default(spec))):
+                wrong.append(f"{stage}.{key}: README says {cell}, the schema {_default(spec)!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_schema_names_what_the_registries_hold():
+    """A layout, a resampler or a metric is one registry entry plus its keys in the schema: the
+    schema's names and the registries' stay equal, and each resampler's settings are in the schema."""
+    from infantfer.arms import RESAMPLERS
+    from infantfer.ingest import LAYOUTS
+    from infantfer.metrics import REGISTRY
+    from infantfer.schema import defaults
+
+    defs = load_schema()["$defs"]
+    assert defs["dataset"]["properties"]["layout"]["enum"] == list(LAYOUTS)
+    assert sorted(defs["arm"]["properties"]["resampler"]["enum"]) == sorted(["none", *RESAMPLERS])
+    assert list(defs["statistics"]["properties"]["rope"]["properties"]) == list(REGISTRY)
+    for kind in RESAMPLERS.values():
+        assert "seed" in defaults(kind.settings), kind.name  # every resampler is seeded per fold
