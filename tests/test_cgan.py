@@ -330,26 +330,60 @@ class _Payload:
         return (open, (str(self.marker), "w"))
 
 
-def test_a_checkpoint_carrying_a_pickle_payload_is_refused_with_our_own_message(tiny_run, tmp_path):
+def _with_payload(checkpoint: Path, payload: bytes, out: Path) -> None:
+    """A copy of a real checkpoint whose data.pkl is ``payload``: a zip torch opens, code inside."""
+    import zipfile
+
+    with zipfile.ZipFile(checkpoint) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, payload if item.filename.endswith("data.pkl") else src.read(item.filename))
+
+
+@pytest.mark.parametrize("kind", ["object in a dict (GLOBAL)", "os.system call (protocol 4: STACK_GLOBAL)"])
+def test_a_checkpoint_carrying_a_pickle_payload_is_refused_as_code_never_run(tiny_run, tmp_path, caplog, kind):
+    """A file named like a checkpoint whose pickle names code: every reader refuses it unread, saying
+    it holds code and naming the one fix (it and its run's checkpoints.tsv); training moves it aside
+    (``.unsafe``, kept) and re-creates the checkpoint from the last good one."""
+    import pickle
     import shutil
 
-    out = tmp_path / "run"
+    out = tmp_path / "results" / "d" / "cgan_checkpoints" / "r0_f1_original-0123456789ab"
     shutil.copytree(tiny_run["dir"], out)
     marker = tmp_path / "payload-ran"
-    hostile = out / "step_000030.pt"
-    torch.save({"step": 30, "G_ema": _Payload(marker)}, hostile)
-    for attempt in (lambda: cgan.load_checkpoint(hostile), lambda: cgan.generate(hostile, np.array([0])),
-                    lambda: cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=30), out, threads=1)):
+    hostile = out / "step_000020.pt"
+    if kind.startswith("object"):
+        torch.save({"step": 20, "G_ema": _Payload(marker)}, hostile)
+    else:
+        class System:
+            def __reduce__(self):
+                import os
+
+                return (os.system, (f"touch {marker}",))
+
+        _with_payload(tiny_run["checkpoints"][-1], pickle.dumps(System(), protocol=4), hostile)
+    for attempt in (lambda: cgan.load_checkpoint(hostile), lambda: cgan.generate(hostile, np.array([0]))):
         with pytest.raises(cgan.UnsafeCheckpoint) as err:
             attempt()
         message = str(err.value)
-        assert str(hostile) in message and "not a checkpoint this workflow wrote" in message
-        assert "Do not load it with weights_only=False" in message and "Fix: delete it" in message
-        assert "will likely succeed" not in message and "retrains" in message
-    assert not marker.exists() and hostile.exists()
-    hostile.unlink()  # the fix: the run is whole again
-    assert cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=20), out, threads=1)[-1].name == \
-        "step_000020.pt"
+        assert str(hostile) in message and "holds code" in message and "never run" in message
+        assert "Do not load it with weights_only=False" in message and "will likely succeed" not in message
+        # one round: the checkpoint and its run's listing, named, so the gate's next read finds a retrained run
+        assert f"Fix: delete it" in message and str(tmp_path / "results" / "d" / "cgan" / "r0_f1_original" /
+                                                    "checkpoints.tsv") in message
+    assert ("posix.system" if "system" in kind else "io.open") in message
+    caplog.set_level(logging.WARNING, logger="infantfer.cgan")
+    resumed = cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=20), out, threads=1)
+    assert [p.name for p in resumed] == ["step_000010.pt", "step_000020.pt"]
+    assert (out / "step_000020.pt.unsafe").exists() and "holds code" in caplog.text and "never run" in caplog.text
+    assert not marker.exists()
+    assert_same_run(tiny_run["checkpoints"][-1], resumed[-1])
+
+
+def test_a_checkpoint_s_bytes_do_not_depend_on_its_temporary_name(tiny_run, tmp_path):
+    """Serialised in memory, then written: two runs give the same bytes (torch names the zip's
+    folder after the file it writes to, and the temporary names differ)."""
+    again = cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=20), tmp_path / "again", threads=1)
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in tiny_run["checkpoints"][:2]]
 
 
 # ------------------------------------------------------------------------------- generation

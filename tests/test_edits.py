@@ -131,3 +131,25 @@ def test_a_moved_data_folder_plans_nothing_and_a_changed_file_its_dataset(tiny_r
     dry = plan()
     assert "ingest" in jobs_of(dry)
     assert set(re.findall(r"dataset=([\w-]+)", dry)) == {"tiny_folders"}
+
+
+def test_a_moved_project_reads_its_own_images_when_faces_rerun(tiny_run, tmp_path):
+    """The manifest names images relative to the dataset's folder, joined with where the folder is
+    now: after a move, a rerun of the faces stage reads the moved images, not those of the old
+    place (one of the moved demo's images is damaged here: its report says so)."""
+    import pandas as pd
+
+    moved = tmp_path / "moved"
+    subprocess.run(["cp", "-a", str(tiny_run.path), str(moved)], check=True)
+    for table in ("manifest.tsv", "faces_report.tsv"):
+        paths = pd.read_csv(moved / "results" / "tiny_demo" / table, sep="\t", dtype=str)["path"]
+        assert not paths.str.startswith("/").any() and paths.str.endswith(".png").all(), table
+    damaged = sorted((moved / "results" / "tiny_demo" / "images" / "cry").glob("*.png"))[0]
+    damaged.write_bytes(b"not a png any more")
+    run_snakemake(moved, "--cores", "1", "--configfile", "tiny.yaml", "--forcerun", "faces",
+                  "results/tiny_demo/faces.npz", "results/x-1_/faces.npz")
+    report = pd.read_csv(moved / "results" / "tiny_demo" / "faces_report.tsv", sep="\t", dtype=str)
+    row = report[report["path"] == f"cry/{damaged.name}"]
+    assert row["status"].tolist() == ["unreadable"] and str(tiny_run.path) not in " ".join(report["reason"])
+    hostile = pd.read_csv(moved / "results" / "x-1_" / "faces_report.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert (hostile["status"] == "ok").all() and not hostile["path"].str.startswith("/").any()

@@ -59,6 +59,7 @@ def past_split(config: dict) -> dict[str, pd.DataFrame]:
     """Pre-job checks, then each dataset's ingest, faces and first repeat's split, called as
     workflow/scripts/{ingest,faces,split}.py call them (run in the test's folder): the folds tables."""
     from infantfer.faces import extract_faces
+    from infantfer.ingest import images_root
     from infantfer.io.npz import read_faces_npz, write_faces_npz
     from infantfer.split import handle_near_duplicates, make_folds
 
@@ -70,7 +71,7 @@ def past_split(config: dict) -> dict[str, pd.DataFrame]:
         settings = {k: v for k, v in ds.items() if k not in (*STAGES, "arms")}  # common.smk's ingest_settings
         write_manifest(ingest(settings, image_dir=out / "images"), out / "manifest.tsv")
         arrays, report = extract_faces(read_manifest(out / "manifest.tsv"), **ds["faces"],
-                                       max_pixels=ds["ingest"]["max_pixels"])
+                                       max_pixels=ds["ingest"]["max_pixels"], root=images_root(ds, out / "images"))
         report.to_csv(out / "faces_report.tsv", sep="\t", index=False)
         write_faces_npz(out / "faces.npz", arrays)
         faces = read_faces_npz(out / "faces.npz")

@@ -110,7 +110,8 @@ def test_pixels_csv(tmp_path):
     manifest = ingest(ds, image_dir=tmp_path / "images")
     assert manifest["label"].tolist() == ["angry", "happy", "happy"]  # label 5 not named: skipped
     assert manifest["source"].tolist() == ["fer.csv line 2", "fer.csv line 3", "fer.csv line 4"]
-    first = np.asarray(Image.open(manifest["path"][0]))
+    assert manifest["path"].tolist()[0] == "line0000002.png"  # relative to the images' folder
+    first = np.asarray(Image.open(tmp_path / "images" / manifest["path"][0]))
     assert first.shape == (4, 4) and first.ravel().tolist() == [int(v) for v in rows[0]["pixels"].split()]
     assert class_group_counts(ds).to_dict() == {"angry": 1, "happy": 2}
     pd.DataFrame([{"emotion": 0, "pixels": "1 2 3", "Usage": "Training"}]).to_csv(csv, index=False)

@@ -9,6 +9,7 @@ overrides).
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import math
 import re
@@ -112,14 +113,18 @@ def add_demo_if_no_datasets(config: dict, demo_config: str | Path = DEMO_CONFIG)
     return config
 
 
-def resolve_config(config: dict) -> dict:
+def resolve_config(config: dict, config_files: list[str | Path] | None = None) -> dict:
     """Validate ``config`` in place (filling defaults) and return it.
 
     Each ``config["datasets"][name]`` gains ``name``, its stage sections merged with the
     top-level ones, and its arms resolved (see :func:`resolve_arms`), so that stages never look
-    anything up twice.
+    anything up twice. ``config_files``: the YAML files it was read from, where an error quotes a
+    value as written (``01``, ``yes``) rather than as YAML read it.
     """
     check_plain_values(config)
+    for name, ds in (config.get("datasets") or {}).items():
+        if isinstance(name, str) and isinstance(ds, dict):  # before the schema, whose message would be "not of type"
+            check_text_values(name, ds, config_files or [])
     schema = load_schema()
     _validate(config, schema, schema, "")
     for name, ds in config["datasets"].items():
@@ -135,6 +140,55 @@ def resolve_config(config: dict) -> dict:
         check_layout(name, ds)
         _check_plan_size(name, ds)
     return config
+
+
+def _yaml_kind(value: Any) -> str:
+    return {bool: "the boolean", int: "the number", float: "the number"}.get(type(value), "the value")
+
+
+def written_as(config_files: list[str | Path], path: list) -> Any:
+    """The value at ``path`` (keys and list positions) as the last of ``config_files`` that holds
+    it wrote it: every scalar as its text (YAML's base loader), or None."""
+    for file in reversed([str(f) for f in config_files]):
+        try:
+            with open(file) as fh:
+                node = yaml.load(fh, Loader=yaml.BaseLoader)
+            for key in path:
+                node = node[int(key)] if isinstance(node, list) else node[str(key)]
+            return node
+        except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError):
+            continue
+    return None
+
+
+def check_text_values(name: str, ds: dict, config_files: list[str | Path]) -> None:
+    """Labels and filter values are text: YAML reads ``01`` as the number 1, ``yes`` and ``no`` as
+    booleans and ``1.0`` as a number, and two labels (``1``, ``01``) become one, or a filter finds
+    nothing. Such a value stops the run, quoted as written, with the quoted form to use. (Filter
+    ranges, ``{min: 0, max: 2}``, are numbers.)"""
+    places = []
+    filters = ds.get("filters") if isinstance(ds.get("filters"), dict) else {}
+    label_names = ds.get("label_names") if isinstance(ds.get("label_names"), dict) else {}
+    for column, rule in filters.items():
+        if isinstance(rule, list):
+            places += [(["filters", column, i], v, ["filters", column]) for i, v in enumerate(rule)]
+        elif not isinstance(rule, dict):
+            places.append((["filters", column], rule, ["filters", column]))
+    for code, label in label_names.items():
+        places.append((["label_names", code], label, ["label_names", code]))
+    found = []
+    for path, value, shown_path in places:
+        if isinstance(value, (bool, int, float)):  # other types: the schema's message
+            written = written_as(config_files, ["datasets", name, *path])
+            found.append((path, value, shown_path, value if written is None else written))
+    found.sort(key=lambda f: str(f[3]) == str(f[1]))  # a value YAML changed (01 -> 1) is named first
+    for path, value, shown_path, written in found[:1]:
+        whole = written_as(config_files, ["datasets", name, *shown_path])
+        quoted = json.dumps(whole if whole is not None else str(written), ensure_ascii=False)
+        raise ConfigError(
+            f"datasets.{name}.{'.'.join(map(str, path))}", f"{written} is read by YAML as {_yaml_kind(value)} "
+            f"{value!r}, not the text '{written}' (labels and filter values are text)",
+            f"quote it: {shown_path[-1]}: {quoted}")
 
 
 MAX_VALUES = 100_000  # values in a whole configuration, YAML aliases counted as often as they are used
@@ -285,7 +339,7 @@ def load_config(*paths: str | Path) -> dict:
         with open(path) as fh:
             data = yaml.safe_load(fh) or {}
         _deep_update(merged, data)
-    return resolve_config(add_demo_if_no_datasets(merged))
+    return resolve_config(add_demo_if_no_datasets(merged), config_files=list(paths))
 
 
 def _deep_update(base: dict, new: dict) -> None:

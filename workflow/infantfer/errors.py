@@ -47,3 +47,47 @@ def undecodable(name: str) -> bool:
 def _examples(items, n: int = 3) -> str:
     items = [shown(i) for i in items]
     return ", ".join(items[:n]) + (f" (and {len(items) - n} more)" if len(items) > n else "")
+
+
+# what a job's failure to write or read a file means to a user, and what to do about it
+_FILE_ERRORS = {
+    "ENOSPC": ("no space left on the device",
+               "free space there (or move the project to a larger disk: a moved project reruns nothing, "
+               "docs/reruns.md), then run snakemake again"),
+    "EDQUOT": ("your disk quota is used up",
+               "free space within your quota (or move the project to a disk with room: a moved project "
+               "reruns nothing, docs/reruns.md), then run snakemake again"),
+    "EROFS": ("the file system is read-only",
+              "run the workflow where results/ and logs/ can be written (a copy of the project reruns "
+              "nothing, docs/reruns.md)"),
+    "ENOENT": ("no such file or folder: it was deleted or moved while the run went on",
+               "leave results/ alone while snakemake runs, then run snakemake again: it re-creates what is missing"),
+}
+
+
+def file_error_message(error: BaseException) -> str | None:
+    """``FILE: what happened (free: X). Fix: ...`` for an OSError of a full disk, a used-up quota,
+    a read-only file system or a vanished file, else None. Whatever had been computed is kept:
+    every result is written atomically, and a GAN resumes from its last checkpoint."""
+    import errno
+    import os
+    import shutil
+
+    if not isinstance(error, OSError) or error.errno is None:
+        return None
+    name = errno.errorcode.get(error.errno, "")
+    if name not in _FILE_ERRORS:
+        return None
+    what, fix = _FILE_ERRORS[name]
+    file = error.filename or "a file of this job"
+    free = ""
+    if name in ("ENOSPC", "EDQUOT") and error.filename:
+        folder = os.path.dirname(os.path.abspath(os.fsdecode(error.filename)))
+        while folder and not os.path.isdir(folder):
+            folder = os.path.dirname(folder)
+        try:
+            free = f" (free: {shutil.disk_usage(folder).free / 2**20:,.1f} MiB)"
+        except OSError:
+            pass
+    return (f"{shown(file)}: {what}{free}. Nothing finished is lost (every result is written whole or not at "
+            f"all; a GAN resumes from its last checkpoint).\n  Fix: {fix}.")

@@ -46,16 +46,24 @@ def setup_logging(log_file: str | Path | None = None, level: int = logging.INFO)
 def _log_uncaught_errors(root: logging.Logger) -> None:
     """A job that dies writes why into its own log: Snakemake says "check log file(s) for error
     details" and points at that file, which would otherwise be empty (the traceback goes to
-    stderr only)."""
+    stderr only). A full disk, a used-up quota, a read-only file system or a vanished file is
+    said in words, with the file and the fix, last on stderr too (:func:`infantfer.errors.file_error_message`)."""
+    from .errors import file_error_message
+
     previous = sys.excepthook
 
     def log_then_raise(kind, error, tb):
         if not issubclass(kind, KeyboardInterrupt):
+            plain = file_error_message(error)
             file_handlers = [h for h in root.handlers if isinstance(h, logging.FileHandler)]
-            record = root.makeRecord(root.name, logging.ERROR, "(job)", 0, "job failed: %s: %s",
-                                     (kind.__name__, error), (kind, error, tb))
+            record = root.makeRecord(root.name, logging.ERROR, "(job)", 0, "job failed: %s",
+                                     (plain or f"{kind.__name__}: {error}",), (kind, error, tb))
             for handler in file_handlers:  # stderr gets the traceback from the default hook below
                 handler.handle(record)
+            previous(kind, error, tb)
+            if plain:
+                print(f"job failed: {plain}", file=sys.stderr)
+            return
         previous(kind, error, tb)
 
     sys.excepthook = log_then_raise

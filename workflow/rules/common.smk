@@ -39,6 +39,9 @@ from infantfer.ingest import (
     LOCATION_KEYS,
     DataError,
     FileHashes,
+    check_shared_images,
+    content_hashes,
+    images_root,
     check_enough_groups,
     class_group_counts,
     label_filter_key,
@@ -52,16 +55,20 @@ from infantfer.ingest import (
 # named anywhere, the demo of config/demo.yaml runs.
 try:
     add_demo_if_no_datasets(config, Path(workflow.basedir) / "config" / "demo.yaml")
-    resolve_config(config)
+    resolve_config(config, config_files=workflow.configfiles)
     FINGERPRINTS = {}
     _hashes = FileHashes(Path(".snakemake") / "infantfer" / "file_hashes.json")
+    _contents = {}
     for _name, _ds in config["datasets"].items():
         _listing = list_images(_ds) if _ds["layout"] in LISTED_LAYOUTS else None  # listed once
         check_enough_groups(class_group_counts(_ds, _listing), _ds["split"]["folds"], _name, label_filter_key(_ds))
         # ingest re-runs when a dataset's files change (names inside it, sizes, contents), not
         # when it moves, and not only when its settings do
         FINGERPRINTS[_name] = listing_fingerprint(_ds, _listing, _hashes)
+        _contents[_name] = (_ds, content_hashes(_ds, _listing, _hashes))
     _hashes.save()
+    for _warning in check_shared_images(_contents):
+        logger.warning(f"WARNING: {_warning}")
 except (ConfigError, DataError) as _err:
     raise WorkflowError(str(_err)) from None
 
@@ -124,6 +131,17 @@ def dataset_location(wildcards, input):
     a dataset, or the whole project, reruns nothing, while its contents are in the fingerprint."""
     ds = config["datasets"][wildcards.dataset]
     return {k: ds[k] for k in LOCATION_KEYS if k in ds}
+
+
+def image_dir(dataset):
+    """Where ingest writes the images of a layout that draws or decodes them (demo, pixels_csv)."""
+    return f"results/{dataset}/images"
+
+
+def images_root_of(wildcards, input):
+    """The folder the manifest's paths are relative to (infantfer.ingest.images_root). A function of
+    `input`, which Snakemake leaves out of its params trigger, like dataset_location."""
+    return str(images_root(config["datasets"][wildcards.dataset], image_dir(wildcards.dataset)))
 
 
 def settings_of_record(wildcards):

@@ -12,6 +12,7 @@ rule faces:
     params:
         faces=stage("faces"),
         max_pixels=lambda wildcards: config["datasets"][wildcards.dataset]["ingest"]["max_pixels"],
+        images_root=images_root_of,  # not a rerun trigger: moving the data reruns nothing
         *package_code("faces.py"),
     threads: 1
     resources:

@@ -9,7 +9,7 @@ rule ingest:
         settings=ingest_settings,
         location=dataset_location,  # not a rerun trigger: moving the data reruns nothing
         files=ingest_fingerprint,
-        image_dir=lambda wildcards: f"results/{wildcards.dataset}/images",
+        image_dir=lambda wildcards: image_dir(wildcards.dataset),
         layout_code=layout_code,
         *package_code("ingest.py"),
     threads: 1

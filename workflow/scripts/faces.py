@@ -6,7 +6,8 @@ from infantfer.threads import limit_threads
 
 setup_logging(snakemake.log[0])
 limit_threads(snakemake.threads)
+# the manifest's paths are relative to the dataset's folder, a param no move reruns (common.smk)
 arrays, report = extract_faces(read_manifest(snakemake.input.manifest), **snakemake.params.faces,
-                               max_pixels=snakemake.params.max_pixels)
+                               max_pixels=snakemake.params.max_pixels, root=snakemake.params.images_root)
 report.to_csv(snakemake.output.report, sep="\t", index=False)
 write_faces_npz(snakemake.output.faces, arrays)

@@ -34,6 +34,15 @@ def list_checkpoints(checkpoint_dir: str | Path) -> list[Path]:
     return [p for _, p in checkpoints_in(checkpoint_dir)]
 
 
+def _run_listing(path: Path) -> str:
+    """The checkpoints.tsv of the GAN run a checkpoint belongs to (results/<dataset>/cgan_checkpoints/
+    <part>_<base>-<key>/step_N.pt -> results/<dataset>/cgan/<part>_<base>/checkpoints.tsv)."""
+    folder = Path(path).parent
+    if folder.parent.name == "cgan_checkpoints" and "-" in folder.name:
+        return str(folder.parent.parent / "cgan" / folder.name.rpartition("-")[0] / "checkpoints.tsv")
+    return "results/<dataset>/cgan/<part>_<base>/checkpoints.tsv"
+
+
 class DamagedCheckpoint(DamagedFile):
     """A checkpoint that cannot be read back: cut short (a full disk, a copy) or changed after it
     was written. Training moves it aside and re-creates it (:mod:`infantfer.cgan.train`)."""
@@ -42,22 +51,51 @@ class DamagedCheckpoint(DamagedFile):
         self.path, self.cause = Path(path), cause
         super().__init__(
             f"{path} cannot be read ({cause}): it was cut short or changed after it was written.\n  Fix: train "
-            "that GAN again: delete its run's checkpoints.tsv (results/<dataset>/cgan/<part>_<base>/checkpoints.tsv) "
-            f"and run snakemake again; rule cgan_train moves {Path(path).name} aside (to {Path(path).name}.damaged, "
-            "never deleted) and re-creates it from the last good checkpoint, bit for bit.")
+            f"that GAN again: delete its run's {_run_listing(path)} and run snakemake again; rule cgan_train moves "
+            f"{Path(path).name} aside (to {Path(path).name}.damaged, never deleted) and re-creates it from the last "
+            "good checkpoint, bit for bit.")
 
 
 class UnsafeCheckpoint(ValueError):
     """A file named like a checkpoint that holds Python objects (a pickle payload): loading it
-    with ``weights_only=False`` would run them."""
+    with ``weights_only=False`` would run them. Training moves it aside (``.unsafe``, never run)."""
 
     def __init__(self, path: Path, cause: str):
-        self.path = Path(path)
+        self.path, self.cause = Path(path), cause
         super().__init__(
-            f"{path} is not a checkpoint this workflow wrote: it holds Python objects ({cause}) that loading "
-            "would run, and was refused unread. Do not load it with weights_only=False.\n  Fix: delete it (keep a "
-            "copy elsewhere if you want to find out where it came from) and run snakemake again: the job retrains "
-            "the GAN from its last good checkpoint, or from the start.")
+            f"{path} is not a checkpoint this workflow wrote: it holds code ({cause}), which was never run: it "
+            "was refused unread. Do not load it with weights_only=False.\n  Fix: delete it (keep a copy elsewhere "
+            f"if you want to find out where it came from) and its run's {_run_listing(path)}, then run snakemake "
+            "again: rule cgan_train retrains the GAN from its last good checkpoint, or from the start.")
+
+
+# what a checkpoint's pickle may name: the tensors and containers torch.save writes
+_TORCH_GLOBALS = ("torch.", "collections.OrderedDict", "builtins.set", "builtins.tuple", "builtins.list",
+                  "builtins.dict", "_codecs.encode", "numpy.")
+
+
+def _pickled_code(path: Path) -> str | None:
+    """What the pickle inside a torch zip file asks to run beyond tensors ("posix.system"), "a
+    pickle instruction torch refuses" where its names cannot be read, or None when it names
+    nothing else."""
+    import pickletools
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = next(n for n in archive.namelist() if n.endswith("/data.pkl") or n == "data.pkl")
+            payload = archive.read(name)
+        strings, named = [], []
+        for op, arg, _ in pickletools.genops(payload):
+            if op.name in ("GLOBAL", "INST"):
+                named.append(str(arg).replace(" ", "."))
+            elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                named.append(f"{strings[-2]}.{strings[-1]}")
+            elif isinstance(arg, str):
+                strings.append(arg)
+    except (zipfile.BadZipFile, StopIteration, ValueError, OSError, EOFError):
+        return None
+    foreign = [n for n in named if not n.startswith(_TORCH_GLOBALS)]
+    return ", ".join(dict.fromkeys(foreign)) if foreign else None
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict:
@@ -70,9 +108,10 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dic
     except FileNotFoundError:
         raise
     except pickle.UnpicklingError as err:
-        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(err))
-        if found:
-            raise UnsafeCheckpoint(path, f"it asks for {found.group(1)}") from None
+        code = _pickled_code(path)
+        found = re.search(r"(?:Unsupported global: GLOBAL|unsupported GLOBAL) (\S+)", str(err))
+        if code or found:
+            raise UnsafeCheckpoint(path, f"it asks for {code or found.group(1)}") from None
         raise DamagedCheckpoint(path, "not a checkpoint file: its bytes are no zip archive of tensors") from None
     except (RuntimeError, EOFError, OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
         cause = str(err).split(". ")[0] or "the file is empty or ends early"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import logging
 import math
 import time
@@ -39,7 +40,7 @@ from .diffaugment import diff_augment, parse_policy
 from .config import (FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, _log, _sub_seed,
                      resolve_device)
 from .networks import build_models, count_parameters
-from .sample import DamagedCheckpoint, _resize, _sample_grid, load_checkpoint, write_png
+from .sample import DamagedCheckpoint, UnsafeCheckpoint, _resize, _sample_grid, load_checkpoint, write_png
 
 
 class _Trainer:
@@ -226,24 +227,32 @@ def _last_good_checkpoint(ckdir: Path, log: logging.Logger) -> tuple[dict, Path]
     for _, path in checkpoints_in(ckdir):
         try:
             ck = load_checkpoint(path)
-        except DamagedCheckpoint as err:
-            aside = path.with_name(path.name + ".damaged")
+        except (DamagedCheckpoint, UnsafeCheckpoint) as err:
+            unsafe = isinstance(err, UnsafeCheckpoint)
+            suffix = ".unsafe" if unsafe else ".damaged"
+            aside = path.with_name(path.name + suffix)
             n = 0
             while aside.exists():
                 n += 1
-                aside = path.with_name(f"{path.name}.damaged-{n}")
+                aside = path.with_name(f"{path.name}{suffix}-{n}")
             path.rename(aside)
-            log.warning("cgan: checkpoint %s cannot be read (%s): moved aside to %s (kept, never deleted); training "
-                        "resumes from %s and re-creates it", path, err.cause, aside.name,
-                        good[1].name if good else "the start")
+            what = (f"holds code ({err.cause}), which was never run" if unsafe
+                    else f"cannot be read ({err.cause})")
+            log.warning("cgan: checkpoint %s %s: moved aside to %s (kept, never deleted); training resumes from %s "
+                        "and re-creates it", path, what, aside.name, good[1].name if good else "the start")
             return good
         good = (ck, path)
     return good
 
 
 def _save_atomic(obj, path: Path) -> None:
+    """A checkpoint serialised in memory first, then written whole: a full disk raises an OSError
+    naming the file (not torch's zip writer's "unexpected pos"), and the bytes do not depend on the
+    temporary file's name (torch names the archive's folder after the file)."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
     with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+        tmp.write_bytes(buffer.getbuffer())
 
 
 def _fmt_eta(seconds: float) -> str:

@@ -4,6 +4,7 @@ for every image, kept or dropped."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import numpy as np
@@ -28,14 +29,16 @@ def extract_faces(manifest: pd.DataFrame, *, detector: str = _FACES["detector"],
                   margin: float = _FACES["margin"], align: bool = _FACES["align"], equalize: bool = _FACES["equalize"],
                   on_no_face: str = _FACES["on_no_face"], min_score: float = _FACES["min_score"], progress_every: int = 50,
                   logger: logging.Logger | None = None, max_pixels: int | None = None,
-                  ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+                  root: str | os.PathLike | None = None) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
     """Run the faces stage over ``manifest`` (columns ``id``, ``path``,
     ``label``, ``group``; others ignored).
 
     Returns ``(arrays, report)``: ``arrays`` = ``{"x": uint8 (N, size, size),
     "y", "group", "id": unicode arrays}`` for the kept images in manifest
     order; ``report`` has one row per manifest row with columns
-    ``id, path, label, status, score, reason``. ``max_pixels``: larger images
+    ``id, path, label, status, score, reason`` (paths as the manifest gives them: relative to the
+    dataset's folder ``root``, where the images are read; default: the folder :func:`infantfer.ingest.ingest`
+    noted in ``manifest.attrs``, else the paths as they are). ``max_pixels``: larger images
     are reported ``too_large`` without being decoded. A crop of one flat grey
     level is reported ``constant`` and dropped: there is no face in it.
     """
@@ -47,6 +50,7 @@ def extract_faces(manifest: pd.DataFrame, *, detector: str = _FACES["detector"],
         log.info("faces: align ignored for detector %r (it gives no eye keypoints)", det_name)
     use_align = bool(align) and det_name == "blazeface"
 
+    root = manifest.attrs.get("root") if root is None else root
     ids = manifest["id"].astype(str).tolist()
     paths = manifest["path"].astype(str).tolist()
     labels = manifest["label"].astype(str).tolist()
@@ -57,8 +61,10 @@ def extract_faces(manifest: pd.DataFrame, *, detector: str = _FACES["detector"],
     rows = []
     t0 = time.perf_counter()
     for i in range(n):
+        full = os.path.join(root, paths[i]) if root is not None else paths[i]
         status, score, reason, face = _process_one(
-            paths[i], det, det_name, size, margin, use_align, equalize, on_no_face, max_pixels)
+            full, det, det_name, size, margin, use_align, equalize, on_no_face, max_pixels)
+        reason = reason.replace(full, paths[i])  # the report names files as the manifest does
         rows.append((ids[i], paths[i], labels[i], status, score, reason))
         if face is not None:
             xs.append(face)

@@ -26,12 +26,12 @@ code (:mod:`infantfer.groups`) are shared with the split, which imports no part 
 
 from ..errors import DataError
 from ..groups import check_enough_groups, join_groups, merge_duplicate_groups
-from .checks import class_group_counts
+from .checks import check_shared_images, class_group_counts
 from .describe import EXIF_ORIENTATION, SWAPPED_ORIENTATIONS, stable_id
 from .files import IMAGE_EXTENSIONS
-from .fingerprint import FileHashes, listing_fingerprint
+from .fingerprint import FileHashes, content_hashes, listing_fingerprint
 from .labels import check_labels, label_filter_key
-from .layouts import LAYOUTS, LISTED_LAYOUTS, LOCATION_KEYS, Layout, check_layout, list_images
+from .layouts import LAYOUTS, LISTED_LAYOUTS, LOCATION_KEYS, Layout, check_layout, images_root, list_images
 from .manifest import MANIFEST_COLUMNS, check_label_conflicts, ingest, read_manifest, write_manifest
 from .tables import apply_filters
 
@@ -50,7 +50,10 @@ __all__ = [
     "check_enough_groups",
     "check_label_conflicts",
     "check_labels",
+    "check_shared_images",
+    "content_hashes",
     "check_layout",
+    "images_root",
     "class_group_counts",
     "ingest",
     "join_groups",

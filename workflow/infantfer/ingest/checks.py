@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..errors import DataError
 from .layouts import list_images
 from .tables import _need_columns, _read_table, apply_filters
 
@@ -33,3 +34,38 @@ def class_group_counts(ds: dict, listing: pd.DataFrame | None = None) -> pd.Seri
     df = list_images(ds) if listing is None else listing
     groups = df["given_group"].where(df["given_group"] != "", df["path"])
     return pd.DataFrame({"label": df["label"], "g": groups}).groupby("label")["g"].nunique()
+
+
+def check_shared_images(datasets: dict[str, tuple[dict, set[str]]]) -> list[str]:
+    """Datasets that hold the same images. ``datasets``: name -> (resolved settings, the sha256 of
+    each of its image files; empty where unknown before ingest). Two datasets with the same
+    ``path`` and the same settings are one dataset run twice: a DataError naming both. Otherwise
+    (other filters, other settings: a legitimate comparison) one warning per pair that shares
+    images, naming both and how many, since the statistics across datasets count those twice."""
+    import os
+
+    def where(ds: dict) -> str | None:
+        return os.path.realpath(ds["path"]) if ds.get("path") else None
+
+    def same_settings(a: dict, b: dict) -> bool:
+        return {k: v for k, v in a.items() if k != "name"} == {k: v for k, v in b.items() if k != "name"}
+
+    warnings = []
+    names = sorted(datasets)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            (a, hashes_a), (b, hashes_b) = datasets[first], datasets[second]
+            same_place = where(a) is not None and where(a) == where(b)
+            if same_place and same_settings(a, b):
+                raise DataError(
+                    f"datasets '{first}' and '{second}' read the same path ({a['path']}) with the same settings: one "
+                    f"dataset, run twice, whose images would count twice across datasets. Fix: remove one of "
+                    "them, or give them the settings that make them differ (filters, faces, arms).")
+            shared = len(hashes_a & hashes_b)
+            if shared or same_place:
+                what = f"{shared} image(s) with the same content" if shared else "the same file"
+                warnings.append(
+                    f"datasets '{first}' and '{second}' share {what}{' (same path)' if same_place else ''}: the "
+                    "statistics across datasets count them in both. Fine for two views of one collection (other "
+                    "filters or settings); otherwise keep each photo in one dataset.")
+    return warnings

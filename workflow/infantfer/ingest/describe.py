@@ -26,10 +26,10 @@ EXIF_ORIENTATION = 0x0112
 SWAPPED_ORIENTATIONS = {5, 6, 7, 8}  # rotated a quarter turn: width and height trade places
 
 
-def _describe(path: str) -> tuple[float, float, str]:
-    """Width, height (as the image is meant to be seen) and mode, from the header alone: nothing is
-    decoded here, so a decompression bomb costs nothing (the faces stage applies ingest.max_pixels and
-    reports it too_large)."""
+def _describe(path: str | Path, shown_as: str | None = None) -> tuple[float, float, str, int]:
+    """Width, height (as the image is meant to be seen), mode and number of frames, from the headers
+    alone: nothing is decoded here, so a decompression bomb costs nothing (the faces stage applies
+    ingest.max_pixels and reports it too_large). ``shown_as``: the name a log line gives it."""
     try:
         # PIL's own bomb check off: it would call a 14000 x 14000 header "unreadable"
         with pil_bomb_check_off(), Image.open(path) as im:
@@ -39,10 +39,10 @@ def _describe(path: str) -> tuple[float, float, str]:
             header_exif = "exif" in im.info or im.format == "TIFF"
             if header_exif and im.getexif().get(EXIF_ORIENTATION) in SWAPPED_ORIENTATIONS:
                 width, height = height, width
-            return float(width), float(height), im.mode
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        log.warning("unreadable image %s (%s); faces will report it", shown(path), exc.__class__.__name__)
-        return float("nan"), float("nan"), "unreadable"
+            return float(width), float(height), im.mode, int(getattr(im, "n_frames", 1) or 1)
+    except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
+        log.warning("unreadable image %s (%s); faces will report it", shown(shown_as or path), exc.__class__.__name__)
+        return float("nan"), float("nan"), "unreadable", 1
 
 
 def stable_id(dataset: str, location: str) -> str:

@@ -72,6 +72,15 @@ class FileHashes:
             self._new = False
 
 
+def content_hashes(ds: dict, listing: pd.DataFrame | None, hashes: FileHashes) -> set[str]:
+    """The sha256 of each image file of a listed layout (empty for layouts that write their images:
+    those are known only after ingest)."""
+    if LAYOUTS[ds["layout"]].writes_images:
+        return set()
+    table = list_images(ds) if listing is None else listing
+    return {hashes.sha256(path)[1] for path in table["path"]}
+
+
 def listing_fingerprint(ds: dict, listing: pd.DataFrame | None = None, hashes: FileHashes | None = None) -> str:
     """A hash of a dataset's files (each one's name inside the dataset, size and content) and of
     its manifest or pixel CSV, so that Snakemake re-ingests when images are added, removed,

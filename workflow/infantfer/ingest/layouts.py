@@ -20,7 +20,7 @@ import pandas as pd
 from PIL import Image
 
 from ..errors import ConfigError, DataError, _examples
-from .files import _class_folders, _drop_repeated_files, _images_under, _not_files, _refuse_outside
+from .files import IMAGE_EXTENSIONS, _class_folders, _drop_repeated_files, _images_under, _not_files, _refuse_outside
 from .labels import check_labels, check_one_image_per_class, clean_labels
 from .tables import _need_columns, _read_table, apply_filters
 
@@ -50,6 +50,7 @@ def _list_csv(ds: dict) -> pd.DataFrame:
     _need_columns(df, {"file_column": file_col, "label_column": label_col, "group_column": group_col}, manifest)
     df[label_col] = clean_labels(df[label_col], ds["name"], f"labels in column '{label_col}' of {manifest}:")
     df = apply_filters(df, ds.get("filters", {}), str(manifest))
+    df = _known_formats(df, file_col, manifest)
     paths = [root / f for f in df[file_col]]
     _not_files(paths, manifest, root)
     return pd.DataFrame(
@@ -60,6 +61,17 @@ def _list_csv(ds: dict) -> pd.DataFrame:
             "source": df[file_col].to_numpy(),
         }
     )
+
+
+def _known_formats(df: pd.DataFrame, file_col: str, manifest) -> pd.DataFrame:
+    """The one rule of every layout: only files named like the formats read (IMAGE_EXTENSIONS);
+    the rows of other files are skipped, counted in the log with examples."""
+    known = df[file_col].map(lambda f: Path(str(f)).suffix.lower() in IMAGE_EXTENSIONS)
+    if not known.all():
+        log.warning("%s: %d row(s) name a file of a format not read (%s) and are skipped: %s. Fix: convert them "
+                    "to PNG and name the PNGs in the manifest", manifest, int((~known).sum()),
+                    ", ".join(sorted(IMAGE_EXTENSIONS)), _examples(df.loc[~known, file_col]))
+    return df[known]
 
 
 def _list_filename_fields(ds: dict) -> pd.DataFrame:
@@ -279,6 +291,16 @@ LISTED_LAYOUTS = tuple(name for name, layout in LAYOUTS.items() if not layout.wr
 LOCATION_KEYS = ("path", "manifest")  # where a dataset lies, not what it holds (see docs/reruns.md)
 
 
+def images_root(ds: dict, image_dir: str | Path | None) -> Path:
+    """The folder the manifest's paths are relative to: the dataset's, or ``image_dir`` (the
+    ``results/<name>/images/`` where ingest writes the images of a layout that draws or decodes them)."""
+    if LAYOUTS[ds["layout"]].writes_images:
+        if image_dir is None:
+            raise ValueError(f"layout {ds['layout']} writes images: give image_dir")
+        return Path(image_dir)
+    return Path(ds["path"])
+
+
 def check_layout(name: str, ds: dict) -> None:
     """The layout's checks before any job: the keys it needs, that its path exists, its own rules."""
     layout = LAYOUTS[ds["layout"]]
@@ -291,6 +313,19 @@ def check_layout(name: str, ds: dict) -> None:
         _existing(path, f"datasets.{name}.path", layout.path, fix)
     if layout.check:
         layout.check(ds)
+
+
+def _empty_labels(df: pd.DataFrame, empty: pd.Series, ds: dict) -> str:
+    """What to say of images without a label (an empty cell, from a spreadsheet): which, where, and
+    the filter that skips them (its drops are counted in the ingest log)."""
+    import json
+
+    labels = json.dumps(sorted(set(df.loc[~empty, "label"].astype(str))))
+    where = f" in {ds['manifest']}" if ds.get("manifest") else ""
+    return (f"dataset '{ds['name']}': {int(empty.sum())} image(s) have an empty label{where}, e.g. "
+            f"{_examples(df.loc[empty, 'source'])}. Fix: fill in their labels, or remove those rows; or, to skip "
+            f"every image without a label, keep the labelled ones with a filter: datasets.{ds['name']}.filters: "
+            f"{{label: {labels}}} (the ingest log counts what it drops).")
 
 
 def list_images(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
@@ -309,10 +344,11 @@ def list_images(ds: dict, image_dir: str | Path | None = None) -> pd.DataFrame:
             _refuse_outside(df, ds)
             df = _drop_repeated_files(df, ds)
     if df.empty:
-        raise DataError(f"dataset '{ds['name']}' ({ds.get('path', layout)}): no images found. Fix: check its path and filters.")
+        raise DataError(f"dataset '{ds['name']}' ({ds.get('path', layout.name)}): no images found. Fix: check its path "
+                        "and filters.")
     empty_label = df["label"].astype(str).str.strip() == ""
     if empty_label.any():
-        raise DataError(f"dataset '{ds['name']}': {int(empty_label.sum())} image(s) have an empty label, e.g. {df.loc[empty_label, 'source'].iloc[0]}.")
+        raise DataError(_empty_labels(df, empty_label, ds))
     check_one_image_per_class(df, ds)
     check_labels(df["label"], ds["name"])
     return df.reset_index(drop=True)

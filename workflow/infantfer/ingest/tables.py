@@ -42,10 +42,36 @@ def _wrong_sep(path: str | Path, sep: str, what: str, dataset: str) -> DataError
     return None
 
 
-def _refuse_repeated_columns(path: str | Path, sep: str, what: str) -> None:
+def _header(path: str | Path, sep: str) -> list[str]:
+    return pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False,
+                       encoding="utf-8-sig").iloc[0].tolist()
+
+
+def _drop_unnamed_empty_columns(df: pd.DataFrame, header: list[str], path: str | Path, what: str) -> pd.DataFrame:
+    """Columns without a name in the header: dropped, with a line in the log, when they hold nothing
+    (``file,label,,``: what a spreadsheet writes after a deleted column); an error naming the column
+    and a row when they hold values (which column is meant is unclear)."""
+    unnamed = [i for i, name in enumerate(header) if not str(name).strip()]
+    if not unnamed or len(header) != len(df.columns):
+        return df
+    columns = [df.columns[i] for i in unnamed]
+    for i, column in zip(unnamed, columns):
+        filled = df[column].astype(str).str.strip() != ""
+        if filled.any():
+            row = int(filled.idxmax()) + 2  # 1-based, after the header: what an editor shows
+            raise DataError(
+                f"{path}: column {i + 1} of this {what} has no name in the header but holds values (line {row}: "
+                f"'{shown(df.at[filled.idxmax(), column])[:80]}'). Fix: give it a name in the header, or delete the "
+                "column.")
+    log.info("%s: %d column(s) without a name and without values ignored (what a spreadsheet leaves after a "
+             "deleted column): column(s) %s", path, len(unnamed), ", ".join(str(i + 1) for i in unnamed))
+    return df.drop(columns=columns)
+
+
+def _refuse_repeated_columns(header: list[str], path: str | Path, what: str) -> None:
     """A header naming one column twice (``file,label,label``) is an error: pandas would read the
-    first and rename the others ``label.1``, silently."""
-    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    first and rename the others ``label.1``, silently. (Columns without a name: see above.)"""
+    header = [c for c in header if str(c).strip()]
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
         raise DataError(
@@ -68,8 +94,9 @@ def _read_table(path: str | Path, sep: str, what: str, dataset: str = "") -> pd.
             f"{path}: cannot read this {what} ({exc}). Fix: save it as UTF-8 CSV with sep '{sep}'.")) from exc
     if len(df.columns) == 1 and (wrong := _wrong_sep(path, sep, what, dataset)):
         raise wrong
-    _refuse_repeated_columns(path, sep, what)
-    return df
+    header = _header(path, sep)
+    _refuse_repeated_columns(header, path, what)
+    return _drop_unnamed_empty_columns(df, header, path, what)
 
 
 def _need_columns(df: pd.DataFrame, columns: dict[str, str | None], path: str | Path) -> None:

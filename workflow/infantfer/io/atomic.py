@@ -36,9 +36,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno is not None and not err.filename:
+            # a write that failed (a full disk) names no file: name the one being written
+            raise OSError(err.errno, os.strerror(err.errno), str(path)) from err
         raise
 
 
