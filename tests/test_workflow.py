@@ -206,6 +206,39 @@ def test_report_answers_and_opens_in_a_browser(tiny_run, tmp_path):
     shot = tmp_path / "report.png"
     subprocess.run([*args, f"--screenshot={shot}", url], capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
+    # the first screen answers: the heading and the lead's first sentence lie inside the window at
+    # scroll 0 (Snakemake's home page centres its content: a long answer used to start above the top)
+    for width, height in ((1280, 800), (1920, 1080)):
+        top, bottom, lead_bottom, window = first_screen(chromium, page, tmp_path, width, height)
+        assert 0 <= top and bottom <= lead_bottom <= window, (width, height, top, bottom, lead_bottom, window)
+
+
+MEASURE = """<script>
+window.addEventListener("load", () => setTimeout(() => {
+  const heading = document.getElementById("did-balancing-help");
+  const lead = heading && heading.querySelector("li");
+  const h = heading ? heading.querySelector("h1").getBoundingClientRect() : null;
+  const l = lead ? lead.getBoundingClientRect() : null;
+  document.body.setAttribute("data-first-screen", h && l ? [h.top, h.bottom, l.bottom, innerHeight].join(",") : "none");
+}, 3000));
+</script>"""
+
+
+def first_screen(chromium: str, page: str, tmp_path: Path, width: int, height: int) -> list[float]:
+    """Where the answer's heading and its lead's first sentence lie in a window of this size at
+    scroll 0 (top, bottom, lead bottom, window height), measured in headless Chromium by a script
+    added to a copy of the report."""
+    import re
+
+    measured = tmp_path / f"measured_{width}.html"
+    head, _, tail = page.rpartition("</body>")  # the last one: the page's scripts hold the text too
+    measured.write_text(head + MEASURE + "</body>" + tail)
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=15000",
+                          f"--window-size={width},{height}", "--dump-dom", measured.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r'data-first-screen="([^"]+)"', dom)
+    assert found and found.group(1) != "none", dom[-2000:]
+    return [float(v) for v in found.group(1).split(",")]
 
 
 def test_logs_and_provenance_name_no_absolute_path_but_the_configs(tiny_run):
