@@ -68,8 +68,8 @@ def test_training_sets_and_class_counts_of_the_default_arms():
     enn = table[(table.arm == "smoteenn") & (table.step == "final")]
     assert (enn["real_removed"] == [30, 12, 5] - enn["real"]).all()
     steps = table.groupby("arm", sort=False)["step"].unique().map(list).to_dict()
-    assert steps == {"original": ["final"], "smoteenn": ["input", "after_smote", "final"], "cgan": ["final"],
-                     "smoteenn_cgan": ["input", "after_smote", "resampled", "final"]}
+    assert steps == {"original": ["final"], "smoteenn": ["input", "after_smote", "after_enn", "final"],
+                     "cgan": ["final"], "smoteenn_cgan": ["input", "after_smote", "after_enn", "resampled", "final"]}
     final = table[table.step == "final"].set_index(["arm", "label"])
     assert final.loc["original", "real"].tolist() == [30, 12, 5]
     assert final.loc["cgan", "cgan"].tolist() == [0, 18, 25] and final.loc["cgan", "total"].tolist() == [30, 30, 30]

@@ -53,11 +53,12 @@ def test_answer_states_tested_differences_with_their_confidence():
     cgan = lines["cgan vs original"][0]
     row = run.statistics.query("arm == 'cgan' and baseline == 'original' and classifier == 'f1_adaboost' "
                                "and metric == 'macro_f1'").iloc[0]
-    assert cgan.startswith(f"macro F1 **higher**: {100 * row.mean_diff:+.1f} points, {row.rel_change_pct:+.1f}%; "
+    assert cgan.startswith(f"macro F1 (primary) **higher**: {100 * row.mean_diff:+.1f} points, {row.rel_change_pct:+.1f}%; "
                            f"95% CI [{100 * row.ci_low:+.1f}, {100 * row.ci_high:+.1f}]") and "n = 15" in cgan
     assert "Holm-adjusted p " in cgan and "wilcoxon" not in cgan.lower()
-    assert lines["smoteenn_cgan vs original"][0].startswith("macro F1 **lower**: -")
-    assert lines["smoteenn vs original"][0].startswith("macro F1 **equivalent** within ±3 points")
+    assert lines["smoteenn_cgan vs original"][0].startswith("macro F1 (primary) **lower**: -")
+    assert lines["smoteenn vs original"][0].startswith("macro F1 (primary) **equivalent** within ±3 points")
+    assert lines["smoteenn vs original"][1].startswith("G-mean (secondary) ")
     assert answer["warning"] is None
     # facts of the run, not defaults: 16 px faces, 700 GAN steps, 3 x 5 folds
     assert answer["facts"].startswith("16 x 16 px greyscale faces; 3 repeat(s) x 5 grouped folds (n = 15")
@@ -70,7 +71,7 @@ def test_answer_warns_when_too_few_folds_and_gives_means_only():
     answer = report.dataset_answer(run)
     assert answer["warning"].startswith("Too few folds to test: n = 3 paired test folds")
     cgan = dict(answer["lines"])["cgan vs original"][0]
-    assert cgan.startswith("macro F1 +") and " points" in cgan and cgan.endswith("(n = 3, too few folds to test)")
+    assert cgan.startswith("macro F1 (primary) +") and " points" in cgan and cgan.endswith("(n = 3, too few folds to test)")
     assert "CI" not in cgan and "p =" not in cgan
     table = report.table4(run.metrics, run.statistics, "original")
     cell = table.loc[(table.arm == "cgan") & (table.classifier == "f1_adaboost"), "Δ macro F1 vs original [95% CI]"].item()

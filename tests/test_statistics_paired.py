@@ -133,8 +133,15 @@ def test_every_verdict_from_a_constructed_metrics_table():
     assert verdicts.to_dict() == {"smote": "equivalent", "random_over": "inconclusive", "class_weight": "higher",
                                   "adasyn": "lower"}
     smote = out[(out.arm == "smote") & (out.metric == "macro_f1") & (out.classifier == "f1_adaboost")].iloc[0]
-    assert -0.03 < smote.tost_ci_low < smote.tost_ci_high < 0.03 and smote.p_tost < 0.05 and smote.p_rope > 0.95
-    assert smote.ci_low < smote.tost_ci_low  # the 90% interval sits inside the 95% one
+    assert -0.03 < smote.tost_ci_low < smote.tost_ci_high < 0.03 and smote.p_tost_holm < 0.05 and smote.p_rope > 0.95
+    # the equivalence interval is the one at the row's Holm level: 1 - 2 x level
+    family = out[(out.classifier == "f1_adaboost") & (out.metric == "macro_f1")]
+    rank = sorted(family["p_tost"]).index(smote.p_tost)  # Holm's step of this row's TOST p-value
+    assert smote.tost_level == pytest.approx(0.05 / (len(family) - rank))
+    assert smote.p_tost_holm == pytest.approx(min(1.0, max((len(family) - i) * p for i, p in
+                                                           enumerate(sorted(family["p_tost"])[: rank + 1]))))
+    width = stats.t.ppf(1 - smote.tost_level, 14) * (smote.ci_high - smote.ci_low) / 2 / stats.t.ppf(0.975, 14)
+    assert (smote.tost_ci_low, smote.tost_ci_high) == pytest.approx((smote.mean_diff - width, smote.mean_diff + width))
     inconclusive = out[(out.arm == "random_over") & (out.metric == "macro_f1") & (out.classifier == "f1_adaboost")]
     row = inconclusive.iloc[0]
     assert row.p_holm >= 0.05 and row.p_tost >= 0.05 and row.detectable_points > 3

@@ -60,7 +60,7 @@ def test_the_method_s_four_arms(tiny_run):
         # each image is tested once per arm x classifier in the single repeat
         assert len(predictions) == len(report[report["status"] == "ok"]) * len(ARMS) * len(CLASSIFIERS)
         counts = pd.read_csv(results / name / "class_counts.tsv", sep="\t")
-        assert set(counts["step"]) == {"input", "after_smote", "resampled", "final"}
+        assert set(counts["step"]) == {"input", "after_smote", "after_enn", "resampled", "final"}
         final = counts[counts["step"] == "final"]
         assert set(final["arm"]) == ARMS
         assert (final["total"] == final[["real", "smote", "cgan"]].sum(axis=1)).all()
@@ -197,7 +197,7 @@ def test_report_answers_and_opens_in_a_browser(tiny_run, tmp_path):
     assert "Did balancing help?" in visible
     assert "Too few folds to test: n = 2 paired test folds" in visible  # tiny_demo: 1 x 2 folds
     assert "The method&#x27;s headline" in visible or "The method's headline" in visible
-    assert "tiny_demo (f1_adaboost, n = 2 paired test folds): too few folds to test anything" in visible  # the lead
+    assert "tiny_demo (f1_adaboost, n = 2 paired test folds, primary metric macro F1): too few folds to test anything" in visible
     assert "Table 4 of tiny_demo" in visible and "is a page of its own" in visible  # not in the narrow column
     assert 'class="admonition warning"' in visible and "data:image/png;base64," in dom  # styled; the forest plot
     metrics = pd.read_csv(tmp / "results" / "tiny_demo" / "metrics.tsv", sep="\t")

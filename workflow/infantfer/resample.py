@@ -146,6 +146,8 @@ class GuardedSMOTEENN(BaseSampler):
         kept = self.smoteenn_.enn_.sample_indices_
         made = self.smoteenn_.smote_.sampling_strategy_
         y_smote = np.concatenate([y, np.repeat(labels[list(made)], list(made.values()))]) if sum(made.values()) else y
+        # what ENN left, before a wiped class gets its real images back (Table 2's after_enn step)
+        after_enn = (y_res.copy(), np.where(kept < len(y), "real", "smote"))
         wiped = [c for c in n if c not in set(y_res.tolist())]
         self.restored_ = [str(c) for c in wiped]
         if wiped:
@@ -156,7 +158,8 @@ class GuardedSMOTEENN(BaseSampler):
             y_res = np.concatenate([y_res, y[back]])
         self.real_index_ = np.where(kept < len(y), kept, -1)
         self.source_ = np.where(kept < len(y), "real", "smote").astype(object)
-        self.steps_ = [("after_smote", y_smote, np.where(np.arange(len(y_smote)) < len(y), "real", "smote"))]
+        self.steps_ = [("after_smote", y_smote, np.where(np.arange(len(y_smote)) < len(y), "real", "smote")),
+                       ("after_enn", *after_enn)]
         return X_res, y_res
 
 

@@ -344,6 +344,18 @@ def common_arms(wildcards=None):
     return [a for a in first if all(a in ARMS[d] for d in DATASETS)]
 
 
+def statistics_inputs(wildcards):
+    """The metrics and folds the comparisons need, and what the checks before them read: the class
+    counts (ENN's cleaning), the predictions (one prediction's weight) and, with a GAN arm, the gate."""
+    d = wildcards.dataset
+    inputs = {"metrics": result("collect_dataset", "metrics", dataset=d), "folds": result("collect_folds", 0, dataset=d),
+              "class_counts": result("collect_dataset", "counts", dataset=d),
+              "predictions": result("collect_dataset", "predictions", dataset=d)}
+    if gan_bases(ARMS[d]):
+        inputs["js"] = result("collect_gate", 0, dataset=d)
+    return inputs
+
+
 def table_inputs(wildcards):
     d = wildcards.dataset
     inputs = {"class_counts": result("collect_dataset", "counts", dataset=d),

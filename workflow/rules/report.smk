@@ -42,6 +42,7 @@ rule tables:
 rule answer:
     input:
         statistics=expand(rules.statistics.output[0], dataset=DATASETS),
+        sanity=expand(rules.statistics.output.sanity, dataset=DATASETS),
         metrics=expand(rules.collect_dataset.output.metrics, dataset=DATASETS),
         forest=expand(rules.figures.output.forest, dataset=DATASETS),
         balanced=expand(rules.balanced_set.output.classes, dataset=DATASETS),

@@ -4,8 +4,7 @@
 
 rule statistics:
     input:
-        metrics=rules.collect_dataset.output.metrics,
-        folds=rules.collect_folds.output[0],
+        unpack(statistics_inputs),
     output:
         report(
             "results/{dataset}/statistics.tsv",
@@ -13,10 +12,17 @@ rule statistics:
             category="Dataset {dataset}",
             subcategory="3 Data (TSV)",
         ),
+        sanity=report(
+            "results/{dataset}/sanity.tsv",
+            caption="../report/sanity.rst",
+            category="Dataset {dataset}",
+            subcategory="3 Data (TSV)",
+        ),
     log:
         "logs/{dataset}/statistics.log",
     params:
         statistics=stage("statistics"),
+        gate=stage("gate"),  # what the gate judges by: whether it could refuse anything
         arms=lambda wildcards: list(ARMS[wildcards.dataset]),
         folds=lambda wildcards: config["datasets"][wildcards.dataset]["split"]["folds"],
         *package_code("statistics.py"),

@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import REGISTRY
-from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, SANITY_CLASSIFIERS, TOO_FEW
+from ..statistics import (AT_CHANCE, CONSTANT, EQUIVALENT, HIGHER, HIGHER_IN_ROPE, IDENTICAL, INCONCLUSIVE, LOWER,
+                          LOWER_IN_ROPE, SANITY_CLASSIFIERS, TOO_FEW)
 from .style import METRIC_NAMES, Drawn, _numeric, _placeholder, _pyplot, _save, _table
 
 # Okabe-Ito: readable with colour-blindness
-VERDICT_COLOURS = {"higher": "#009e73", "lower": "#d55e00", EQUIVALENT: "#0072b2", IDENTICAL: "#0072b2",
-                   INCONCLUSIVE: "#555555", TOO_FEW: "#999999"}
+VERDICT_COLOURS = {HIGHER: "#009e73", LOWER: "#d55e00", HIGHER_IN_ROPE: "#56b4e9", LOWER_IN_ROPE: "#56b4e9",
+                   EQUIVALENT: "#0072b2", IDENTICAL: "#0072b2", CONSTANT: "#555555", INCONCLUSIVE: "#555555",
+                   AT_CHANCE: "#cc79a7", TOO_FEW: "#999999"}
 OTHER_COLOUR = "#999999"
 
 
@@ -115,8 +117,7 @@ def forest_figure(statistics, out_png, reference: str, classifier: str | None = 
     what = ("95% CI (thin), the equivalence test's 90% CI (thick)" if n >= 5
             else "means only: too few folds for an interval")
     fig.suptitle(f"Paired differences ({classifier}, n = {n} paired test folds)\n{what}", fontsize=9)
-    verdicts = [v for v in ("higher", "lower", EQUIVALENT, INCONCLUSIVE, IDENTICAL, TOO_FEW)
-                if v in {d["verdict"] for d in drawn}]
+    verdicts = [v for v in VERDICT_COLOURS if v in {d["verdict"] for d in drawn}]
     _legend(fig, verdicts)
     fig.tight_layout(rect=(0, 0.45 / height, 1, 1))  # inches for the legend (tight_layout leaves the title its room)
     return Drawn(_save(fig, out_png), data=pd.DataFrame(drawn))

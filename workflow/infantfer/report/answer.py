@@ -16,9 +16,11 @@ import pandas as pd
 
 from ..method import METHOD_CLASSIFIER
 from ..metrics import METRICS
-from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, MEAN_ROW, MIN_PAIRS, SANITY_CLASSIFIERS, TOO_FEW
+from ..statistics import (AT_CHANCE, CONSTANT, DIFFERENCES, EQUIVALENT, HIGHER_IN_ROPE, IDENTICAL, INCONCLUSIVE,
+                          LOWER_IN_ROPE, MEAN_ROW, MIN_PAIRS, SANITY_CLASSIFIERS, TOO_FEW)
 from ..statistics.paired import ALPHA
 from .lead import answer_classifier, claim_line, dataset_lead, percent_note, shows_percent
+from .notes import balanced_sentence, check_sentences, gan_trend_sentence
 from .power import power_sentences
 from .tables import STYLE, table4
 from .text import (METRIC_NAMES, TESTED, _ci, _heading, _markdown_table, _num, _p, _rst_emphasis, _rst_escape, level,
@@ -45,6 +47,7 @@ class DatasetRun:
     forest: str | Path | None = None  # the dataset's forest plot (PNG), embedded in the answer
     balanced: pd.DataFrame | None = None  # the exported balanced set's classes.tsv
     gan_trend: pd.DataFrame | None = None  # infantfer.quality.training_trend of its gan_quality.tsv
+    sanity: pd.DataFrame | None = None  # its sanity.tsv: the checks before the verdicts
 
 
 def run_facts(settings: dict) -> dict:
@@ -63,6 +66,7 @@ def run_facts(settings: dict) -> dict:
         "arms": list(arms),
         "classifiers": list(settings["evaluate"]["classifiers"]),
         "reference": settings["statistics"]["reference"],
+        "primary_metric": settings["statistics"]["primary_metric"],
         "alpha": settings["statistics"]["alpha"],
         "rope": dict(settings["statistics"]["rope"]),
     }
@@ -86,15 +90,25 @@ def comparison_sentence(row: pd.Series, alpha: float = ALPHA) -> str:
     """One comparison in words, in points: its verdict, the difference and its CI, Holm's p, what
     the posterior puts within the rope, and n."""
     name = METRIC_NAMES.get(row["metric"], row["metric"])
+    if row.get("metric_role") in ("primary", "secondary"):
+        name += f" ({row['metric_role']})"
     diff = f"{_num(100 * row['mean_diff'], 1, sign=True)} points{_relative_of(row, row['rel_change_pct'])}"
     verdict, n = row["verdict"], int(row["n"])
     ci = f"{level(alpha)} CI {_ci(100 * row['ci_low'], 100 * row['ci_high'], 1)}"
     rope = f"±{row['rope_points']:g}"
-    if verdict in ("higher", "lower"):
-        return f"{name} **{verdict}**: {diff}; {ci}, Holm-adjusted {_p(row['p_holm'])}, n = {n}"
+    if verdict in DIFFERENCES:
+        return (f"{name} **{verdict}**: {diff}; {ci}, Holm-adjusted {_p(row['p_holm'])}"
+                + (f" (the whole CI inside {rope} points)" if verdict in (HIGHER_IN_ROPE, LOWER_IN_ROPE) else "")
+                + f", n = {n}")
     if verdict == EQUIVALENT:
-        return (f"{name} **equivalent** within {rope} points: {diff}; {level(2 * alpha)} CI "
-                f"{_ci(100 * row['tost_ci_low'], 100 * row['tost_ci_high'], 1)}, n = {n}")
+        return (f"{name} **equivalent** within {rope} points: {diff}; {level(2 * row['tost_level'])} CI "
+                f"{_ci(100 * row['tost_ci_low'], 100 * row['tost_ci_high'], 1)} (two one-sided tests at the row's "
+                f"Holm level), Holm-adjusted {_p(row['p_tost_holm'])}, n = {n}")
+    if verdict == CONSTANT:
+        return f"{name}: a constant difference, {diff} on every paired fold (no variance: not tested), n = {n}"
+    if verdict == AT_CHANCE:
+        return (f"{name}: {diff}; no equivalence or identity is claimed, since the reference does not beat chance "
+                f"(sanity.tsv), n = {n}")
     if verdict == INCONCLUSIVE:
         unadjusted = (" (excludes 0 before Holm's adjustment only)" if row["ci_low"] > 0 or row["ci_high"] < 0
                       else "")
@@ -134,8 +148,10 @@ def dataset_answer(run: DatasetRun, classifier: str | None = None) -> dict:
     counts = tested["verdict"].value_counts()
     overall = (f"Over every classifier but {', '.join(SANITY_CLASSIFIERS)} (a sanity check, with no verdict) and "
                f"every metric, of {len(tested)} tested comparisons {counts.get('higher', 0)} are higher, "
-               f"{counts.get('lower', 0)} lower, {counts.get(EQUIVALENT, 0)} equivalent and "
-               f"{counts.get(INCONCLUSIVE, 0)} inconclusive." if len(tested) else None)
+               f"{counts.get('lower', 0)} lower, "
+               f"{counts.get(HIGHER_IN_ROPE, 0) + counts.get(LOWER_IN_ROPE, 0)} different within the rope, "
+               f"{counts.get(EQUIVALENT, 0)} equivalent and {counts.get(INCONCLUSIVE, 0)} inconclusive."
+               if len(tested) else None)
     text = facts_sentence(facts)
     if len(stats) and stats["ratio_measured"].notna().any():
         text += (f" The folds' test/train size ratio is {stats['ratio_measured'].dropna().iloc[0]:.2f}; the corrected "
@@ -145,9 +161,13 @@ def dataset_answer(run: DatasetRun, classifier: str | None = None) -> dict:
     trend = gan_trend_sentence(run.gan_trend) if run.gan_trend is not None else None
     if trend:
         text += " " + trend
-    return {"title": run.name, "lead": dataset_lead(run.name, stats, facts["reference"], facts["alpha"]),
+    checks, degenerate = check_sentences(run.sanity, facts)
+    if degenerate:
+        warning = " ".join([warning, *degenerate]) if warning else " ".join(degenerate)
+    return {"title": run.name, "lead": dataset_lead(run.name, stats, facts["reference"], facts["alpha"],
+                                                    facts.get("primary_metric", METRICS[0]), run.sanity),
             "facts": text, "warning": warning, "classifier": classifier, "lines": lines, "overall": overall,
-            "power": power_sentences(stats, classifier, METRICS, facts["folds"], facts["repeats"])}
+            "power": power_sentences(stats, classifier, METRICS, facts["folds"], facts["repeats"]), "checks": checks}
 
 
 def headline(thesis: pd.DataFrame, classifier: str = METHOD_CLASSIFIER, alpha: float = ALPHA) -> list[str]:
@@ -200,53 +220,11 @@ def _forest_rst(run: DatasetRun) -> list[str]:
     return [".. image:: data:image/png;base64,", *[f"   {c}" for c in chunks], f"   :alt: {alt}", ""]
 
 
-def balanced_sentence(dataset: str, classes: pd.DataFrame, metrics: pd.DataFrame, classifier: str) -> str:
-    """Which arm's recipe the exported balanced set follows, how that arm scored over the folds,
-    and how many of the user's real photos the recipe kept."""
-    arm = str(classes["arm"].iloc[0])
-    f1 = metrics.loc[(metrics["arm"] == arm) & (metrics["classifier"] == classifier), METRICS[0]]
-    scored = (f"scored {METRIC_NAMES[METRICS[0]]} {_num(f1.mean())} ± {_num(f1.std(ddof=1))} over the folds "
-              f"({classifier})" if len(f1) else "was not evaluated")
-    kept, available = int(classes["real_kept"].sum()), int(classes["real_available"].sum())
-    gan = int(classes["cgan"].sum()) if "cgan" in classes else 0
-    dropped = classes[classes["real_kept"] < classes["real_available"]]
-    photos = (f"it keeps all {available} real photos" if dropped.empty else
-              f"it keeps {kept} of the {available} real photos, dropping "
-              + ", ".join(f"{int(r.real_available - r.real_kept)} of {int(r.real_available)} {r.label}"
-                          for r in dropped.itertuples()) + " (that recipe's cleaning)")
-    return (f"The exported balanced set (results/{dataset}/balanced) follows the {arm} arm's recipe, which "
-            f"{scored}; {photos}, and adds {gan} GAN images.")
-
-
-TREND_WORDS = {  # infantfer.quality.training_trend's verdicts, as what happened and the advice
-    "far": ("drew images still told from real almost perfectly when training stopped",
-            "more steps (cgan.steps) or a larger recipe are needed before they can pass the gate"),
-    "improving": ("were still improving when training stopped", "more steps (cgan.steps) may make them better"),
-    "worse": ("got worse over the last third of training", "more steps are unlikely to help"),
-    "mixed": ("moved both ways over the last third of training", "no clear sign that more steps would help"),
-    "levelled": ("had levelled off", "more steps are unlikely to help"),
-}
-
-
-def gan_trend_sentence(trend: pd.DataFrame) -> str | None:
-    """How each GAN arm's fold GANs moved over the last third of training: how many steps the user's
-    data needs, read from the run itself."""
-    parts = []
-    for r in trend.itertuples():
-        happened, advice = TREND_WORDS[r.trend]
-        parts.append(f"the {r.arm} arm's GANs {happened} (from step {r.from_step:,} to {r.to_step:,} the mean "
-                     f"two-sample AUC went {r.auc_from:.2f} -> {r.auc_to:.2f} and the CAS ratio {r.cas_from:.2f} "
-                     f"-> {r.cas_to:.2f}): {advice}")
-    if not parts:
-        return None
-    return ("GAN training (gan_quality.tsv: the gate's two-sample AUC, and the CAS ratio on the folds' test images; "
-            "advice only, nothing decides by it): " + "; ".join(parts) + ".")
-
-
 def _lead(runs: list[DatasetRun], thesis: pd.DataFrame) -> tuple[list[str], str | None, str]:
     """The first lines: one sentence per dataset, the thesis' claim line (or None) and what % means."""
     alpha = runs[0].facts["alpha"] if runs else 0.05
-    leads = [dataset_lead(r.name, r.statistics, r.facts["reference"], r.facts["alpha"]) for r in runs]
+    leads = [dataset_lead(r.name, r.statistics, r.facts["reference"], r.facts["alpha"],
+                          r.facts.get("primary_metric", METRICS[0]), r.sanity) for r in runs]
     claim = claim_line(thesis, alpha)
     return leads, claim, percent_note(runs, lambda r: r.facts["reference"], alpha, with_claim=claim is not None)
 
@@ -270,6 +248,8 @@ def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFram
         lines += [_rst_escape(a["facts"]), ""]
         if a["warning"]:
             lines += [".. warning::", "", f"   {_rst_escape(a['warning'])}", ""]
+        if a["checks"]:
+            lines += ["Checks before the verdicts (sanity.tsv):", ""] + [f"- {_rst_escape(c)}" for c in a["checks"]] + [""]
         if a["power"]:
             lines += ["What this run could detect:", ""] + [f"- {_rst_escape(p)}" for p in a["power"]] + [""]
         lines += [f"With {_rst_escape(a['classifier'])}:", ""]
@@ -331,6 +311,8 @@ def answer_markdown(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.Dat
         out += [f"## {a['title']}", "", a["facts"], ""]
         if a["warning"]:
             out += [f"> **Warning.** {a['warning']}", ""]
+        if a["checks"]:
+            out += ["Checks before the verdicts (sanity.tsv):", ""] + [f"- {c}" for c in a["checks"]] + [""]
         if a["power"]:
             out += ["What this run could detect:", ""] + [f"- {p}" for p in a["power"]] + [""]
         out += [f"With {a['classifier']}:", ""]

@@ -12,7 +12,9 @@ import pandas as pd
 
 from ..method import METHOD_CLASSIFIER
 from ..metrics import METRICS
-from ..statistics import EQUIVALENT, IDENTICAL, INCONCLUSIVE, MEAN_ROW, NO_PAIRS, SANITY_CLASSIFIERS, THESIS_CLAIM, TOO_FEW
+from ..statistics import (AT_CHANCE, CONSTANT, DIFFERENCES, EQUIVALENT, HIGHER, HIGHER_IN_ROPE, IDENTICAL, LOWER,
+                          LOWER_IN_ROPE, MEAN_ROW, NO_PAIRS, PRIMARY_METRIC, SANITY_CLASSIFIERS, THESIS_CLAIM, TOO_FEW,
+                          direction)
 from ..statistics.paired import ALPHA
 from .text import METRIC_NAMES, level
 
@@ -48,60 +50,52 @@ def _relative(row: pd.Series) -> str:
     return f"{row['rel_change_pct']:+.1f}%"
 
 
-def _moved(rows: pd.DataFrame) -> str:
-    """'raised macro F1 by 8.1 points [3.2, 13.0] (+11.6%)' for the first of ``rows`` (one verdict,
-    higher or lower; the CI is of the size of the change), naming the others' metrics after it."""
-    row = rows.iloc[0]
+def _moved(row: pd.Series, rope: str = "") -> str:
+    """'raised macro F1 by 8.1 points [3.2, 13.0] (+11.6%)' (the CI of the size of the change);
+    with ``rope``, that the whole CI lies inside it."""
     name = METRIC_NAMES.get(row["metric"], row["metric"])
     low, high = 100 * row["ci_low"], 100 * row["ci_high"]
-    if row["verdict"] == "lower":
+    up = direction(row["verdict"]) > 0
+    if not up:
         low, high = -high, -low
-    verb = "raised" if row["verdict"] == "higher" else "lowered"
     extras = [_relative(row)] if _relative(row) else []
-    if len(rows) > 1:
-        extras.append(f"{_metric_names(rows.iloc[1:])} too")
-    return (f"{verb} {name} by {_pts(abs(100 * row['mean_diff']), False)} points [{_pts(low, False)}, "
-            f"{_pts(high, False)}]" + (f" ({'; '.join(extras)})" if extras else ""))
-
-
-def _metric_names(rows: pd.DataFrame) -> str:
-    names = [METRIC_NAMES.get(m, m) for m in rows["metric"]]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    inside = f", inside the {rope} rope" if rope else ""
+    return (f"{'raised' if up else 'lowered'} {name} by {_pts(abs(100 * row['mean_diff']), False)} points "
+            f"[{_pts(low, False)}, {_pts(high, False)}]{inside}" + (f" ({'; '.join(extras)})" if extras else ""))
 
 
 def _unadjusted_note(row: pd.Series, family: int, alpha: float) -> str:
     """Words for a CI that excludes 0 before Holm's adjustment but not after it."""
-    if row["verdict"] in ("higher", "lower") or not (row["ci_low"] > 0 or row["ci_high"] < 0):
+    if row["verdict"] in DIFFERENCES or not (row["ci_low"] > 0 or row["ci_high"] < 0):
         return ""
     return (f"; its {level(alpha)} CI excludes 0 only before Holm's adjustment for the {family} comparisons of "
             f"this metric, so it is not called a difference")
 
 
-def _arm_clause(arm: str, rows: pd.DataFrame, alpha: float) -> tuple[str, str]:
-    """(kind, words) of one arm against the reference: beat / behind / mixed give a clause with its
-    verb; matched and open give the arm and its numbers, listed after the kind's own words."""
-    higher, lower = rows[rows["verdict"] == "higher"], rows[rows["verdict"] == "lower"]
-    if len(higher) and len(lower):
-        return "mixed", f"{arm} {_moved(higher)} but {_moved(lower)}"
-    if len(higher) or len(lower):
-        return ("beat" if len(higher) else "behind"), f"{arm} {_moved(higher if len(higher) else lower)}"
-    matched = rows[rows["verdict"].isin([EQUIVALENT, IDENTICAL])]
-    open_ = rows[rows["verdict"] == INCONCLUSIVE]
-    rope = f"±{rows['rope_points'].iloc[0]:g}"
-    if open_.empty:
-        first = matched.iloc[0]
-        name = METRIC_NAMES.get(first["metric"], first["metric"])
-        only = "; every metric" if len(matched) == len(rows) else f"; on {_metric_names(matched)} only"
-        return "matched", (f"{arm} ({name} {_pts(100 * first['mean_diff'])} points, {level(2 * alpha)} CI "
-                           f"[{_pts(100 * first['tost_ci_low'])}, {_pts(100 * first['tost_ci_high'])}]{only})")
-    first = open_.iloc[0]
-    name = METRIC_NAMES.get(first["metric"], first["metric"])
-    words = (f"{arm} ({name} {_pts(100 * first['mean_diff'])} points [{_pts(100 * first['ci_low'])}, "
-             f"{_pts(100 * first['ci_high'])}], P(within {rope}) = {first['p_rope']:.2f}"
-             f"{_unadjusted_note(first, int(first['family']), alpha)}")
-    if len(matched):
-        words += f"; within {rope} on {_metric_names(matched)}"
-    return "open", words + ")"
+# the groups of the lead, in their order, and the words that open each
+KINDS = ("beat", "behind", "small", "matched", "constant", "open", "withheld")
+
+
+def _arm_clause(arm: str, row: pd.Series, alpha: float) -> tuple[str, str]:
+    """(kind, words) of one arm against the reference, from its primary metric's row alone."""
+    verdict, rope = row["verdict"], f"±{row['rope_points']:g}"
+    name = METRIC_NAMES.get(row["metric"], row["metric"])
+    if verdict in (HIGHER, LOWER):
+        return ("beat" if verdict == HIGHER else "behind"), f"{arm} {_moved(row)}"
+    if verdict in (HIGHER_IN_ROPE, LOWER_IN_ROPE):
+        return "small", f"{arm} {_moved(row, rope)}"
+    if verdict in (EQUIVALENT, IDENTICAL):
+        if verdict == IDENTICAL:
+            return "matched", f"{arm} (identical on every fold)"
+        return "matched", (f"{arm} ({name} {_pts(100 * row['mean_diff'])} points, {level(2 * row['tost_level'])} CI "
+                           f"[{_pts(100 * row['tost_ci_low'])}, {_pts(100 * row['tost_ci_high'])}])")
+    if verdict == CONSTANT:
+        return "constant", f"{arm} ({_pts(100 * row['mean_diff'])} points on every fold: no variance to test)"
+    if verdict == AT_CHANCE:
+        return "withheld", f"{arm} ({name} {_pts(100 * row['mean_diff'])} points)"
+    return "open", (f"{arm} ({name} {_pts(100 * row['mean_diff'])} points [{_pts(100 * row['ci_low'])}, "
+                    f"{_pts(100 * row['ci_high'])}], P(within {rope}) = {row['p_rope']:.2f}"
+                    f"{_unadjusted_note(row, int(row['family']), alpha)})")
 
 
 def _rows_against(stats: pd.DataFrame, classifier: str, reference: str) -> pd.DataFrame:
@@ -114,32 +108,49 @@ def _rows_against(stats: pd.DataFrame, classifier: str, reference: str) -> pd.Da
     return rows.sort_values("_order", kind="stable")
 
 
-def dataset_lead(name: str, stats: pd.DataFrame, reference: str, alpha: float) -> str:
-    """One sentence: which arms beat, matched or fell behind ``reference`` in ``name``, by how much."""
+def chance_note(sanity: pd.DataFrame | None, classifier: str, reference: str) -> str | None:
+    """Words for a reference that does not beat chance with ``classifier``, or None."""
+    if sanity is None or sanity.empty:
+        return None
+    row = sanity[(sanity["check"] == "beats_chance") & (sanity["subject"] == classifier)]
+    if row.empty or str(row["passed"].iloc[0]) != "False":
+        return None
+    r = row.iloc[0]
+    name = METRIC_NAMES.get(r["metric"], r["metric"])
+    return (f"{reference} does not beat chance on {name} ({r['reference_mean']:.2f} against the "
+            f"{r['chance_mean']:.2f} a stratified random classifier scores; one-sided lower bound of the difference "
+            f"{_pts(100 * r['lower_bound'])} points): its classifiers learned little, and nothing is called "
+            f"equivalent or identical to it")
+
+
+def dataset_lead(name: str, stats: pd.DataFrame, reference: str, alpha: float, primary: str = PRIMARY_METRIC,
+                 sanity: pd.DataFrame | None = None) -> str:
+    """One sentence: whether ``reference`` beats chance, then which arms beat, matched or fell behind
+    it in ``name`` on the ``primary`` metric (the others never decide), by how much."""
     classifier = answer_classifier(stats)
     rows = _rows_against(stats, classifier, reference)
     if rows.empty:
         return f"{name}: no arm was compared with {reference} (it is not one of the arms)."
     n = int(rows["n"].max())
-    head = f"{name} ({classifier}, n = {n} paired test folds): "
-    if (rows["verdict"] == TOO_FEW).all() or n == 0:
-        first = rows[rows["metric"] == rows["metric"].iloc[0]]
-        name0 = METRIC_NAMES.get(first["metric"].iloc[0], first["metric"].iloc[0])
-        diffs = ", ".join(f"{r['arm']} {_pts(100 * r['mean_diff'])}" for _, r in first.iterrows())
-        return (head + f"too few folds to test anything; mean differences from {reference} in {name0}: {diffs} "
-                "points, with no interval.")
-    clauses: dict[str, list[str]] = {k: [] for k in ("beat", "mixed", "behind", "matched", "open")}
-    for arm, mine in rows[rows["verdict"] != NO_PAIRS].groupby("arm", sort=False):
-        kind, words = _arm_clause(arm, mine, alpha)
+    head = f"{name} ({classifier}, n = {n} paired test folds, primary metric {METRIC_NAMES.get(primary, primary)}): "
+    chance = chance_note(sanity, classifier, reference)
+    head += f"{chance}; " if chance else ""
+    primary_rows = rows[rows["metric"] == primary]
+    if (primary_rows["verdict"] == TOO_FEW).all() or n == 0:
+        diffs = ", ".join(f"{r['arm']} {_pts(100 * r['mean_diff'])}" for _, r in primary_rows.iterrows())
+        return (head + f"too few folds to test anything; mean differences from {reference} in "
+                f"{METRIC_NAMES.get(primary, primary)}: {diffs} points, with no interval.")
+    clauses: dict[str, list[str]] = {k: [] for k in KINDS}
+    for _, row in primary_rows[primary_rows["verdict"] != NO_PAIRS].iterrows():
+        kind, words = _arm_clause(row["arm"], row, alpha)
         clauses[kind].append(words)
-    behind = clauses["behind"] or clauses["mixed"]
-    parts = clauses["beat"] or [f"No arm beat {reference}" + ("" if behind else " or fell behind it")]
-    parts += clauses["mixed"] + clauses["behind"]
-    rope = f"±{rows['rope_points'].iloc[0]:g} points"
-    if clauses["matched"]:
-        parts.append(f"matched {reference} within {rope}: " + ", ".join(clauses["matched"]))
-    if clauses["open"]:
-        parts.append("inconclusive: " + ", ".join(clauses["open"]))
+    parts = clauses["beat"] or [f"No arm beat {reference}" + ("" if clauses["behind"] else " or fell behind it")]
+    parts += clauses["behind"]
+    rope = f"±{primary_rows['rope_points'].iloc[0]:g} points"
+    openers = {"small": "a difference inside the rope (real, too small to matter)",
+               "matched": f"matched {reference} within {rope}", "constant": "a constant difference",
+               "open": "inconclusive", "withheld": "not judged (the reference is at chance)"}
+    parts += [f"{openers[kind]}: " + ", ".join(clauses[kind]) for kind in KINDS[2:] if clauses[kind]]
     return head + "; ".join(parts) + "."
 
 

@@ -99,7 +99,7 @@ table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;
 th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}caption{text-align:left;padding:4px 0;color:#444}
 td{white-space:nowrap}p.note{color:#555;max-width:60em}img{max-width:100%;height:auto}
 .v-higher{background:#d3efe2;color:#00533c;font-weight:600}.v-lower{background:#fbdccb;color:#8a2c00;font-weight:600}
-.v-equivalent{background:#d9e7f5;color:#003f6b}.v-inconclusive{color:#666}
+.v-equivalent{background:#d9e7f5;color:#003f6b}.v-inconclusive{color:#666}.v-rope{background:#eef3f8;color:#333}
 .admonition.warning,div.warning{border-left:5px solid #d55e00;background:#fff3e8;padding:0.4em 1em;margin:1em 0}
 .admonition-title{font-weight:700;color:#8a2c00}"""
 
@@ -139,8 +139,9 @@ def pages(dataset: str, counts: pd.DataFrame, metrics: pd.DataFrame, statistics:
         "table2": (f"Table 2, {dataset}: class counts per arm and step", [(
             "Mean over the folds of each class's training images, by source",
             table2(counts),
-            "input: the fold's real training images; after_smote / resampled: after each step of the arm's "
-            "resampler (ENN's cleaning shows as real_removed); final: what the classifiers train on. "
+            "input: the fold's real training images; after_smote / after_enn / resampled: after each step of the "
+            "arm's resampler (ENN's cleaning shows as real_removed; a class at 0 after_enn was wiped out by ENN, "
+            "and its real images restored); final: what the classifiers train on. "
             "Classes with the fewest real images first.")]),
         "table3": (f"Table 3, {dataset}: the gate's JS divergence per class and test iteration", [(
             "JS divergence (PCA, log base 2) of generated vs real training images per checkpoint",

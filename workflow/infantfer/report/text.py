@@ -8,12 +8,13 @@ import math
 import pandas as pd
 
 from ..metrics import REGISTRY
-from ..statistics import EQUIVALENT, INCONCLUSIVE
+from ..statistics import (AT_CHANCE, CONSTANT, DIFFERENCES, EQUIVALENT, HIGHER, HIGHER_IN_ROPE, INCONCLUSIVE, LOWER,
+                          LOWER_IN_ROPE)
 
 # how the answer and the tables name each metric
 METRIC_NAMES = {name: metric.display for name, metric in REGISTRY.items()}
 
-TESTED = ("higher", "lower", EQUIVALENT, INCONCLUSIVE)  # verdicts that come from a test
+TESTED = (*DIFFERENCES, EQUIVALENT, INCONCLUSIVE)  # verdicts that come from a test
 
 
 def _num(x: float, digits: int = 3, sign: bool = False) -> str:
@@ -31,8 +32,8 @@ def _p(p: float) -> str:
 
 
 def level(alpha: float) -> str:
-    """The confidence level of (1 - alpha) intervals, e.g. ``95%``."""
-    return f"{100 * (1 - alpha):g}%"
+    """The confidence level of (1 - alpha) intervals, e.g. ``95%``, ``96.7%``."""
+    return f"{100 * (1 - alpha):.1f}".rstrip("0").rstrip(".") + "%"
 
 
 def _ci(low: float, high: float, digits: int = 3) -> str:
@@ -52,14 +53,18 @@ def _rst_emphasis(text: str) -> str:
     return "".join(f"**{_rst_escape(p)}**" if i % 2 else _rst_escape(p) for i, p in enumerate(pieces))
 
 
-VERDICT_CLASSES = {"higher": "v-higher", "lower": "v-lower", EQUIVALENT: "v-equivalent",
-                   INCONCLUSIVE: "v-inconclusive"}  # a Table 4 cell ending in the verdict: its highlight
+VERDICT_CLASSES = {HIGHER: "v-higher", LOWER: "v-lower", HIGHER_IN_ROPE: "v-rope", LOWER_IN_ROPE: "v-rope",
+                   EQUIVALENT: "v-equivalent", INCONCLUSIVE: "v-inconclusive", CONSTANT: "v-inconclusive",
+                   AT_CHANCE: "v-inconclusive"}  # a Table 4 cell ending in the verdict: its highlight
 
 
 def verdict_class(cell: str) -> str | None:
     """The highlight class of a Table 4 cell (``+0.080 [+0.041, +0.119] higher``), None for others."""
-    last = str(cell).rsplit(" ", 1)[-1]
-    return VERDICT_CLASSES.get(last) if " " in str(cell) else None
+    text = str(cell).rstrip(")")
+    if " " not in text:
+        return None
+    ends = [v for v in VERDICT_CLASSES if text.endswith(" " + v) or text.endswith("(" + v)]
+    return VERDICT_CLASSES[max(ends, key=len)] if ends else None
 
 
 def rst_roles() -> list[str]:

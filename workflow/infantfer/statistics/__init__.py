@@ -18,14 +18,17 @@ from ..method import COMPARED_ARM, METHOD_ARM, METHOD_CLASSIFIER, THESIS_CLAIM  
 from ..metrics import METRICS  # noqa: F401 (re-exported)
 from .across import (MEAN_ROW, RANK_COLUMNS, THESIS_ARM, THESIS_BASELINE, THESIS_COLUMNS, across_datasets,
                      nemenyi, thesis_claim)
-from .compare import (ALPHA, COMPARISON_COLUMNS, EQUIVALENT, HYBRID_PAIRS, IDENTICAL, INCONCLUSIVE, MIN_PAIRS,
-                      NO_PAIRS, NO_VERDICT, REFERENCE_ARM, ROPE, SANITY_CLASSIFIERS, TOO_FEW, check_rope,
-                      compare_arms, comparison_pairs, measured_test_train_ratio, summarise)
+from .compare import (ALPHA, AT_CHANCE, COMPARISON_COLUMNS, CONSTANT, DIFFERENCES, EQUIVALENT, HIGHER, HIGHER_IN_ROPE,
+                      HYBRID_PAIRS, IDENTICAL, INCONCLUSIVE, LOWER, LOWER_IN_ROPE, MIN_PAIRS, NO_PAIRS, NO_VERDICT,
+                      PRIMARY_METRIC, REFERENCE_ARM, ROPE, SANITY_CLASSIFIERS, TOO_FEW, check_rope, compare_arms,
+                      comparison_pairs, direction, measured_test_train_ratio, summarise)
 from .paired import (POWER, corrected_ttest, detectable_difference, detectable_floor, equivalence_test,
                      holm_adjust, holm_levels, posterior_probabilities, repeats_needed)
 
 __all__ = [
-    "ALPHA", "COMPARED_ARM", "COMPARISON_COLUMNS", "EQUIVALENT", "HYBRID_PAIRS", "IDENTICAL", "INCONCLUSIVE",
+    "ALPHA", "AT_CHANCE", "COMPARED_ARM", "COMPARISON_COLUMNS", "CONSTANT", "DIFFERENCES", "EQUIVALENT", "HIGHER",
+    "HIGHER_IN_ROPE", "HYBRID_PAIRS", "IDENTICAL", "INCONCLUSIVE", "LOWER", "LOWER_IN_ROPE", "PRIMARY_METRIC",
+    "direction",
     "MEAN_ROW", "METHOD_ARM", "METHOD_CLASSIFIER", "METRICS", "MIN_PAIRS", "NO_PAIRS", "NO_VERDICT", "POWER",
     "RANK_COLUMNS", "REFERENCE_ARM", "ROPE", "SANITY_CLASSIFIERS", "THESIS_ARM", "THESIS_BASELINE", "THESIS_CLAIM",
     "THESIS_COLUMNS", "TOO_FEW", "across_datasets", "check_rope", "compare_arms", "comparison_pairs",

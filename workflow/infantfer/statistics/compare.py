@@ -2,10 +2,14 @@
 (arm, baseline) pair, the tests of :mod:`.paired` and one verdict.
 
 The verdict is decided in this order: ``no paired folds`` (n = 0), ``too few folds to test``
-(n < 5: the mean difference only), ``identical`` (every paired difference 0), ``higher`` /
-``lower`` (Holm-adjusted corrected-t p < alpha), ``equivalent`` (the 1 - 2 alpha corrected CI
-inside +-rope: TOST), else ``inconclusive``. The chance classifier is a sanity row: its numbers
-are computed, it gets no verdict.
+(n < 5: the mean difference only), ``identical`` (every paired difference 0), ``constant
+difference`` (every paired difference the same, not 0: no variance, no t-test), ``higher`` /
+``lower`` (Holm-adjusted corrected-t p < alpha), written ``higher, within the rope`` where the
+whole CI lies inside +-rope (a difference too small to matter), ``equivalent`` (TOST, its p-values
+Holm-adjusted over the same family: the 1 - 2 x level corrected CI inside +-rope at the row's Holm
+level), else ``inconclusive``. Where the reference does not beat chance (:mod:`.sanity`),
+``equivalent`` and ``identical`` are withheld: models that learned nothing agree. The chance
+classifier is a sanity row: its numbers are computed, it gets no verdict.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from .paired import (ALPHA, corrected_ttest, detectable_difference, detectable_f
 MIN_PAIRS = 5  # fewer paired folds than this: report the difference, test nothing
 # the defaults of compare_arms: the schema's (ALPHA: the level of the tests and 1 - the intervals' coverage)
 REFERENCE_ARM = defaults("statistics")["reference"]
+PRIMARY_METRIC = defaults("statistics")["primary_metric"]
 ROPE = {m: float(v) for m, v in defaults("statistics")["rope"].items()}  # points, per metric
 SANITY_CLASSIFIERS = (CHANCE_CLASSIFIER,)  # compared like the others, never given a verdict
 HYBRID_PAIRS = [(METHOD_ARM, COMPARED_ARM), (METHOD_ARM, "smoteenn")]  # the thesis's contrasts
@@ -35,9 +40,10 @@ COMPARISON_COLUMNS = [
     "ci_low", "ci_high", "rel_ci_low_pct", "rel_ci_high_pct",
     "t", "df", "p_corrected", "p_holm", "p_wilcoxon",
     "ratio_used", "ratio_measured",
-    "rope_points", "tost_ci_low", "tost_ci_high", "p_tost", "p_lower", "p_rope", "p_higher",
+    "rope_points", "tost_ci_low", "tost_ci_high", "p_tost", "p_tost_holm", "tost_level",
+    "p_lower", "p_rope", "p_higher",
     "holm_level", "detectable_points", "detectable_floor_points", "repeats_for_rope",
-    "verdict",
+    "metric_role", "verdict",
 ]
 _KEYS = ["dataset", "classifier", "metric", "arm", "baseline"]
 
@@ -46,7 +52,17 @@ TOO_FEW = "too few folds to test"
 NO_PAIRS = "no paired folds"
 EQUIVALENT = "equivalent"
 INCONCLUSIVE = "inconclusive"
+HIGHER, LOWER = "higher", "lower"
+HIGHER_IN_ROPE, LOWER_IN_ROPE = "higher, within the rope", "lower, within the rope"
+CONSTANT = "constant difference"
+AT_CHANCE = "withheld: the reference is at chance"
 NO_VERDICT = ""  # the sanity rows'
+DIFFERENCES = (HIGHER, LOWER, HIGHER_IN_ROPE, LOWER_IN_ROPE)  # Holm-adjusted corrected-t p < alpha
+
+
+def direction(verdict: str) -> int:
+    """+1 for the higher verdicts, -1 for the lower ones, 0 otherwise."""
+    return 1 if verdict in (HIGHER, HIGHER_IN_ROPE) else -1 if verdict in (LOWER, LOWER_IN_ROPE) else 0
 
 
 def comparison_pairs(arms: Sequence[str], reference: str = REFERENCE_ARM) -> list[tuple[str, str]]:
@@ -109,11 +125,14 @@ def _compare_pair(arm_values: np.ndarray, baseline_values: np.ndarray, ratio: fl
     if n < min_pairs:
         row["verdict"] = TOO_FEW
         return row
-    if (differences == 0.0).all():
-        # Same score on every fold: the interval is the point 0, and there is nothing to test.
-        row.update(ci_low=0.0, ci_high=0.0, rel_ci_low_pct=_relative_pct(0.0, baseline_mean),
-                   rel_ci_high_pct=_relative_pct(0.0, baseline_mean), tost_ci_low=0.0, tost_ci_high=0.0,
-                   p_lower=0.0, p_rope=1.0, p_higher=0.0, verdict=IDENTICAL)
+    if (differences == differences[0]).all():
+        # The same difference on every fold: the interval is that point, and there is no variance to
+        # test with (a t-test would call a constant 0.1 point "higher" with p = 0).
+        value = float(differences[0])
+        row.update(ci_low=value, ci_high=value, rel_ci_low_pct=_relative_pct(value, baseline_mean),
+                   rel_ci_high_pct=_relative_pct(value, baseline_mean), tost_ci_low=value, tost_ci_high=value,
+                   **posterior_probabilities(value, 0.0, float(n - 1), rope),
+                   verdict=IDENTICAL if value == 0.0 else CONSTANT)
         return row
     test = corrected_ttest(differences, ratio, alpha)
     tost = equivalence_test(test["mean"], test["se"], test["df"], rope, alpha)
@@ -128,13 +147,19 @@ def _compare_pair(arm_values: np.ndarray, baseline_values: np.ndarray, ratio: fl
 
 
 def _close_family(family: list[dict], alpha: float, folds: int, sanity: bool) -> None:
-    """Holm over one dataset x classifier x metric, the power at each row's Holm level, the verdicts."""
-    p = [row["p_corrected"] for row in family]
-    for row, p_holm, level in zip(family, holm_adjust(p), holm_levels(p, alpha)):
-        row.update(p_holm=p_holm, holm_level=level)
+    """Holm over one dataset x classifier x metric, for the difference tests and, apart, for the
+    equivalence tests (whose interval is then the one at the row's Holm level); the power at each
+    row's Holm level; the verdicts."""
+    p, p_tost = [row["p_corrected"] for row in family], [row["p_tost"] for row in family]
+    for row, p_holm, level, tost_holm, tost_level in zip(family, holm_adjust(p), holm_levels(p, alpha),
+                                                          holm_adjust(p_tost), holm_levels(p_tost, alpha)):
+        row.update(p_holm=p_holm, holm_level=level, p_tost_holm=tost_holm, tost_level=tost_level)
         sd, se = row.pop("_sd", np.nan), row.pop("_se", np.nan)
+        rope = row["rope_points"] / 100.0
+        if np.isfinite(tost_level):
+            tost = equivalence_test(row["mean_diff"], se, row["df"], rope, tost_level)
+            row.update(tost_ci_low=tost["ci_low"], tost_ci_high=tost["ci_high"])
         if np.isfinite(level) and se > 0:
-            rope = row["rope_points"] / 100.0
             row.update(detectable_points=100.0 * float(detectable_difference(se, row["df"], level)),
                        detectable_floor_points=100.0 * detectable_floor(sd, folds, level),
                        repeats_for_rope=repeats_needed(rope, sd, folds, level))
@@ -142,8 +167,10 @@ def _close_family(family: list[dict], alpha: float, folds: int, sanity: bool) ->
             row["verdict"] = NO_VERDICT
         elif row["verdict"] is None:
             if p_holm < alpha:
-                row["verdict"] = "higher" if row["mean_diff"] > 0 else "lower"
-            elif row["p_tost"] < alpha:
+                inside = -rope < row["ci_low"] and row["ci_high"] < rope
+                higher = row["mean_diff"] > 0
+                row["verdict"] = (HIGHER_IN_ROPE if higher else LOWER_IN_ROPE) if inside else (HIGHER if higher else LOWER)
+            elif tost_holm < alpha:
                 row["verdict"] = EQUIVALENT
             else:
                 row["verdict"] = INCONCLUSIVE
@@ -152,14 +179,17 @@ def _close_family(family: list[dict], alpha: float, folds: int, sanity: bool) ->
 def compare_arms(metrics: pd.DataFrame, pairs: Sequence[tuple[str, str]], folds: int,
                  measured_ratio: float | None = None, alpha: float = ALPHA, min_pairs: int = MIN_PAIRS,
                  rope: Mapping[str, float] | None = None,
-                 sanity: Sequence[str] = SANITY_CLASSIFIERS) -> pd.DataFrame:
+                 sanity: Sequence[str] = SANITY_CLASSIFIERS, primary_metric: str = PRIMARY_METRIC,
+                 at_chance: Sequence[tuple[str, str]] = ()) -> pd.DataFrame:
     """Paired comparison of arms per dataset x classifier x metric x (arm, baseline) pair.
 
     Folds are paired on (repeat, fold). The corrected t-test uses n_test/n_train = 1/(folds - 1)
     (``ratio_used``); ``measured_ratio`` (from folds.tsv) is only reported beside it. Holm runs over
     the pairs of one dataset x classifier x metric that got a p-value. ``rope``: metric -> points
     (missing metrics: :data:`ROPE`). Classifiers in ``sanity`` get no verdict. A pair with an arm
-    absent from a dataset x classifier gives no row.
+    absent from a dataset x classifier gives no row. ``primary_metric`` is the one that decides
+    whether an arm beat its baseline (``metric_role``); ``at_chance``: (dataset, classifier) whose
+    reference does not beat chance, where equivalent and identical are withheld.
     """
     if folds < 2:
         raise ValueError(f"folds must be 2 or more, got {folds}")
@@ -187,6 +217,10 @@ def compare_arms(metrics: pd.DataFrame, pairs: Sequence[tuple[str, str]], folds:
                            ratio_measured=np.nan if measured_ratio is None else float(measured_ratio))
                 family.append(row)
             _close_family(family, alpha, folds, classifier in sanity)
+            for row in family:
+                row["metric_role"] = "primary" if metric == primary_metric else "secondary"
+                if (dataset, classifier) in set(at_chance) and row["verdict"] in (EQUIVALENT, IDENTICAL):
+                    row["verdict"] = AT_CHANCE
             rows += family
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
