@@ -350,7 +350,8 @@ def statistics_inputs(wildcards):
     d = wildcards.dataset
     inputs = {"metrics": result("collect_dataset", "metrics", dataset=d), "folds": result("collect_folds", 0, dataset=d),
               "class_counts": result("collect_dataset", "counts", dataset=d),
-              "predictions": result("collect_dataset", "predictions", dataset=d)}
+              "predictions": result("collect_dataset", "predictions", dataset=d),
+              "per_class": result("collect_dataset", "per_class", dataset=d)}
     if gan_bases(ARMS[d]):
         inputs["js"] = result("collect_gate", 0, dataset=d)
     return inputs
@@ -375,6 +376,7 @@ def figure_inputs(wildcards):
     inputs = {name: result("collect_dataset", output, dataset=d) for name, output in
               [("class_counts", "counts"), ("metrics", "metrics"), ("per_class", "per_class"), ("confusion", "confusion")]}
     inputs["statistics"] = result("statistics", 0, dataset=d)
+    inputs["per_class_statistics"] = result("statistics", "per_class", dataset=d)
     return inputs
 
 

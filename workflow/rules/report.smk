@@ -43,6 +43,7 @@ rule answer:
     input:
         statistics=expand(rules.statistics.output[0], dataset=DATASETS),
         sanity=expand(rules.statistics.output.sanity, dataset=DATASETS),
+        per_class=expand(rules.statistics.output.per_class, dataset=DATASETS),
         metrics=expand(rules.collect_dataset.output.metrics, dataset=DATASETS),
         forest=expand(rules.figures.output.forest, dataset=DATASETS),
         balanced=expand(rules.balanced_set.output.classes, dataset=DATASETS),

@@ -18,6 +18,12 @@ rule statistics:
             category="Dataset {dataset}",
             subcategory="3 Data (TSV)",
         ),
+        per_class=report(
+            "results/{dataset}/per_class_statistics.tsv",
+            caption="../report/per_class_statistics.rst",
+            category="Dataset {dataset}",
+            subcategory="3 Data (TSV)",
+        ),
     log:
         "logs/{dataset}/statistics.log",
     params:

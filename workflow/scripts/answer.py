@@ -15,9 +15,10 @@ trends = {name: training_trend(read_numeric_tsv(path))
           for name, path in zip(snakemake.params.quality_datasets, snakemake.input.quality)}
 inp = snakemake.input
 runs = [DatasetRun(name, facts[name], read_numeric_tsv(stats), read_metrics(metrics), forest=forest,
-                   balanced=read_numeric_tsv(balanced), gan_trend=trends.get(name), sanity=read_numeric_tsv(sanity))
-        for name, stats, metrics, forest, balanced, sanity in zip(facts, inp.statistics, inp.metrics, inp.forest,
-                                                                  inp.balanced, inp.sanity)]
+                   balanced=read_numeric_tsv(balanced), gan_trend=trends.get(name), sanity=read_numeric_tsv(sanity),
+                   per_class=read_numeric_tsv(per_class))
+        for name, stats, metrics, forest, balanced, sanity, per_class in zip(
+            facts, inp.statistics, inp.metrics, inp.forest, inp.balanced, inp.sanity, inp.per_class)]
 thesis, across = across_tables(runs, snakemake.params.arms)
 write_tsv(thesis, out.thesis, float_format="%.6g")
 write_tsv(across, out.across, float_format="%.6g")

@@ -9,6 +9,7 @@ log = setup_logging(snakemake.log[0])
 inp, out = snakemake.input, snakemake.output
 tables = {"class_counts": read_numeric_tsv(inp.class_counts), "metrics": read_metrics(inp.metrics),
           "confusion": read_numeric_tsv(inp.confusion), "per_class": read_numeric_tsv(inp.per_class),
-          "statistics": read_numeric_tsv(inp.statistics)}
+          "statistics": read_numeric_tsv(inp.statistics),
+          "per_class_statistics": read_numeric_tsv(inp.per_class_statistics)}
 draw_all(tables, out, reference=snakemake.params.reference)
 log.info("figures of %s: %s", snakemake.wildcards.dataset, ", ".join(map(str, out)))

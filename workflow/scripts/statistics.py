@@ -5,6 +5,7 @@ from infantfer.logs import setup_logging
 from infantfer.method import METHOD_CLASSIFIER
 from infantfer.metrics import read_metrics
 from infantfer.statistics import SANITY_CLASSIFIERS, compare_arms, comparison_pairs, measured_test_train_ratio
+from infantfer.statistics.per_class import compare_classes
 from infantfer.statistics.sanity import at_chance, dataset_checks
 
 log = setup_logging(snakemake.log[0])
@@ -22,6 +23,9 @@ pairs = comparison_pairs(snakemake.params.arms, settings["reference"])
 table = compare_arms(metrics, pairs, folds=folds, measured_ratio=ratio, alpha=settings["alpha"],
                      rope=settings["rope"], primary_metric=settings["primary_metric"], at_chance=at_chance(checks))
 write_tsv(table, snakemake.output[0], float_format="%.6g")
+per_class = compare_classes(read_numeric_tsv(inp.per_class), pairs, folds, alpha=settings["alpha"],
+                            sanity=SANITY_CLASSIFIERS)
+write_tsv(per_class, snakemake.output.per_class, float_format="%.6g")
 log.info("%d comparisons (%s); measured n_test/n_train %.3f vs %.3f used by the corrected t-test; verdicts: %s",
          len(table), ", ".join(f"{a} vs {b}" for a, b in pairs), ratio, 1 / (folds - 1),
          table["verdict"].value_counts().to_dict())

@@ -36,14 +36,16 @@ def sample_sets(samples: list[dict], arrays: list[dict], js: pd.DataFrame | None
 def draw_all(tables: dict, out, reference: str) -> None:
     """Rule figures: class_counts, metrics, confusion, per_class and forest into ``out``.
 
-    ``tables``: class_counts, metrics, confusion, per_class and statistics (``statistics.tsv``);
+    ``tables``: class_counts, metrics, confusion, per_class, statistics (``statistics.tsv``) and
+    per_class_statistics (its per-class recall comparisons, drawn below the forest plot's metrics);
     ``reference``: the arm the forest plot's differences are from. Classes are minority first."""
     order = class_order(tables["class_counts"])
     class_counts_figure(tables["class_counts"], out["class_counts"])
     metric_folds_figure(tables["metrics"], out["metrics"], reference=reference)
     confusion_figure(tables["confusion"], out["confusion"], class_order=order)
     per_class_f1_figure(tables["per_class"], out["per_class"], class_order=order)
-    forest_figure(tables["statistics"], out["forest"], reference=reference)
+    forest_figure(tables["statistics"], out["forest"], reference=reference, per_class=tables.get("per_class_statistics"),
+                  class_order=order)
 
 
 def draw_faces(folds: pd.DataFrame, samples: list[dict], arrays: list[dict], js: pd.DataFrame | None,

@@ -79,9 +79,26 @@ def _legend(fig, verdicts: list[str]) -> None:
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=8, frameon=False)
 
 
-def forest_figure(statistics, out_png, reference: str, classifier: str | None = None) -> Drawn:
+def _class_rows(per_class: pd.DataFrame | None, classifier: str, reference: str, order: list[str]) -> pd.DataFrame:
+    """The per-class recall comparisons with the reference, as rows the forest panel draws: their
+    ``arm`` is "arm: class", and their rope 0 (exploratory: no equivalence is claimed per class)."""
+    if per_class is None or per_class.empty:
+        return pd.DataFrame()
+    rows = per_class[(per_class["classifier"] == classifier) & (per_class["baseline"] == reference)].copy()
+    rows["_order"] = rows["class"].map({c: i for i, c in enumerate(order)}).fillna(len(order))
+    rows["_arm"] = rows["arm"].map({a: i for i, a in enumerate(dict.fromkeys(rows["arm"]))})
+    rows = rows.sort_values(["_order", "_arm"], kind="stable")  # minority classes first, arms as configured
+    rows["arm"] = rows["arm"].astype(str) + ": " + rows["class"].astype(str)
+    rows["tost_ci_low"] = rows["tost_ci_high"] = np.nan
+    return rows
+
+
+def forest_figure(statistics, out_png, reference: str, classifier: str | None = None,
+                  per_class: pd.DataFrame | None = None, class_order: list[str] | None = None) -> Drawn:
     """The forest plot of one dataset's ``statistics.tsv`` (a table or its path), one panel per
-    metric, for ``classifier`` (default the method's, else the first that is not a sanity row).
+    metric, for ``classifier`` (default the method's, else the first that is not a sanity row);
+    with ``per_class`` (``per_class_statistics.tsv``), a last panel of each class's recall against
+    the reference (exploratory), classes in ``class_order``.
     Returns ``data``: a row per drawn comparison (points, CIs, verdict, colour)."""
     stats = _table(statistics, numeric=False)
     if stats.empty:
@@ -93,10 +110,14 @@ def forest_figure(statistics, out_png, reference: str, classifier: str | None = 
     stats = stats[stats["classifier"] == classifier]
     metrics = [m for m in METRIC_NAMES if m in set(stats["metric"])]
     pairs = _rows(stats, reference)
+    classes = _class_rows(per_class, classifier, reference, class_order or [])
+    class_pairs = list(dict.fromkeys(zip(classes["arm"], classes["baseline"]))) if len(classes) else []
     plt = _pyplot()
     # one column of panels: readable in the report's narrow first page as in a full-width page
-    height = (0.32 * len(pairs) + 0.75) * len(metrics) + 1.0
-    fig, axes = plt.subplots(len(metrics), 1, figsize=(6.6, height), squeeze=False)
+    height = (0.32 * len(pairs) + 0.75) * len(metrics) + 1.0 + ((0.32 * len(class_pairs) + 0.75) if class_pairs else 0)
+    ratios = [len(pairs) + 2.3] * len(metrics) + ([len(class_pairs) + 2.3] if class_pairs else [])
+    fig, axes = plt.subplots(len(ratios), 1, figsize=(6.6, height), squeeze=False,
+                             gridspec_kw={"height_ratios": ratios})
     drawn: list[dict] = []
     split = sum(1 for _, b in pairs if b == reference)
     for ax, metric in zip(axes[:, 0], metrics):
@@ -112,6 +133,16 @@ def forest_figure(statistics, out_png, reference: str, classifier: str | None = 
         ax.spines[["top", "right"]].set_visible(False)
         if 0 < split < len(pairs):
             ax.axhline(split - 0.5, color="0.6", lw=0.6, ls="--")
+    if class_pairs:
+        ax = axes[len(metrics), 0]
+        _panel(ax, classes.assign(metric="recall"), class_pairs, 0.0, drawn)
+        ax.set_xlim(*_limits(classes, 3.0))
+        ax.set_title(f"recall per class vs {reference} (exploratory)", fontsize=9, loc="left")
+        ax.set_yticks(range(len(class_pairs)), [a for a, _ in class_pairs], fontsize=8)
+        ax.set_ylim(len(class_pairs) - 0.5, -0.5)
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="x", color="0.92", lw=0.6)
+        ax.spines[["top", "right"]].set_visible(False)
     axes[-1, 0].set_xlabel("difference (arm − baseline), points", fontsize=8)
     n = int(stats["n"].max()) if stats["n"].notna().any() else 0
     what = ("95% CI (thin), the equivalence test's 90% CI (thick)" if n >= 5

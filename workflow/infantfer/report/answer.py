@@ -20,7 +20,7 @@ from ..statistics import (AT_CHANCE, CONSTANT, DIFFERENCES, EQUIVALENT, HIGHER_I
                           LOWER_IN_ROPE, MEAN_ROW, MIN_PAIRS, SANITY_CLASSIFIERS, TOO_FEW)
 from ..statistics.paired import ALPHA
 from .lead import answer_classifier, claim_line, dataset_lead, percent_note, shows_percent
-from .notes import balanced_sentence, check_sentences, gan_trend_sentence
+from .notes import balanced_sentence, check_sentences, gan_trend_sentence, per_class_sentence
 from .power import power_sentences
 from .tables import STYLE, table4
 from .text import (METRIC_NAMES, TESTED, _ci, _heading, _markdown_table, _num, _p, _rst_emphasis, _rst_escape, level,
@@ -48,6 +48,7 @@ class DatasetRun:
     balanced: pd.DataFrame | None = None  # the exported balanced set's classes.tsv
     gan_trend: pd.DataFrame | None = None  # infantfer.quality.training_trend of its gan_quality.tsv
     sanity: pd.DataFrame | None = None  # its sanity.tsv: the checks before the verdicts
+    per_class: pd.DataFrame | None = None  # its per_class_statistics.tsv (exploratory)
 
 
 def run_facts(settings: dict) -> dict:
@@ -162,6 +163,9 @@ def dataset_answer(run: DatasetRun, classifier: str | None = None) -> dict:
     if trend:
         text += " " + trend
     checks, degenerate = check_sentences(run.sanity, facts)
+    classes = per_class_sentence(run.per_class, classifier, facts["reference"], facts["alpha"])
+    if classes:
+        text += " " + classes
     if degenerate:
         warning = " ".join([warning, *degenerate]) if warning else " ".join(degenerate)
     return {"title": run.name, "lead": dataset_lead(run.name, stats, facts["reference"], facts["alpha"],

@@ -74,3 +74,26 @@ def gan_trend_sentence(trend: pd.DataFrame) -> str | None:
         return None
     return ("GAN training (gan_quality.tsv: the gate's two-sample AUC, and the CAS ratio on the folds' test images; "
             "advice only, nothing decides by it): " + "; ".join(parts) + ".")
+
+
+def per_class_sentence(per_class: pd.DataFrame | None, classifier: str, reference: str, alpha: float) -> str | None:
+    """The class whose recall an arm raised most, and the one it lowered most, against the
+    reference (exploratory: per_class_statistics.tsv)."""
+    from ..statistics.per_class import most_moved
+
+    if per_class is None or per_class.empty:
+        return None
+    up, down = most_moved(per_class, classifier, reference)
+    if up is None and down is None:
+        return None
+
+    def said(r: pd.Series, verb: str) -> str:
+        ci = (f" [{_num(100 * r['ci_low'], 1, sign=True)}, {_num(100 * r['ci_high'], 1, sign=True)}]"
+              if r["ci_low"] == r["ci_low"] else "")
+        missing = f"; n = {int(r['n'])} of {int(r['folds'])} folds" if r["n"] < r["folds"] else ""
+        return (f"{r['arm']} {verb} {r['class']}'s recall most, by {_num(100 * abs(r['mean_diff']), 1)} points"
+                f"{ci} ({r['verdict']}{missing})")
+
+    parts = [said(r, v) for r, v in ((up, "raised"), (down, "lowered")) if r is not None]
+    return (f"Per class (exploratory, {classifier}, recall against {reference}, {level(alpha)} CIs, Holm over the "
+            f"classes of each arm; per_class_statistics.tsv): " + "; ".join(parts) + ".")
