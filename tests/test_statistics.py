@@ -298,7 +298,7 @@ def test_compare_arms_refuses_ambiguous_pairing():
         S.compare_arms(table, [("cgan", "original")], folds=5, min_pairs=1)
 
 
-# across datasets: ranks, Friedman, Nemenyi
+# across datasets: ranks, Friedman and Iman-Davenport, each arm against the reference
 
 BLOCK = {  # dataset -> arm means; ranks by hand: 1 = highest, ties share
     "d1": {"a": 0.9, "b": 0.8, "c": 0.7},  # ranks a 1, b 2, c 3
@@ -333,7 +333,7 @@ def test_across_datasets_two_datasets_mean_ranks_only():
     rows = out[out["metric"] == "macro_f1"].set_index("arm")
     assert rows["mean_rank"].to_dict() == {"a": 1.5, "b": 1.5, "c": 3.0}
     assert rows["friedman_chi2"].isna().all() and rows["friedman_p"].isna().all()
-    assert set(rows["note"]) == {"2 datasets: mean ranks only; Friedman and Nemenyi need 3 or more"}
+    assert set(rows["note"]) == {"2 datasets: mean ranks only; Friedman's test needs 3 or more"}
 
 
 def test_across_datasets_one_dataset_is_empty_and_arms_select():
@@ -346,18 +346,66 @@ def test_across_datasets_one_dataset_is_empty_and_arms_select():
     assert rows["friedman_p"].isna().all() and rows["note"].iloc[0].startswith("2 arms")
 
 
-def test_nemenyi():
-    assert S.nemenyi(block_table({d: BLOCK[d] for d in ["d1", "d2"]}), "f1_adaboost", "macro_f1") is None
-    ranks, p_values = S.nemenyi(block_table(BLOCK), "f1_adaboost", "macro_f1")
+def synthetic_datasets(n_datasets: int, seed: int = 0) -> pd.DataFrame:
+    """``n_datasets`` datasets of 15 folds: arm "better" 4 points above "original" with noise,
+    "same" at it, "worse" 4 below: a metrics table."""
+    rng = np.random.default_rng(seed)
+    tables = []
+    for d in range(n_datasets):
+        base = 0.5 + 0.3 * rng.random()
+        arms = {arm: base + shift + rng.normal(0, 0.02, 15) for arm, shift in
+                (("original", 0.0), ("better", 0.04), ("same", 0.0), ("worse", -0.04))}
+        tables.append(metrics_table(arms, dataset=f"d{d}"))
+    return pd.concat(tables, ignore_index=True)
+
+
+@pytest.mark.parametrize("n_datasets", [3, 4, 5, 6])
+def test_across_datasets_against_an_independent_computation(n_datasets):
+    """Friedman + Iman-Davenport (Demsar 2006, eq. 2), Wilcoxon over datasets with Holm across the
+    arms, the smallest attainable p, and the Bayesian signed-rank test (baycomp) from 5 datasets."""
+    import baycomp
+    from statsmodels.stats.multitest import multipletests
+
+    metrics = synthetic_datasets(n_datasets)
+    out = S.across_datasets(metrics, reference="original", ropes={"macro_f1": 1}, alpha=0.05)
+    rows = out[(out.metric == "macro_f1") & (out.classifier == "f1_adaboost")].set_index("arm")
+    means = metrics[metrics.classifier == "f1_adaboost"].groupby(["dataset", "arm"])["macro_f1"].mean().unstack()
+    means = means[["original", "better", "same", "worse"]]
+    chi2 = stats.friedmanchisquare(*(means[a] for a in means)).statistic
+    k, n = 4, n_datasets
+    f = (n - 1) * chi2 / (n * (k - 1) - chi2) if n * (k - 1) > chi2 else math.inf
+    assert rows["iman_davenport_f"].iloc[0] == pytest.approx(f, rel=1e-9)
+    if math.isfinite(f):
+        assert rows["iman_davenport_p"].iloc[0] == pytest.approx(stats.f.sf(f, k - 1, (k - 1) * (n - 1)), rel=1e-9)
+    p = [stats.wilcoxon(means[a] - means["original"]).pvalue for a in ("better", "same", "worse")]
+    assert rows.loc[["better", "same", "worse"], "wilcoxon_p"].to_numpy() == pytest.approx(p, rel=1e-9)
+    assert rows.loc[["better", "same", "worse"], "wilcoxon_p_holm"].to_numpy() == pytest.approx(
+        multipletests(p, method="holm")[1], rel=1e-9)
+    assert rows.loc["better", "min_attainable_p"] == pytest.approx({3: 0.25, 4: 0.125, 5: 0.0625, 6: 0.03125}[n])
+    assert rows.loc["better", "n_higher"] == n and rows.loc["worse", "n_lower"] == n
+    if n < 6:
+        assert rows.loc["better", "verdict"] == "ranks and signs only"  # no p-value can reach 0.05
+    if n >= 5:
+        expected = baycomp.SignedRankTest.probs(means["original"].to_numpy(), means["better"].to_numpy(), rope=0.01,
+                                                random_state=0)
+        got = rows.loc["better", ["bayes_p_lower", "bayes_p_rope", "bayes_p_higher"]].to_numpy(float)
+        assert got == pytest.approx(expected, abs=0.02)  # two Monte Carlo estimates
+    else:
+        assert rows["bayes_p_higher"].isna().all()
+
+
+def test_iman_davenport_guards_full_agreement():
+    """Ranks in full agreement: chi2 = N (k - 1), F's denominator 0: F infinite, p 0."""
+    f, p = S.across.iman_davenport(3 * (4 - 1), 3, 4)
+    assert f == math.inf and p == 0.0
+
+
+def test_the_reference_tests_of_the_ranks_diagram():
+    assert S.reference_tests(block_table({d: BLOCK[d] for d in ["d1", "d2"]}), "f1_adaboost", "macro_f1", None,
+                             "a") is None
+    ranks, p_values = S.reference_tests(block_table(BLOCK), "f1_adaboost", "macro_f1", None, "a")
     assert ranks.to_dict() == pytest.approx(MEAN_RANKS, rel=1e-12)
-    assert list(p_values.index) == list(p_values.columns) == ["a", "b", "c"]
-    assert np.allclose(p_values.to_numpy(), p_values.to_numpy().T)
-    assert (np.diag(p_values.to_numpy()) == 1).all()
-    # Demsar (2006): q = |R_a - R_c| / sqrt(k (k + 1) / (6 N)), p from the studentized range.
-    k, n = 3, 3
-    q = abs(MEAN_RANKS["a"] - MEAN_RANKS["c"]) / math.sqrt(k * (k + 1) / (6 * n))
-    assert p_values.loc["a", "c"] == pytest.approx(
-        stats.studentized_range.sf(q * math.sqrt(2), k, np.inf), rel=1e-6)
+    assert p_values.loc["b", "a"] == p_values.loc["a", "b"] and math.isnan(p_values.loc["b", "c"])
 
 
 # thesis_claim

@@ -114,6 +114,7 @@ rule cd_diagram:
         "logs/cd_{classifier}_{metric}.log",
     params:
         arms=common_arms,
+        reference=lambda wildcards: config["datasets"][DATASETS[0]]["statistics"]["reference"],
         *package_code("cd_diagram.py"),
     wildcard_constraints:
         metric="|".join(METRICS),

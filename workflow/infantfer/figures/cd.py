@@ -16,11 +16,11 @@ log = logging.getLogger(__name__)
 def cd_diagram(mean_ranks: pd.Series, pvalues: pd.DataFrame, out_png, title: str = "", alpha: float = ALPHA,
                cd: float | None = None) -> Drawn:
     """The critical-difference diagram (Demsar 2006): arms by mean rank (1 = best, left), arms joined
-    by a bar are not told apart at ``alpha`` by the Nemenyi test; look for bars that do not join.
+    by a bar are not told apart at ``alpha``; look for bars that do not join.
 
-    ``mean_ranks``: arm -> mean rank over the folds; ``pvalues``: the Nemenyi p-value matrix (arms
-    x arms, e.g. scikit-posthocs' ``posthoc_nemenyi_friedman``); a missing p-value counts as not
-    significant. ``cd``: the critical difference, drawn as a bar when given.
+    ``mean_ranks``: arm -> mean rank over the folds; ``pvalues``: a p-value matrix (arms x arms;
+    the workflow's holds each arm's Holm-adjusted Wilcoxon p-value against the reference); a
+    missing p-value counts as not significant. ``cd``: the critical difference, drawn as a bar when given.
     Returns ``data``: the arms with their mean rank, best first.
     """
     ranks = pd.Series(mean_ranks, dtype=float).dropna()
@@ -43,19 +43,21 @@ def cd_diagram(mean_ranks: pd.Series, pvalues: pd.DataFrame, out_png, title: str
                                    label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}",
                                    label_props={"fontsize": 9}, text_h_margin=0.02,
                                    color_palette=_arm_colours(ranks.index))  # the arms' colours elsewhere
-    heading = f"mean rank (1 = best); a bar joins arms the Nemenyi test does not tell apart at alpha {alpha}"
+    heading = f"mean rank (1 = best); a bar joins arms not told apart at alpha {alpha}"
     fig.suptitle(f"{title}\n{heading}" if title else heading, fontsize=9)
     fig.tight_layout()
     data = ranks.sort_values().rename("mean_rank").rename_axis("arm").reset_index()
     return Drawn(_save(fig, out_png), data=data, extra={"pvalues": p})
 
 
-def draw_cd(metrics: pd.DataFrame, classifier: str, metric: str, arms: list[str], out_png) -> pd.Series:
+def draw_cd(metrics: pd.DataFrame, classifier: str, metric: str, arms: list[str], out_png,
+            reference: str = "original") -> pd.Series:
     """Rule cd_diagram: the diagram of one classifier and metric from the datasets' metrics (a
-    diagram saying so when fewer than 3 datasets have every arm); returns the mean ranks."""
-    from ..statistics import nemenyi
+    diagram saying so when fewer than 3 datasets have every arm); returns the mean ranks. The
+    tests are each arm's against ``reference`` (Wilcoxon over the datasets, Holm across the arms)."""
+    from ..statistics import reference_tests
 
-    result = nemenyi(metrics, classifier, metric, arms)
+    result = reference_tests(metrics, classifier, metric, arms, reference)
     if result is None:  # fewer than 3 datasets with a value for every common arm: a diagram saying so
         log.warning("no critical-difference diagram for %s, %s: fewer than 3 datasets have every common arm %s",
                     classifier, metric, arms)

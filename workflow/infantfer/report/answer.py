@@ -296,12 +296,36 @@ def _across_rst(runs: list[DatasetRun], across: pd.DataFrame) -> list[str]:
         show = mine.pivot_table(index="arm", columns="metric", values="mean_rank", sort=False).round(2)
         show = show.reset_index().rename(columns={m: f"mean rank, {METRIC_NAMES.get(m, m)}" for m in METRICS})
         lines += rst_table(show, f"Mean rank of each arm over datasets ({METHOD_CLASSIFIER}; 1 = best)")
-        for _, r in mine.drop_duplicates("metric").iterrows():
-            if not math.isnan(r["friedman_p"]):
-                lines += [f"- {METRIC_NAMES.get(r['metric'], r['metric'])}: Friedman chi2 = "
-                          f"{r['friedman_chi2']:.2f}, {_p(r['friedman_p'])} over {int(r['n_datasets'])} datasets."]
-        lines += [""]
+        lines += [f"- {_rst_escape(s)}" for s in across_sentences(mine)] + [""]
     return lines
+
+
+def across_sentences(rows: pd.DataFrame) -> list[str]:
+    """Per metric: Friedman with Iman and Davenport's F, then each arm against the reference over
+    the datasets (the signs, Wilcoxon with Holm, or why no p-value can be small enough)."""
+    out = []
+    for metric, mine in rows.groupby("metric", sort=False):
+        r, name = mine.iloc[0], METRIC_NAMES.get(metric, metric)
+        text = f"{name} over {int(r['n_datasets'])} datasets: "
+        if not math.isnan(r["friedman_p"]):
+            f = "infinite" if r["iman_davenport_f"] == math.inf else f"{r['iman_davenport_f']:.2f}"
+            text += (f"Friedman chi2 = {r['friedman_chi2']:.2f}, {_p(r['friedman_p'])}; Iman-Davenport F = {f}, "
+                     f"{_p(r['iman_davenport_p'])}. ")
+        tested = mine[mine["verdict"].notna() & (mine["verdict"] != "")]
+        if len(tested):
+            ref = r["reference"]
+            parts = [f"{t['arm']} {int(t['n_higher'])} higher / {int(t['n_lower'])} lower than {ref}"
+                     + (f", Wilcoxon Holm-adjusted {_p(t['wilcoxon_p_holm'])} ({t['verdict']})"
+                        if t["verdict"] != "ranks and signs only" else "")
+                     + (f", P(lower / within rope / higher) = {t['bayes_p_lower']:.2f} / {t['bayes_p_rope']:.2f} / "
+                        f"{t['bayes_p_higher']:.2f}" if not math.isnan(t["bayes_p_higher"]) else "")
+                     for _, t in tested.iterrows()]
+            text += "; ".join(parts) + "."
+            if (tested["verdict"] == "ranks and signs only").any():
+                text += (f" With {int(r['n_datasets'])} datasets no Wilcoxon p-value can be below "
+                         f"{tested['min_attainable_p'].max():.3g}: ranks and signs only.")
+        out.append(text.strip())
+    return out
 
 
 def answer_markdown(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFrame) -> str:
@@ -335,7 +359,9 @@ def answer_markdown(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.Dat
     if across.empty:
         out += [ACROSS_NONE.format(n=len(runs)), ""]
     else:
-        out += [_notes(across) or "Mean ranks and Friedman's test: results/statistics_across_datasets.tsv.", ""]
+        mine = across[across["classifier"] == METHOD_CLASSIFIER]
+        out += [f"- {s}" for s in across_sentences(mine)] + [""] if len(mine) else []
+        out += [_notes(across) or "Mean ranks and the tests: results/statistics_across_datasets.tsv.", ""]
     return "\n".join(out) + "\n"
 
 
@@ -352,7 +378,9 @@ def across_tables(runs: list[DatasetRun], arms: list[str]) -> tuple[pd.DataFrame
     thesis = thesis_claim(pd.concat([r.statistics for r in runs], ignore_index=True), alpha=min(alphas))
     if thesis.empty:
         log.warning("no dataset has smoteenn_cgan and cgan with f1_adaboost: the thesis' claim cannot be checked")
-    across = across_datasets(pd.concat([r.metrics for r in runs], ignore_index=True), arms)
+    first = runs[0].facts if runs else {}
+    across = across_datasets(pd.concat([r.metrics for r in runs], ignore_index=True), arms,
+                             reference=first.get("reference", "original"), ropes=first.get("rope"), alpha=min(alphas))
     return thesis, across
 
 

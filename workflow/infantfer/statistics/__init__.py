@@ -11,13 +11,13 @@ equivalence (``statistics.rope``) say equivalent; otherwise the comparison is in
 Bayesian correlated t-test's probabilities, the difference the run could detect with 80% power and
 Wilcoxon's signed-rank p-value (uncorrected for overlapping training sets) are reported beside it.
 Across datasets (:mod:`.across`), arms are ranked per dataset and compared with Friedman's test and
-the Nemenyi post-hoc test (Demsar 2006).
+each arm against the reference by Wilcoxon over datasets (Demsar 2006; Benavoli, Corani & Mangili 2016).
 """
 
 from ..method import COMPARED_ARM, METHOD_ARM, METHOD_CLASSIFIER, THESIS_CLAIM  # noqa: F401 (re-exported)
 from ..metrics import METRICS  # noqa: F401 (re-exported)
 from .across import (MEAN_ROW, RANK_COLUMNS, THESIS_ARM, THESIS_BASELINE, THESIS_COLUMNS, across_datasets,
-                     nemenyi, thesis_claim)
+                     reference_tests, thesis_claim)
 from .compare import (ALPHA, AT_CHANCE, COMPARISON_COLUMNS, CONSTANT, DIFFERENCES, EQUIVALENT, HIGHER, HIGHER_IN_ROPE,
                       HYBRID_PAIRS, IDENTICAL, INCONCLUSIVE, LOWER, LOWER_IN_ROPE, MIN_PAIRS, NO_PAIRS, NO_VERDICT,
                       PRIMARY_METRIC, REFERENCE_ARM, ROPE, SANITY_CLASSIFIERS, TOO_FEW, check_rope, compare_arms,
@@ -33,6 +33,6 @@ __all__ = [
     "RANK_COLUMNS", "REFERENCE_ARM", "ROPE", "SANITY_CLASSIFIERS", "THESIS_ARM", "THESIS_BASELINE", "THESIS_CLAIM",
     "THESIS_COLUMNS", "TOO_FEW", "across_datasets", "check_rope", "compare_arms", "comparison_pairs",
     "corrected_ttest", "detectable_difference", "detectable_floor", "equivalence_test", "holm_adjust",
-    "holm_levels", "measured_test_train_ratio", "nemenyi", "posterior_probabilities", "repeats_needed",
+    "holm_levels", "measured_test_train_ratio", "reference_tests", "posterior_probabilities", "repeats_needed",
     "summarise", "thesis_claim",
 ]
