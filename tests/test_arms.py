@@ -88,14 +88,39 @@ def test_gate_tables_by_arm_repeat_shared_bases():
     assert out["class"].tolist() == ["original"] * 4 + ["smote"]
 
 
-def test_best_arm_is_the_highest_mean_macro_f1_of_the_method():
-    metrics = pd.DataFrame({"arm": ["a", "a", "b", "b", "b", "b"], "classifier": ["f1_adaboost"] * 2 + ["f1_adaboost"] * 2 + ["samme"] * 2,
-                            "macro_f1": [0.5, 0.7, 0.62, 0.62, 0.9, 0.9]})
-    arm, table = best_arm(metrics)
-    assert arm == "b" and table.set_index("arm").loc["b", "chosen"] and table["n"].tolist() == [2, 2]
-    assert table.set_index("arm").loc["a", "macro_f1_mean"] == pytest.approx(0.6)
-    with pytest.raises(ValueError, match="f1_adaboost"):
-        best_arm(metrics[metrics.classifier == "samme"])
+def _final_counts(balance: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """Table 2's final step: arm -> (largest, smallest) class in each of 3 folds."""
+    return pd.DataFrame([{"arm": arm, "repeat": 0, "fold": f, "step": "final", "label": lab, "total": n}
+                         for arm, (big, small) in balance.items() for f in range(3)
+                         for lab, n in (("cry", big), ("laugh", small))])
+
+
+def _verdicts(verdicts: dict[str, tuple[str, float]], reference="original") -> pd.DataFrame:
+    return pd.DataFrame([{"classifier": "f1_adaboost", "metric": "macro_f1", "arm": arm, "baseline": reference,
+                          "verdict": v, "mean_diff": d} for arm, (v, d) in verdicts.items()])
+
+
+def test_best_is_a_balancing_arm_the_statistics_call_higher_never_a_mean_alone():
+    """The balanced set balances: original (unbalanced) never wins, a higher mean alone never wins;
+    without a verdict the default balancing arm does, and where nothing balances the most balanced."""
+    counts = _final_counts({"original": (100, 20), "smote": (100, 100), "random_over": (100, 100),
+                            "weighted": (100, 20)})
+    arms = ["original", "smote", "random_over", "weighted"]
+    stats = _verdicts({"smote": ("inconclusive", 0.001), "random_over": ("higher", 0.05), "weighted": ("higher", 0.09)})
+    arm, table = best_arm(stats, counts, arms, "macro_f1", "original", 0.8)
+    assert arm == "random_over"  # weighted is higher by more, but does not balance
+    assert table.set_index("arm")["balances"].to_dict() == {"original": False, "smote": True, "random_over": True,
+                                                            "weighted": False}
+    assert "the one most higher than original on macro F1 (+5.0 points)" in table.loc[table.chosen, "why"].iloc[0]
+    no_verdict = _verdicts({"smote": ("inconclusive", 0.001), "random_over": ("higher, within the rope", 0.01)})
+    arm, table = best_arm(no_verdict, counts, arms, "macro_f1", "original", 0.8)
+    assert arm == "smote" and "the default balancing arm" in table.loc[table.chosen, "why"].iloc[0]
+    with_smoteenn = _final_counts({"original": (100, 20), "random_over": (100, 100), "smoteenn": (90, 85)})
+    arm, _ = best_arm(no_verdict, with_smoteenn, ["original", "random_over", "smoteenn"], "macro_f1", "original", 0.8)
+    assert arm == "smoteenn"  # the default balancing arm (cgan, else smoteenn), though random_over comes first
+    arm, table = best_arm(no_verdict, _final_counts({"original": (100, 20), "weighted": (100, 50)}),
+                          ["original", "weighted"], "macro_f1", "original", 0.8)
+    assert arm == "weighted" and "no arm balances" in table.loc[table.chosen, "why"].iloc[0]
 
 
 def test_balanced_classes_report_targets_sources_and_warnings():

@@ -227,13 +227,17 @@ def test_the_answer_says_which_recipe_the_balanced_set_follows_and_what_it_dropp
     metrics = pd.DataFrame({"arm": ["cgan"] * 3 + ["smoteenn_cgan"] * 3, "classifier": "f1_adaboost",
                             "macro_f1": [0.80, 0.84, 0.88, 0.70, 0.72, 0.74]})
     kept = pd.DataFrame({"arm": "cgan", "label": ["cry", "laugh"], "real_available": [150, 60],
-                         "real_kept": [150, 60], "cgan": [0, 90]})
+                         "real_kept": [150, 60], "cgan": [0, 90], "total": [150, 150],
+                         "why": "balanced.arm is cgan (the default when it is an arm: cgan, else smoteenn)"})
     assert balanced_sentence("demo", kept, metrics, "f1_adaboost") == (
-        "The exported balanced set (results/demo/balanced) follows the cgan arm's recipe, which scored macro F1 "
-        "0.840 ± 0.040 over the folds (f1_adaboost); it keeps all 210 real photos, and adds 90 GAN images.")
-    dropped = kept.assign(arm="smoteenn_cgan", real_kept=[54, 60])
+        "The exported balanced set (results/demo/balanced) follows the cgan arm's recipe (balanced.arm is cgan "
+        "(the default when it is an arm: cgan, else smoteenn)), which scored macro F1 0.840 ± 0.040 over the folds "
+        "(f1_adaboost); it keeps all 210 real photos, and adds 90 GAN images; its smallest class holds 1.00 of the "
+        "largest's images.")
+    dropped = kept.assign(arm="smoteenn_cgan", real_kept=[54, 60], total=[54, 150], why="balanced.arm is smoteenn_cgan")
     text = balanced_sentence("demo", dropped, metrics, "f1_adaboost")
-    assert "follows the smoteenn_cgan arm's recipe, which scored macro F1 0.720 ± 0.020" in text
+    assert "follows the smoteenn_cgan arm's recipe (balanced.arm is smoteenn_cgan), which scored macro F1 0.720 ± 0.020" in text
+    assert "its smallest class holds 0.36 of the largest's images" in text
     assert "it keeps 114 of the 210 real photos, dropping 96 of 150 cry (that recipe's cleaning)" in text
 
 

@@ -16,34 +16,62 @@ from .arms import SOURCES, Arm, count_columns
 from .io.npz import TrainingSet
 from .io.tsv import as_bool, read_tsv, write_tsv
 from .io.filenames import path_part
-from .method import METHOD_CLASSIFIER
-from .metrics import METRICS
+from .method import COMPARED_ARM, METHOD_CLASSIFIER
+from .metrics import REGISTRY
 
 log = logging.getLogger(__name__)
 
+METRICS_DISPLAY = {name: metric.display for name, metric in REGISTRY.items()}
+HIGHER = "higher"  # statistics.tsv's verdict of a real difference upwards (not within the rope)
 BALANCED_WARN_SHARE = 0.9  # a balanced-set class below this share of its target is warned about
 REMOVED_WARN_SHARE = 0.5  # ... and so is one that lost more than this share of its real images
 
 
-def best_arm(metrics: pd.DataFrame, classifier: str = METHOD_CLASSIFIER, metric: str = METRICS[0]) -> tuple[str, pd.DataFrame]:
-    """The arm with the highest mean ``metric`` of ``classifier`` over the folds (ties: config
-    order, i.e. first in ``metrics``). This is model selection on the same folds the arms are
-    compared on: the winner's score is optimistic."""
-    mine = metrics[metrics["classifier"] == classifier]
-    if mine.empty:
-        raise ValueError(f"no metrics of classifier {classifier!r} to choose the best arm from; "
-                         "add it to evaluate.classifiers or name balanced.arm")
-    means = mine.groupby("arm", sort=False)[metric].agg(["mean", "std", "count"]).reset_index()
-    means = means.rename(columns={"mean": f"{metric}_mean", "std": f"{metric}_sd", "count": "n"})
-    if means[f"{metric}_mean"].isna().all():
-        raise ValueError(f"no fold has a {metric} of {classifier} (a class is missing from every test fold?): "
-                         "no arm can be called best; name balanced.arm")
-    if means["n"].nunique() > 1:
-        log.warning("best arm: the arms have %s over different numbers of folds %s", metric,
-                    dict(zip(means["arm"], means["n"])))
-    best = means.loc[means[f"{metric}_mean"].idxmax(), "arm"]
-    means["chosen"] = means["arm"] == best
-    return str(best), means
+DEFAULT_BALANCING = (COMPARED_ARM, "smoteenn")  # balanced.arm unset, or best without a winner: the first present
+
+
+def class_balance(class_counts: pd.DataFrame) -> pd.Series:
+    """Per arm, how balanced its training sets are: the mean over the folds of the smallest class's
+    images over the largest's (Table 2's ``final`` step)."""
+    final = class_counts[class_counts["step"] == "final"]
+    per_fold = final.groupby(["arm", "repeat", "fold"], sort=False)["total"].agg(lambda t: t.min() / t.max())
+    return per_fold.groupby(level="arm", sort=False).mean()
+
+
+def best_arm(statistics: pd.DataFrame, class_counts: pd.DataFrame, arms: list[str], primary: str, reference: str,
+             target_ratio: float, classifier: str = METHOD_CLASSIFIER) -> tuple[str, pd.DataFrame]:
+    """``balanced.arm: best``: among the arms whose training sets balance (every class at least
+    ``target_ratio`` x the largest, on average over the folds), the one the statistics call
+    ``higher`` than ``reference`` on the ``primary`` metric by the most; where none is, the default
+    balancing arm (cgan, else smoteenn, else the first that balances); where none balances, the most
+    balanced. No arm wins by a mean alone: the one table the folds give cannot tell a winner of 0.1
+    points from noise. Returns the winner and a table of every arm with ``chosen`` and ``why``."""
+    balance = class_balance(class_counts).reindex(arms)
+    mine = statistics[(statistics["classifier"] == classifier) & (statistics["metric"] == primary)
+                      & (statistics["baseline"] == reference)].set_index("arm")
+    table = pd.DataFrame({"arm": arms, "balance": balance.to_numpy(float)})
+    table["balances"] = table["balance"] >= target_ratio
+    table["verdict"] = table["arm"].map(mine["verdict"]).fillna("")
+    table["mean_diff"] = table["arm"].map(mine["mean_diff"])
+    name = METRICS_DISPLAY.get(primary, primary)
+    higher = table[table["balances"] & (table["verdict"] == HIGHER)]
+    if len(higher):
+        winner = higher.loc[higher["mean_diff"].idxmax(), "arm"]
+        why = (f"best: of the arms that balance, the one most higher than {reference} on {name} "
+               f"(+{100 * higher['mean_diff'].max():.1f} points)")
+    elif table["balances"].any():
+        balancing = list(table.loc[table["balances"], "arm"])
+        winner = next((a for a in DEFAULT_BALANCING if a in balancing), balancing[0])
+        why = (f"best: no arm that balances is higher than {reference} on {name}, so the default balancing arm "
+               f"({' else '.join(DEFAULT_BALANCING)}, else the first that balances)")
+    else:
+        winner = table.loc[table["balance"].idxmax(), "arm"]
+        why = (f"best: no arm balances (smallest class at least {target_ratio:g} x the largest): the most balanced "
+               f"({table['balance'].max():.2f})")
+        log.warning("balanced set: %s", why)
+    table["chosen"] = table["arm"] == winner
+    table["why"] = np.where(table["chosen"], why, "")
+    return str(winner), table
 
 
 def read_best_arm(path) -> str:
@@ -105,18 +133,21 @@ def export_balanced(ts: TrainingSet, out_dir: str | Path) -> pd.DataFrame:
     return manifest
 
 
-def chosen_arm(wanted: str, best_path=None) -> str:
-    """The balanced set's arm: ``balanced.arm``, or with ``best`` the winner ``best_arm.tsv`` records."""
+def chosen_arm(wanted: str, best_path=None) -> tuple[str, str]:
+    """The balanced set's arm and why: ``balanced.arm``, or with ``best`` the winner ``best_arm.tsv``
+    records."""
     if wanted != "best":
-        return wanted
-    name = read_best_arm(best_path)
-    log.info("balanced.arm best: %s won (mean f1_adaboost macro F1 over the folds)", name)
-    return name
+        default = " (the default when it is an arm: cgan, else smoteenn)" if wanted in DEFAULT_BALANCING else ""
+        return wanted, f"balanced.arm is {wanted}{default}"
+    table = read_tsv(best_path)
+    row = table[as_bool(table["chosen"])].iloc[0]
+    log.info("balanced.arm best: %s (%s)", row["arm"], row["why"])
+    return str(row["arm"]), str(row["why"])
 
 
 def balanced_set(arm: Arm, ts: TrainingSet, real_y: np.ndarray, classes: list[str], target_ratio: float,
                  out_dir: str | Path, gate: pd.DataFrame | None = None,
-                 audit: pd.DataFrame | None = None) -> pd.DataFrame:
+                 audit: pd.DataFrame | None = None, why: str = "") -> pd.DataFrame:
     """Write the arm's set ``ts`` (made from every real image) to ``out_dir``: its PNGs and manifest,
     with a GAN its gate table and privacy audit, and ``classes.tsv``, the per-class report it returns."""
     out_dir = Path(out_dir)
@@ -127,6 +158,7 @@ def balanced_set(arm: Arm, ts: TrainingSet, real_y: np.ndarray, classes: list[st
     base_y = ts.y[ts.source != "cgan"]
     report = balanced_classes(ts, base_y, real_y, classes, target_ratio, count_columns({arm.name: arm}))
     report.insert(0, "arm", arm.name)
+    report["why"] = why  # which arm's recipe, and why that one
     write_tsv(report, out_dir / "classes.tsv")
     _log_report(arm.name, manifest, report)
     return report

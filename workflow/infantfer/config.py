@@ -285,9 +285,9 @@ def resolve_arms(arms: dict, ds: dict, schema: dict, where: str) -> dict:
         resolved[name] = spec
         _warn_if_misnamed(name, spec, key, schema)
     wanted = ds["balanced"]["arm"]
-    if wanted is None:  # unset: the cgan arm when configured, else the best arm
+    if wanted is None:  # unset: the cgan arm when configured, else smoteenn, else the best arm
         # the cgan arm keeps every real photo; the method's arm would drop those ENN removes
-        ds["balanced"]["arm"] = wanted = COMPARED_ARM if COMPARED_ARM in resolved else "best"
+        ds["balanced"]["arm"] = wanted = next((a for a in (COMPARED_ARM, "smoteenn") if a in resolved), "best")
     if wanted != "best" and wanted not in resolved:
         raise ConfigError(f"{where}.balanced.arm", f"'{wanted}' is not one of the arms ({', '.join(resolved)})",
                           "name one of the arms, or best")

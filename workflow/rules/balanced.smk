@@ -4,12 +4,18 @@
 
 checkpoint best_arm:
     input:
-        metrics=rules.collect_dataset.output.metrics,
+        statistics=rules.statistics.output[0],
+        class_counts=rules.collect_dataset.output.counts,
     output:
         "results/{dataset}/best_arm.tsv",
     log:
         "logs/{dataset}/best_arm.log",
     params:
+        # these statistics keys change verdicts, and so may change the winner (docs/reruns.md)
+        statistics=lambda wildcards: {k: config["datasets"][wildcards.dataset]["statistics"][k]
+                                      for k in ("primary_metric", "reference")},
+        arms=lambda wildcards: list(ARMS[wildcards.dataset]),
+        target_ratio=lambda wildcards: config["datasets"][wildcards.dataset]["balanced"]["target_ratio"],
         *package_code("best_arm.py"),
     threads: 1
     resources:

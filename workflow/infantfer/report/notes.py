@@ -47,8 +47,11 @@ def balanced_sentence(dataset: str, classes: pd.DataFrame, metrics: pd.DataFrame
               f"it keeps {kept} of the {available} real photos, dropping "
               + ", ".join(f"{int(r.real_available - r.real_kept)} of {int(r.real_available)} {r.label}"
                           for r in dropped.itertuples()) + " (that recipe's cleaning)")
-    return (f"The exported balanced set (results/{dataset}/balanced) follows the {arm} arm's recipe, which "
-            f"{scored}; {photos}, and adds {gan} GAN images.")
+    why = str(classes["why"].iloc[0]) if "why" in classes and isinstance(classes["why"].iloc[0], str) else ""
+    balance = classes["total"].min() / classes["total"].max() if classes["total"].max() else float("nan")
+    return (f"The exported balanced set (results/{dataset}/balanced) follows the {arm} arm's recipe"
+            + (f" ({why})" if why else "") + f", which {scored}; {photos}, and adds {gan} GAN images; its smallest "
+            f"class holds {balance:.2f} of the largest's images.")
 
 
 TREND_WORDS = {  # infantfer.quality.training_trend's verdicts, as what happened and the advice
