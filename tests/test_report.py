@@ -61,7 +61,7 @@ def test_answer_states_tested_differences_with_their_confidence():
     assert lines["smoteenn vs original"][1].startswith("G-mean (secondary) ")
     assert answer["warning"] is None
     # facts of the run, not defaults: 16 px faces, 700 GAN steps, 3 x 5 folds
-    assert answer["facts"].startswith("16 x 16 px greyscale faces; 3 repeat(s) x 5 grouped folds (n = 15")
+    assert answer["facts"].startswith("16 x 16 px greyscale faces; 3 repeats x 5 grouped folds (n = 15")
     assert "GANs of 700 steps at 16 x 16 px" in answer["facts"]
     assert answer["facts"].endswith("test/train size ratio is 0.25; the corrected t-test uses 1/(folds - 1) = 0.25.")
 
@@ -74,8 +74,8 @@ def test_answer_warns_when_too_few_folds_and_gives_means_only():
     assert cgan.startswith("macro F1 (primary) +") and " points" in cgan and cgan.endswith("(n = 3, too few folds to test)")
     assert "CI" not in cgan and "p =" not in cgan
     table = report.table4(run.metrics, run.statistics, "original")
-    cell = table.loc[(table.arm == "cgan") & (table.classifier == "f1_adaboost"), "Δ macro F1 vs original [95% CI]"].item()
-    assert cell.startswith("+0.0") and cell.endswith("(n = 3, not tested)") and "[" not in cell
+    cell = table.loc[(table.arm == "cgan") & (table.classifier == "f1_adaboost"), "Δ macro F1 vs original, points [95% CI]"].item()
+    assert cell.startswith("+") and cell.endswith("(n = 3, not tested)") and "[" not in cell
 
 
 def test_table4_means_and_cis_come_from_the_tables():
@@ -84,14 +84,16 @@ def test_table4_means_and_cis_come_from_the_tables():
     table = report.table4(m, run.statistics, "original")
     row = table[(table.arm == "cgan") & (table.classifier == "f1_adaboost")].iloc[0]
     values = m[(m.arm == "cgan") & (m.classifier == "f1_adaboost")]["macro_f1"]
-    assert row["macro F1"] == f"{values.mean():.3f} ± {values.std(ddof=1):.3f}"
+    assert row["macro F1, mean ± sd"] == f"{values.mean():.3f} ± {values.std(ddof=1):.3f}"
     stat = run.statistics.query("arm == 'cgan' and baseline == 'original' and classifier == 'f1_adaboost' "
                                 "and metric == 'macro_f1'").iloc[0]
-    assert row["Δ macro F1 vs original [95% CI]"] == f"{stat.mean_diff:+.3f} [{stat.ci_low:+.3f}, {stat.ci_high:+.3f}] higher"
+    # differences in points, as the legend says
+    assert row["Δ macro F1 vs original, points [95% CI]"] == (
+        f"{100 * stat.mean_diff:+.1f} [{100 * stat.ci_low:+.1f}, {100 * stat.ci_high:+.1f}] higher")
     smoteenn = table[(table.arm == "smoteenn") & (table.classifier == "f1_adaboost")].iloc[0]
-    assert smoteenn["Δ macro F1 vs original [95% CI]"].endswith("equivalent")
+    assert smoteenn["Δ macro F1 vs original, points [95% CI]"].endswith("equivalent")
     assert row["n"] == 15
-    assert table.loc[table.arm == "original", "Δ AUC vs original [95% CI]"].eq("reference").all()
+    assert table.loc[table.arm == "original", "Δ AUC vs original, points [95% CI]"].eq("reference").all()
 
 
 def test_answer_rst_renders_cleanly_and_escapes_hostile_names():
@@ -135,7 +137,7 @@ def test_the_confidence_level_follows_alpha():
     run = report.DatasetRun("d", report.run_facts(s), stats, m)
     cgan = dict(report.dataset_answer(run)["lines"])["cgan vs original"][0]
     assert "80% CI" in cgan and "95%" not in cgan
-    assert "Δ macro F1 vs original [80% CI]" in report.table4(m, stats, "original", 0.2).columns
+    assert "Δ macro F1 vs original, points [80% CI]" in report.table4(m, stats, "original", 0.2).columns
 
 
 def test_summary_markdown_has_the_same_answer():
@@ -143,7 +145,7 @@ def test_summary_markdown_has_the_same_answer():
     md = report.answer_markdown([run], thesis_claim(run.statistics), pd.DataFrame(columns=["note"]))
     assert md.startswith("# Did balancing help?")
     assert "## d" in md and "> **Warning.** Too few folds to test: n = 3" in md
-    assert "| arm | classifier | n | macro F1 |" in md
+    assert "| arm | classifier | n | macro F1, mean ± sd |" in md
 
 
 def test_table2_is_the_mean_class_counts_minority_first():
@@ -231,12 +233,12 @@ def test_the_answer_says_which_recipe_the_balanced_set_follows_and_what_it_dropp
                          "why": "balanced.arm is cgan (the default when it is an arm: cgan, else smoteenn)"})
     assert balanced_sentence("demo", kept, metrics, "f1_adaboost") == (
         "The exported balanced set (results/demo/balanced) follows the cgan arm's recipe (balanced.arm is cgan "
-        "(the default when it is an arm: cgan, else smoteenn)), which scored macro F1 0.840 ± 0.040 over the folds "
-        "(f1_adaboost); it keeps all 210 real photos, and adds 90 GAN images; its smallest class holds 1.00 of the "
+        "(the default when it is an arm: cgan, else smoteenn)), which scored macro F1 0.840 ± 0.040 (mean ± sd over "
+        "the folds, f1_adaboost); it keeps all 210 real photos, and adds 90 GAN images; its smallest class holds 1.00 of the "
         "largest's images.")
     dropped = kept.assign(arm="smoteenn_cgan", real_kept=[54, 60], total=[54, 150], why="balanced.arm is smoteenn_cgan")
     text = balanced_sentence("demo", dropped, metrics, "f1_adaboost")
-    assert "follows the smoteenn_cgan arm's recipe (balanced.arm is smoteenn_cgan), which scored macro F1 0.720 ± 0.020" in text
+    assert "follows the smoteenn_cgan arm's recipe (balanced.arm is smoteenn_cgan), which scored macro F1 0.720 ± 0.020 (mean" in text
     assert "its smallest class holds 0.36 of the largest's images" in text
     assert "it keeps 114 of the 210 real photos, dropping 96 of 150 cry (that recipe's cleaning)" in text
 

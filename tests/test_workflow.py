@@ -247,6 +247,8 @@ def test_logs_and_provenance_name_no_absolute_path_but_the_configs(tiny_run):
     tmp = tiny_run.path
     logs = {p: p.read_text() for p in (tmp / "logs").rglob("*.log")}
     assert len(logs) > 20
+    numpy_reprs = [str(p.relative_to(tmp)) for p, text in logs.items() if "np.str_(" in text or "np.int64(" in text]
+    assert not numpy_reprs, numpy_reprs  # names as a reader writes them, not numpy's repr
     leaks = {str(p.relative_to(tmp)): line for p, text in logs.items() for line in text.splitlines()
              if str(tmp) in line or str(REPO) in line or str(Path.home()) + "/" in line}
     assert not leaks, leaks

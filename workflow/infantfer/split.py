@@ -60,10 +60,10 @@ def make_folds(images: pd.DataFrame, folds: int, repeats: int | Iterable[int], s
     check_enough_groups(counts, folds, dataset, label_key)
     repeat_numbers = list(range(repeats)) if isinstance(repeats, int) else [int(r) for r in repeats]
     log.info(
-        "%s: %d images, %d groups, %s; repeat(s) %s x %d folds",
+        "%s: %d images, %d groups, %s; %s %s of %d folds",
         dataset, len(images), images["group"].nunique(),
         "StratifiedGroupKFold" if grouped else "StratifiedKFold (every image its own group)",
-        ", ".join(map(str, repeat_numbers)), folds,
+        "repeat" if len(repeat_numbers) == 1 else "repeats", ", ".join(map(str, repeat_numbers)), folds,
     )
     result = pd.concat(_fold_tables(images, folds, repeat_numbers, seed, grouped), ignore_index=True)[FOLD_COLUMNS]
     check_no_leakage(result)

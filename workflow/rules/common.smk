@@ -401,23 +401,26 @@ def has_faces_figure(dataset):
 
 
 def _sample_files(dataset):
-    part = _first_part(dataset)
-    files = [topped_up_path(dataset, base, part) for base in gan_bases(ARMS[dataset])]
-    files += [resampled_path(dataset, base, part) for base in resampled_bases(ARMS[dataset])]
+    """Every fold's topped-up and resampled sets: the faces figure draws the fold where the gate
+    accepted the most (infantfer.figures.gate.most_accepted_part), read in its script."""
+    files = []
+    for part in fold_parts(dataset):
+        files += [topped_up_path(dataset, base, part) for base in gan_bases(ARMS[dataset])]
+        files += [resampled_path(dataset, base, part) for base in resampled_bases(ARMS[dataset])]
     return files
 
 
 def figure_sample_names(wildcards):
-    """What each sample file of figure_inputs is, in the same order: its row name in the faces
-    figure, and for a GAN base the arms whose gate rows say which classes it may top up."""
+    """What each sample file of figure_inputs is, in the same order: its part, its row name in the
+    faces figure, and for a GAN base the arms whose gate rows say which classes it may top up."""
     d = wildcards.dataset
-    part = _first_part(d)
     names = []
-    for base in gan_bases(ARMS[d]):
-        arms = [a.name for a in ARMS[d].values() if a.gan and a.base == base]
-        names.append({"name": f"{' / '.join(arms)} ({part})", "gan_arms": arms})
-    for base, arm in resampled_bases(ARMS[d]).items():
-        names.append({"name": f"{base}: {arm.resampler} ({part})", "gan_arms": []})
+    for part in fold_parts(d):
+        for base in gan_bases(ARMS[d]):
+            arms = [a.name for a in ARMS[d].values() if a.gan and a.base == base]
+            names.append({"part": part, "name": f"{' / '.join(arms)} ({part})", "gan_arms": arms})
+        for base, arm in resampled_bases(ARMS[d]).items():
+            names.append({"part": part, "name": f"{base}: {arm.resampler} ({part})", "gan_arms": []})
     return names
 
 

@@ -108,7 +108,7 @@ rule cd_diagram:
         report(
             "results/figures/cd_{classifier}_{metric}.png",
             caption="../report/fig_cd.rst",
-            category="Across datasets",
+            category="Ranks across datasets",
         ),
     log:
         "logs/cd_{classifier}_{metric}.log",

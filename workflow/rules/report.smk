@@ -49,14 +49,14 @@ rule answer:
         balanced=expand(rules.balanced_set.output.classes, dataset=DATASETS),
         quality=expand(rules.collect_quality.output[0], dataset=GAN_DATASETS),
     output:
-        thesis=report("results/thesis_claim.tsv", caption="../report/thesis_claim.rst", category="0 Answer"),
+        thesis=report("results/thesis_claim.tsv", caption="../report/thesis_claim.rst", category="Answer"),
         across=report(
             "results/statistics_across_datasets.tsv",
             caption="../report/statistics_across.rst",
-            category="Across datasets",
+            category="Ranks across datasets",
         ),
         rst="results/answer.rst",
-        html=report("results/answer.html", caption="../report/answer.rst", category="0 Answer"),
+        html=report("results/answer.html", caption="../report/answer.rst", category="Answer"),
         markdown="results/summary.md",
     log:
         "logs/answer.log",

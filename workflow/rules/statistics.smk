@@ -45,7 +45,7 @@ rule summary:
     input:
         expand(rules.collect_dataset.output.metrics, dataset=DATASETS),
     output:
-        report("results/summary.tsv", caption="../report/summary.rst", category="Across datasets"),
+        report("results/summary.tsv", caption="../report/summary.rst", category="Ranks across datasets"),
     log:
         "logs/summary.log",
     params:

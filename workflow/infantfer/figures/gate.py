@@ -13,6 +13,17 @@ LEGEND_ORDER = ("passed", "failed", "chosen checkpoint", "real vs real (95th per
                 "real recall", "limit: recall - margin")
 
 
+def most_accepted_part(js: pd.DataFrame | None, parts: list[str]) -> str:
+    """The fold whose gate accepted the most classes (summed over the GAN arms; ties: the first of
+    ``parts``): what the faces and gate figures show, so that a reader sees GAN images where any
+    entered training. ``js``: ``js_divergence.tsv``, or None (no GAN arm: the first part)."""
+    if js is None or js.empty or "chosen" not in js.columns:
+        return parts[0]
+    chosen = js[js["chosen"].astype(str) == "True"]
+    counts = chosen.groupby(_part_names(chosen)).size() if len(chosen) else pd.Series(dtype=int)
+    return max(parts, key=lambda p: (int(counts.get(p, 0)), -parts.index(p)))
+
+
 def js_figure(js: pd.DataFrame, out_png, part: str | None = None, js_margin: float | None = None,
               fidelity_margin: float | None = None) -> Drawn:
     """The gate per checkpoint for one fold: JS divergence against the real-vs-real baseline and the
@@ -21,7 +32,8 @@ def js_figure(js: pd.DataFrame, out_png, part: str | None = None, js_margin: flo
 
     ``js``: ``js_divergence.tsv`` (dataset, arm, repeat, fold, checkpoint, class, js_pca,
     js_real_baseline, js_judged, label_agreement, real_recall, passed, chosen, ...). ``part``:
-    'r{repeat}_f{fold}' (or 'all'), default the table's first; the other folds are drawn faintly.
+    'r{repeat}_f{fold}' (or 'all'), default the one whose gate accepted the most classes
+    (:func:`most_accepted_part`); the other folds are drawn faintly.
     ``js_margin`` / ``fidelity_margin``: the gate's margins (config ``gate``); when given, the
     limits baseline + js_margin and recall - fidelity_margin are drawn.
     Returns ``data``: the part's rows drawn (arm, class, checkpoint, js_pca, js_real_baseline,
@@ -88,7 +100,7 @@ def _gate_table(js: pd.DataFrame, part: str | None) -> tuple[pd.DataFrame, list,
     table["_part"] = _part_names(table) if {"repeat", "fold"} <= set(table.columns) else "all"
     parts = _ordered_unique(table["_part"])
     if part is None:
-        part = parts[0]
+        part = most_accepted_part(js, parts) if {"repeat", "fold"} <= set(js.columns) else parts[0]
     if part not in parts:
         raise ValueError(f"part {part!r} is not in the gate table (parts: {', '.join(map(str, parts))})")
     return table, parts, part

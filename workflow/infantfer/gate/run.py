@@ -47,7 +47,7 @@ def gate_run(real: TrainingSet, checkpoints: pd.DataFrame, classes: list[str], g
         log.info("gate: checkpoint %d: %s", row.checkpoint,
                  ", ".join(f"{r['class']} {'pass' if r['passed'] else 'fail'}" for _, r in table.iterrows()))
     decided = choose(pd.concat(tables, ignore_index=True), gate_settings)
-    never = sorted(set(decided["class"]) - set(decided.loc[decided["chosen"], "class"]))
+    never = sorted(map(str, set(decided["class"]) - set(decided.loc[decided["chosen"], "class"])))
     if never:
         log.warning("gate: class(es) %s never passed: they get no generated images", never)
     return decided

@@ -76,7 +76,8 @@ def run_facts(settings: dict) -> dict:
 def facts_sentence(f: dict) -> str:
     gan = (f"GANs of {f['gan_steps']} steps at {f['gan_size']} x {f['gan_size']} px" if f["gan"]
            else "no GAN arm")
-    return (f"{f['face_size']} x {f['face_size']} px greyscale faces; {f['repeats']} repeat(s) x {f['folds']} "
+    repeats = f"{f['repeats']} repeat{'' if f['repeats'] == 1 else 's'}"
+    return (f"{f['face_size']} x {f['face_size']} px greyscale faces; {repeats} x {f['folds']} "
             f"grouped folds (n = {f['n']} paired test folds); {gan}; arms {', '.join(f['arms'])}; "
             f"classifiers {', '.join(f['classifiers'])}; every arm is tested on the same real test images.")
 
@@ -266,7 +267,7 @@ def answer_rst(runs: list[DatasetRun], thesis: pd.DataFrame, across: pd.DataFram
         else:
             lines += [_rst_escape(f"Table 4 of {run.name} (every arm, classifier and metric, the verdicts highlighted) "
                                   f"is a page of its own: Dataset {run.name} › 1 Tables › table4_arms.html; "
-                                  "answer.html (0 Answer) shows it too."), ""]
+                                  "answer.html (Answer) shows it too."), ""]
     if not thesis[thesis["dataset"] != MEAN_ROW].empty:
         lines += _heading("The method's headline: smoteenn_cgan vs cgan", "-")
         alpha = runs[0].facts["alpha"] if runs else 0.05

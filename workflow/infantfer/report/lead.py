@@ -186,10 +186,13 @@ def percent_note(runs: list, reference_of, alpha: float = ALPHA, with_claim: boo
         for metric, mean in rows.groupby("metric", sort=False)["baseline_mean"].first().items():
             if math.isfinite(mean) and mean < MIN_RELATIVE_MEAN:
                 small.append(f"{run.name}'s {METRIC_NAMES.get(metric, metric)} ({reference_of(run)} {mean:.2f})")
-    text = ("Differences are in points (100 x the difference of the metric, on its 0-1 scale); % is relative to the "
-            f"reference arm's mean{claim}; [a, b] is the {level(alpha)} confidence interval, unadjusted; higher and "
-            "lower are decided after Holm's adjustment within each dataset and metric, equivalent by two one-sided "
-            "tests against the rope.")
+    text = ("Differences are in points (100 x the difference of the metric, on its 0-1 scale; means in tables keep "
+            f"the 0-1 scale, as mean ± sd over the folds); % is relative to the reference arm's mean{claim}; [a, b] is "
+            f"the {level(alpha)} confidence interval of the Nadeau-Bengio corrected resampled t-test, unadjusted; "
+            "higher and lower are decided by that test after Holm's adjustment within each dataset, classifier and "
+            "metric, equivalent by two one-sided tests (TOST) against the rope, Holm-adjusted too; P(within the rope) "
+            "is the Bayesian correlated t-test's posterior. The chance classifier (a stratified random one) is a "
+            "floor every classifier is read against: its rows get no verdict.")
     if small:
         text += (f" Where the reference's mean is below {MIN_RELATIVE_MEAN:g} ({', '.join(small)}), a relative "
                  "change divides by almost nothing and explodes, so those differences are in points only.")

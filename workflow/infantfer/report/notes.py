@@ -38,8 +38,8 @@ def balanced_sentence(dataset: str, classes: pd.DataFrame, metrics: pd.DataFrame
     and how many of the user's real photos the recipe kept."""
     arm = str(classes["arm"].iloc[0])
     f1 = metrics.loc[(metrics["arm"] == arm) & (metrics["classifier"] == classifier), METRICS[0]]
-    scored = (f"scored {METRIC_NAMES[METRICS[0]]} {_num(f1.mean())} ± {_num(f1.std(ddof=1))} over the folds "
-              f"({classifier})" if len(f1) else "was not evaluated")
+    scored = (f"scored {METRIC_NAMES[METRICS[0]]} {_num(f1.mean())} ± {_num(f1.std(ddof=1))} (mean ± sd over the "
+              f"folds, {classifier})" if len(f1) else "was not evaluated")
     kept, available = int(classes["real_kept"].sum()), int(classes["real_available"].sum())
     gan = int(classes["cgan"].sum()) if "cgan" in classes else 0
     dropped = classes[classes["real_kept"] < classes["real_available"]]

@@ -8,35 +8,38 @@ import re
 import pandas as pd
 
 from ..metrics import METRICS
-from ..statistics import TOO_FEW
+from ..statistics import SANITY_CLASSIFIERS, TOO_FEW
 from ..statistics.paired import ALPHA
 from .text import METRIC_NAMES, TESTED, _ci, _num, level, verdict_class
 
 
 def table4(metrics: pd.DataFrame, stats: pd.DataFrame, reference: str, alpha: float = ALPHA) -> pd.DataFrame:
-    """The thesis' Table 4: per arm and classifier, each metric's mean +- sd over the folds, and
-    its difference from ``reference`` with the corrected-t (1 - alpha) CI (unadjusted) or why there is none."""
+    """The thesis' Table 4: per arm and classifier, each metric's mean ± sd over the folds (on its 0-1
+    scale), and its difference from ``reference`` in points (100 x) with the corrected-t (1 - alpha)
+    CI (unadjusted) and verdict, or why there is none. The chance classifier's rows are a floor:
+    a sanity check, with no verdict."""
     rows = []
     for (arm, classifier), mine in metrics.groupby(["arm", "classifier"], sort=False):
-        row = {"arm": arm, "classifier": classifier, "n": int(mine[METRICS[0]].notna().sum())}
+        row = {"arm": arm, "classifier": classifier + (" (sanity floor)" if classifier in SANITY_CLASSIFIERS else ""),
+               "n": int(mine[METRICS[0]].notna().sum())}
         for m in METRICS:
-            row[METRIC_NAMES[m]] = f"{_num(mine[m].mean())} ± {_num(mine[m].std(ddof=1))}"
+            row[f"{METRIC_NAMES[m]}, mean ± sd"] = f"{_num(mine[m].mean())} ± {_num(mine[m].std(ddof=1))}"
             hit = stats[(stats["arm"] == arm) & (stats["baseline"] == reference)
                         & (stats["classifier"] == classifier) & (stats["metric"] == m)]
             if arm == reference or hit.empty:
                 cell = "reference" if arm == reference else ""
             else:
                 h = hit.iloc[0]
-                cell = _num(h["mean_diff"], sign=True)
+                cell = _num(100 * h["mean_diff"], 1, sign=True)
                 if h["verdict"] in TESTED:
-                    cell += f" {_ci(h['ci_low'], h['ci_high'])} {h['verdict']}"
+                    cell += f" {_ci(100 * h['ci_low'], 100 * h['ci_high'], 1)} {h['verdict']}"
                 elif h["verdict"] == TOO_FEW:
                     cell += f" (n = {int(h['n'])}, not tested)"
                 elif isinstance(h["verdict"], str) and h["verdict"]:
                     cell += f" ({h['verdict']})"
                 elif _ci(h["ci_low"], h["ci_high"]):  # a sanity row (chance): the interval, no verdict
-                    cell += f" {_ci(h['ci_low'], h['ci_high'])} (sanity check)"
-            row[f"Δ {METRIC_NAMES[m]} vs {reference} [{level(alpha)} CI]"] = cell
+                    cell += f" {_ci(100 * h['ci_low'], 100 * h['ci_high'], 1)} (sanity check)"
+            row[f"Δ {METRIC_NAMES[m]} vs {reference}, points [{level(alpha)} CI]"] = cell
         rows.append(row)
     return pd.DataFrame(rows)
 
