@@ -322,9 +322,15 @@ def test_a_datasets_own_baseline_arms_and_the_best_arm(tiny_run):
         assert ro["total"].nunique() == 1 and (ro["real_removed"] == 0).all()
         assert (ro["real"] == final.loc[(*part, "original"), "real"]).all()
     assert (counts.loc[counts.arm == "enn_mode", "real_removed"] >= 0).all()
-    best = pd.read_csv(root / "best_arm.tsv", sep="\t")
+    best = pd.read_csv(root / "best_arm.tsv", sep="\t", keep_default_na=False)
     winner = best.loc[best["chosen"], "arm"].item()
-    assert winner == wide.mean().idxmax()
+    # a balancing arm, by a verdict or else the default balancing arm: never the highest mean alone
+    balancing = best[best["balances"]]
+    higher = balancing[balancing["verdict"] == "higher"]
+    expected = (higher.loc[higher["mean_diff"].astype(float).idxmax(), "arm"] if len(higher) else
+                next((a for a in ("cgan", "smoteenn") if a in set(balancing["arm"])), balancing["arm"].iloc[0]))
+    assert winner == expected and winner != "original" and best.loc[best["chosen"], "why"].item().startswith("best: ")
+    assert set(best["arm"]) == set(wide.columns)
     classes = pd.read_csv(root / "balanced" / "classes.tsv", sep="\t", keep_default_na=False)
     assert set(classes["arm"]) == {winner} and classes["real_available"].tolist() == [20, 10, 6]
     manifest = pd.read_csv(root / "balanced" / "manifest.tsv", sep="\t")

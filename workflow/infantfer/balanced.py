@@ -179,7 +179,8 @@ def _write_gan_tables(name: str, gate: pd.DataFrame, audit: pd.DataFrame, out_di
 
 
 def _log_report(name: str, manifest: pd.DataFrame, report: pd.DataFrame) -> None:
-    log.info("balanced set of arm %s: %s", name, manifest.groupby(["label", "source"]).size().to_dict())
+    sizes = manifest.groupby(["label", "source"]).size()
+    log.info("balanced set of arm %s: %s", name, ", ".join(f"{label} {source} {int(n)}" for (label, source), n in sizes.items()))
     for row in report.itertuples():
         log.info("class '%s': %d of target %d (%d of %d real images kept)", row.label, row.total, row.target,
                  row.real_kept, row.real_available)

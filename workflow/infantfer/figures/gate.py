@@ -19,7 +19,7 @@ def most_accepted_part(js: pd.DataFrame | None, parts: list[str]) -> str:
     entered training. ``js``: ``js_divergence.tsv``, or None (no GAN arm: the first part)."""
     if js is None or js.empty or "chosen" not in js.columns:
         return parts[0]
-    chosen = js[js["chosen"].astype(str) == "True"]
+    chosen = js[_boolean(js["chosen"]).fillna(False).astype(bool)]
     counts = chosen.groupby(_part_names(chosen)).size() if len(chosen) else pd.Series(dtype=int)
     return max(parts, key=lambda p: (int(counts.get(p, 0)), -parts.index(p)))
 

@@ -144,7 +144,8 @@ def dataset_lead(name: str, stats: pd.DataFrame, reference: str, alpha: float, p
     for _, row in primary_rows[primary_rows["verdict"] != NO_PAIRS].iterrows():
         kind, words = _arm_clause(row["arm"], row, alpha)
         clauses[kind].append(words)
-    parts = clauses["beat"] or [f"No arm beat {reference}" + ("" if clauses["behind"] else " or fell behind it")]
+    no_arm = "no arm" if chance else "No arm"  # after the chance clause, mid-sentence
+    parts = clauses["beat"] or [f"{no_arm} beat {reference}" + ("" if clauses["behind"] else " or fell behind it")]
     parts += clauses["behind"]
     rope = f"±{primary_rows['rope_points'].iloc[0]:g} points"
     openers = {"small": "a difference inside the rope (real, too small to matter)",
