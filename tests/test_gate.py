@@ -366,7 +366,7 @@ def test_columns_and_criteria_settings():
         "class", "n_real", "n_generated", "js_pca", "js_pixels", "js_real_baseline", "js_judged",
         "label_agreement", "real_recall", "copy_share", "copy_share_pixels", "copy_share_features",
         "sharpness_ratio", "sharpness_baseline", "noise_ratio", "noise_ceiling", "c2st_auc", "c2st_baseline",
-        "js_ok", "fidelity_ok", "sharpness_ok", "c2st_ok", "copy_ok", "passed",
+        "texture_auc", "texture_baseline", "js_ok", "fidelity_ok", "sharpness_ok", "c2st_ok", "copy_ok", "passed",
     ]
     assert gate.GateSettings().max_copy_share == 0.25
     default = gate.GateSettings()

@@ -134,8 +134,8 @@ def test_the_answer_tells_whether_more_steps_would_help():
                   spread=0.02)  # fold means 0.01 off the listed values: no rounding knife edge
     text = gan_trend_sentence(training_trend(pd.concat([rising, flat])))
     assert ("the cgan arm's GANs were still improving when training stopped (from step 1,000 to 1,500 the mean "
-            "two-sample AUC went 0.95 -> 0.91 and the CAS ratio 0.55 -> 0.71): more steps (cgan.steps) may make "
+            "two-sample AUC on pixels went 0.95 -> 0.91 and the CAS ratio 0.55 -> 0.71): more steps (cgan.steps) may make "
             "them better") in text
-    assert ("the smoteenn_cgan arm's GANs had levelled off (from step 1,000 to 1,500 the mean two-sample AUC went "
+    assert ("the smoteenn_cgan arm's GANs had levelled off (from step 1,000 to 1,500 the mean two-sample AUC on pixels went "
             "0.75 -> 0.75 and the CAS ratio 0.85 -> 0.85): more steps are unlikely to help") in text
     assert gan_trend_sentence(training_trend(_curve("cgan", [1.0], [0.5]))) is None

@@ -252,7 +252,7 @@ def test_the_answer_page_says_whether_the_gans_were_still_improving():
                             for step, auc, cas in [(400, 0.92, 0.6), (700, 0.81, 0.75)]])
     run.gan_trend = training_trend(quality)
     assert ("the cgan arm's GANs were still improving when training stopped (from step 400 to 700 the mean "
-            "two-sample AUC went 0.92 -> 0.81 and the CAS ratio 0.60 -> 0.75)") in report.dataset_answer(run)["facts"]
+            "two-sample AUC on pixels went 0.92 -> 0.81 and the CAS ratio 0.60 -> 0.75)") in report.dataset_answer(run)["facts"]
     page = render(report.answer_rst([run], thesis_claim(run.statistics),
                                     pd.DataFrame(columns=["classifier", "metric", "arm", "note"])))
     assert "more steps (cgan.steps) may make them better" in page

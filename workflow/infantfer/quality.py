@@ -9,8 +9,12 @@
 - The same for a generator without skill (``trivial_*``: each class's mean face plus Gaussian noise
   of the class's per-pixel sd), so a reader sees what "no skill" scores.
 - The membership-inference AUC of the checkpoint's images (:func:`infantfer.privacy.membership_inference_auc`),
-  beside the gate's two-sample AUC and copy share of the same checkpoint: a GAN that copied its
-  training photos would score well on CAS, so the curves are read together.
+  beside the gate's two-sample AUCs (pixels; local edges and texture against the training images)
+  and copy share of the same checkpoint: a GAN that copied its training photos would score well on
+  CAS, so the curves are read together.
+- The texture two-sample test against the fold's held-out real images (``texture_auc_heldout_mean``,
+  per class as many generated as held-out images, the mean over the classes with enough): a GAN
+  that copies its training images scores about 0.5 against them, not against images it never saw.
 It needs the fold's test images, so nothing that decides (the gate, the checkpoint choice) ever
 sees it; the balanced set's all-images GAN has no test images and gets none.
 """
@@ -31,8 +35,8 @@ log = logging.getLogger(__name__)
 
 COMPONENTS, C = 30, 0.1
 COLUMNS = ["checkpoint", "cas", "cas_real", "chance", "cas_ratio", "cas_corrected", "trivial_cas",
-           "trivial_cas_ratio", "trivial_cas_corrected", "c2st_auc_mean", "copy_share_max", "mia_auc_pixels",
-           "mia_auc_features", "n_test"]
+           "trivial_cas_ratio", "trivial_cas_corrected", "c2st_auc_mean", "texture_auc_mean", "texture_auc_heldout_mean",
+           "copy_share_max", "mia_auc_pixels", "mia_auc_features", "n_test"]
 
 
 def _classifier(n: int, d: int, seed: int):
@@ -81,6 +85,22 @@ def trivial_images(real_x, real_y, counts: dict, seed: int) -> tuple[np.ndarray,
     return np.concatenate(xs), np.concatenate(ys)
 
 
+def heldout_texture_auc(g: np.ndarray, gy: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, seed: int) -> float:
+    """The texture two-sample test (infantfer.gate.two_sample.texture_auc) of each class's
+    generated images against its held-out real ones, as many of each, the mean over the classes
+    with enough images for the test (NaN where none has)."""
+    from .gate.two_sample import texture_auc, texture_features
+
+    values = []
+    for c in np.unique(test_y):
+        held = np.asarray(test_x)[np.asarray(test_y) == c]
+        drawn = np.asarray(g)[np.asarray(gy) == c][: len(held)]
+        auc = texture_auc(texture_features(held[: len(drawn)]), texture_features(drawn), seed)
+        if np.isfinite(auc):
+            values.append(auc)
+    return float(np.mean(values)) if values else float("nan")
+
+
 def _ratios(cas: float, real: float, chance: float) -> tuple[float, float]:
     ratio = cas / real if real > 0 else float("nan")
     corrected = (cas - chance) / (real - chance) if real > chance else float("nan")
@@ -106,15 +126,19 @@ def quality_run(real, test_x, test_y, checkpoints: pd.DataFrame, classes: list[s
         gy = np.concatenate([np.full(n, c) for c, n in counts.items()])
         cas = macro_f1_of(g, gy, test_x, test_y, classes, seed)
         gate = gate_table[gate_table["checkpoint"] == row.checkpoint]
+        texture = gate["texture_auc"].mean() if "texture_auc" in gate else float("nan")
         rows.append({"checkpoint": int(row.checkpoint), "cas": cas, "cas_real": real_f1, "chance": chance,
                      **dict(zip(("cas_ratio", "cas_corrected"), _ratios(cas, real_f1, chance))),
                      "trivial_cas": trivial,
                      **dict(zip(("trivial_cas_ratio", "trivial_cas_corrected"), _ratios(trivial, real_f1, chance))),
-                     "c2st_auc_mean": float(gate["c2st_auc"].mean()), "copy_share_max": float(gate["copy_share"].max()),
+                     "c2st_auc_mean": float(gate["c2st_auc"].mean()), "texture_auc_mean": float(texture),
+                     "texture_auc_heldout_mean": heldout_texture_auc(g, gy, test_x, test_y, seed),
+                     "copy_share_max": float(gate["copy_share"].max()),
                      **membership_inference_auc(g, real.x, test_x, seed=seed), "n_test": len(test_y)})
-        log.info("quality: checkpoint %d: CAS ratio %.2f (trivial %.2f), two-sample AUC %.2f, membership AUC %.2f",
-                 row.checkpoint, rows[-1]["cas_ratio"], rows[-1]["trivial_cas_ratio"], rows[-1]["c2st_auc_mean"],
-                 rows[-1]["mia_auc_pixels"])
+        log.info("quality: checkpoint %d: CAS ratio %.2f (trivial %.2f), two-sample AUC %.2f (pixels), %.2f (texture; "
+                 "%.2f against held-out images), membership AUC %.2f", row.checkpoint, rows[-1]["cas_ratio"],
+                 rows[-1]["trivial_cas_ratio"], rows[-1]["c2st_auc_mean"], rows[-1]["texture_auc_mean"],
+                 rows[-1]["texture_auc_heldout_mean"], rows[-1]["mia_auc_pixels"])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -123,7 +147,7 @@ def quality_run(real, test_x, test_y, checkpoints: pd.DataFrame, classes: list[s
 # or below AUC_REAL are as close to real as the test can tell, and at or above AUC_FAR the images
 # are told from real almost perfectly: training has not got far yet.
 TREND_AUC, TREND_CAS, AUC_REAL, AUC_FAR = 0.02, 0.03, 0.6, 0.95
-TREND_COLUMNS = ["arm", "from_step", "to_step", "auc_from", "auc_to", "cas_from", "cas_to", "trend"]
+TREND_COLUMNS = ["arm", "from_step", "to_step", "auc_from", "auc_to", "cas_from", "cas_to", "texture_to", "trend"]
 
 
 def _direction(per_fold: pd.DataFrame, column: str, floor: float) -> int:
@@ -168,6 +192,8 @@ def training_trend(table: pd.DataFrame) -> pd.DataFrame:
         rows.append({"arm": arm, "from_step": before, "to_step": last,
                      "auc_from": per_fold["c2st_auc_mean_from"].mean(), "auc_to": per_fold["c2st_auc_mean_to"].mean(),
                      "cas_from": per_fold["cas_ratio_from"].mean(), "cas_to": per_fold["cas_ratio_to"].mean(),
+                     "texture_to": (float(mine.loc[mine["checkpoint"] == last, "texture_auc_mean"].mean())
+                                    if "texture_auc_mean" in mine else float("nan")),
                      "trend": _trend(per_fold)})
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 

@@ -22,7 +22,7 @@ from ..privacy import CopyReference, fit_copy_reference
 from .divergence import bin_edges, bin_index, js_pca, pixel_histograms
 from .settings import BASELINE_PERCENTILE, GateSettings, as_settings
 from .sharpness import energy_ratio, gradient_energy, noise_ceiling, noise_energy, sharpness_baseline
-from .two_sample import C2ST_DRAWS, c2st_auc, c2st_baseline
+from .two_sample import C2ST_DRAWS, c2st_auc, c2st_baseline, texture_auc, texture_features
 
 __all__ = ["GateReference", "fit_reference", "half_size", "class_rng", "single_threaded", "FIDELITY_COMPONENTS",
            "MAX_CV_FOLDS"]
@@ -58,6 +58,9 @@ class GateReference:
     noise_ceiling: dict[str, float]
     c2st_real_vs_real: dict[str, np.ndarray]  # class -> (min(n_draws, C2ST_DRAWS),) AUC A vs B
     c2st_baseline: dict[str, float]
+    real_texture: np.ndarray  # (N, F) HOG features of every real image
+    texture_real_vs_real: dict[str, np.ndarray]  # class -> (min(n_draws, C2ST_DRAWS),) HOG AUC A vs B
+    texture_baseline: dict[str, float]
     classifier: object  # fitted pipeline PCA -> StandardScaler -> LogisticRegression
     real_recall: dict[str, float]
     cv_folds: int
@@ -153,7 +156,7 @@ def _check_real(real_x, real_y, groups) -> tuple[np.ndarray, np.ndarray, tuple[s
 
 
 def _class_draws(x: np.ndarray, idx: np.ndarray, pos: int, real_bins: np.ndarray, real_energy: np.ndarray,
-                 real_noise: np.ndarray, s: GateSettings) -> dict:
+                 real_noise: np.ndarray, real_texture: np.ndarray, s: GateSettings) -> dict:
     """One class's real images (indices ``idx``, ``pos`` in the class order): its halves and the
     real-vs-real JS, sharpness and C2ST draws and baselines, keyed as GateReference's fields."""
     a, b = _real_halves(idx, s.n_draws, class_rng(s.seed, pos, 0))
@@ -170,10 +173,11 @@ def _class_draws(x: np.ndarray, idx: np.ndarray, pos: int, real_bins: np.ndarray
     # the same halves; NaN (no baseline, C2ST not judged) when a half has < C2ST_FOLDS images
     c2st_rvr = np.array([c2st_auc(x[a[d]], x[b[d]], s.seed) for d in range(min(s.n_draws, C2ST_DRAWS))])
     c2st_base = c2st_baseline(c2st_rvr)
+    texture_rvr = np.array([texture_auc(real_texture[a[d]], real_texture[b[d]], s.seed) for d in range(min(s.n_draws, C2ST_DRAWS))])
     return dict(n_real=len(idx), members=idx, halves=a, real_vs_real=rvr, js_real_baseline=baseline,
                 sharpness_real_vs_real=sharp_rvr, sharpness_baseline=sharp_base, noise_real_vs_real=noise_rvr,
                 noise_ceiling=noise_ceiling(noise_rvr), c2st_real_vs_real=c2st_rvr,
-                c2st_baseline=c2st_base)
+                c2st_baseline=c2st_base, texture_real_vs_real=texture_rvr, texture_baseline=c2st_baseline(texture_rvr))
 
 
 def _notes(classes, n_real: dict, c2st_base: dict, min_images: int) -> list[str]:
@@ -213,8 +217,9 @@ def fit_reference(
     real_pixels = pixel_histograms(x)
     real_energy = gradient_energy(x)
     real_noise = noise_energy(x)
+    real_texture = texture_features(x)
 
-    per_class = [_class_draws(x, np.flatnonzero(y == c), pos, real_bins, real_energy, real_noise, s)
+    per_class = [_class_draws(x, np.flatnonzero(y == c), pos, real_bins, real_energy, real_noise, real_texture, s)
                  for pos, c in enumerate(classes)]
     # field -> class -> value, in the class order
     fitted = {key: {c: draws[key] for c, draws in zip(classes, per_class)} for key in per_class[0]}
@@ -226,7 +231,8 @@ def fit_reference(
     notes = _notes(classes, fitted["n_real"], fitted["c2st_baseline"], s.min_images)
     return GateReference(
         settings=s, shape=tuple(x.shape[1:]), classes=classes, pca=pca, edges=edges, real_bins=real_bins,
-        real_pixels=real_pixels, real_images=x, real_energy=real_energy, real_noise=real_noise, classifier=clf,
+        real_pixels=real_pixels, real_images=x, real_energy=real_energy, real_noise=real_noise, real_texture=real_texture,
+        classifier=clf,
         real_recall=recall,
         cv_folds=folds, copies=copies, notes=notes, **fitted,
     )

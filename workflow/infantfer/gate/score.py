@@ -14,7 +14,7 @@ from .divergence import bin_index, js_divergence, js_pca, pixel_histograms
 from .reference import GateReference, class_rng, single_threaded
 from .settings import COLUMNS, FITTED, VERDICTS, GateSettings, as_settings
 from .sharpness import energy_ratio, gradient_energy, noise_energy
-from .two_sample import c2st_auc
+from .two_sample import c2st_auc, texture_auc, texture_features
 
 __all__ = ["score_checkpoint", "choose"]
 
@@ -39,7 +39,7 @@ def _empty_row(ref: GateReference, c: str, n_gen: int, s: GateSettings) -> dict:
         copy_share_features=np.nan, copy_ok=True,
         sharpness_ratio=np.nan, sharpness_baseline=ref.sharpness_baseline[c], noise_ratio=np.nan,
         noise_ceiling=ref.noise_ceiling[c], c2st_auc=np.nan,
-        c2st_baseline=ref.c2st_baseline[c], js_ok=False, fidelity_ok=False, sharpness_ok=False,
+        c2st_baseline=ref.c2st_baseline[c], texture_auc=np.nan, texture_baseline=ref.texture_baseline[c], js_ok=False, fidelity_ok=False, sharpness_ok=False,
         c2st_ok=False, passed=False,
     )
 
@@ -116,6 +116,8 @@ def _score_class(ref: GateReference, pos: int, c: str, g: np.ndarray, s: GateSet
     if n_gen > len(idx):
         pick = class_rng(s.seed, pos, 2).choice(n_gen, size=len(idx), replace=False)
     row["c2st_auc"] = c2st_auc(ref.real_images[idx], g[pick], s.seed)
+    # reported, never deciding (docs/method.md: why)
+    row["texture_auc"] = texture_auc(ref.real_texture[idx], texture_features(g[pick]), s.seed)
     _decide(row, c, s)
     return row
 

@@ -32,6 +32,8 @@ COLUMNS = [
     "noise_ceiling",
     "c2st_auc",
     "c2st_baseline",
+    "texture_auc",
+    "texture_baseline",
     "js_ok",
     "fidelity_ok",
     "sharpness_ok",

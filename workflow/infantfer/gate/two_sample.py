@@ -1,5 +1,6 @@
-"""The classifier two-sample test (C2ST, Lopez-Paz & Oquab 2017) and its real halves' baseline;
-see docs/design/gate.md, check 4."""
+"""The classifier two-sample tests (C2ST, Lopez-Paz & Oquab 2017) and their real halves' baselines:
+on a PCA of the pixels (``c2st_auc``, check 4 of docs/design/gate.md) and, with power, on local
+edges and texture (``texture_auc``: HOG and the power spectrum), reported beside it."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from sklearn.preprocessing import StandardScaler
 
 from .settings import BASELINE_PERCENTILE
 
-__all__ = ["c2st_auc", "c2st_baseline", "C2ST_COMPONENTS", "C2ST_FOLDS", "C2ST_DRAWS", "C2ST_BASELINE_FLOOR",
-           "C2ST_POWER_ITERATIONS"]
+__all__ = ["c2st_auc", "c2st_baseline", "texture_auc", "texture_features", "C2ST_COMPONENTS", "C2ST_FOLDS",
+           "C2ST_DRAWS", "C2ST_BASELINE_FLOOR", "C2ST_POWER_ITERATIONS", "HOG_CELL", "TEXTURE_C"]
 
 C2ST_COMPONENTS = 10  # PCA components of the two-sample classifier (capped by the sample sizes)
 C2ST_FOLDS = 3  # stratified CV folds of the two-sample test; each sample needs this many images
@@ -69,3 +70,59 @@ def c2st_baseline(real_aucs: np.ndarray) -> float:
         return float("nan")
     return max(C2ST_BASELINE_FLOOR, float(np.percentile(real_aucs[ok], BASELINE_PERCENTILE)))
 
+
+
+# ------------------------------------------------------------------ a two-sample test with power
+
+HOG_CELL = 4  # pixels per HOG cell: a 16 px face is 4 x 4 cells (blocks of 2 x 2 cells, one cell apart)
+HOG_ORIENTATIONS = 9
+TEXTURE_C = 0.1  # the logistic regression's inverse regularisation on the standardised features
+
+
+def _hog(images: np.ndarray) -> np.ndarray:
+    from skimage.feature import hog
+
+    return np.stack([hog(img, orientations=HOG_ORIENTATIONS, pixels_per_cell=(HOG_CELL, HOG_CELL),
+                         cells_per_block=(2, 2), block_norm="L2-Hys", feature_vector=True) for img in images])
+
+
+def _power_spectrum(images: np.ndarray) -> np.ndarray:
+    """The radially averaged log power spectrum of each image (its mean removed): how much of its
+    variation lies at each spatial frequency. Upsampling leaves energy at the highest ones (a
+    transposed convolution's checkerboard), blur removes it, grain adds it."""
+    f = images.astype(np.float64)
+    power = np.abs(np.fft.fftshift(np.fft.fft2(f - f.mean(axis=(1, 2), keepdims=True)), axes=(1, 2))) ** 2
+    side = images.shape[1]
+    yy, xx = np.indices(images.shape[1:])
+    radius = np.hypot(yy - side // 2, xx - images.shape[2] // 2).astype(int).ravel()
+    counts = np.bincount(radius)
+    return np.log1p(np.stack([np.bincount(radius, weights=p.ravel()) / counts for p in power]))
+
+
+def texture_features(x) -> np.ndarray:
+    """Local structure of uint8 greyscale images (n, S, S): histograms of oriented gradients
+    (scikit-image; Dalal & Triggs 2005: 9 orientations in cells of 4 x 4 pixels, normalised in
+    blocks of 2 x 2 cells one cell apart) beside the radially averaged power spectrum. Edges, grain
+    and upsampling traces, blind to overall brightness: what a PCA of the pixels (c2st_auc) misses,
+    and what a GAN's failures change. Calibrated in tests/test_two_sample.py and benchmarks/README.md."""
+    images = np.asarray(x)
+    if images.ndim == 2:
+        images = images[None]
+    if not len(images):
+        return np.zeros((0, 0), np.float32)
+    return np.hstack([_hog(images), _power_spectrum(images)]).astype(np.float32)
+
+
+def texture_auc(a_features: np.ndarray, b_features: np.ndarray, seed: int = 0) -> float:
+    """The two-sample test on :func:`texture_features`: cross-validated ROC AUC (C2ST_FOLDS
+    stratified folds) of standardise -> logistic regression (C = TEXTURE_C) separating sample a
+    (0) from b (1); NaN when a sample has fewer than C2ST_FOLDS rows."""
+    na, nb = len(a_features), len(b_features)
+    if min(na, nb) < C2ST_FOLDS:
+        return float("nan")
+    x = np.concatenate([a_features, b_features])
+    y = np.r_[np.zeros(na, np.int64), np.ones(nb, np.int64)]
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=TEXTURE_C, max_iter=2000))
+    cv = StratifiedKFold(n_splits=C2ST_FOLDS, shuffle=True, random_state=seed)
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        return float(np.mean(cross_val_score(model, x, y, cv=cv, scoring="roc_auc")))

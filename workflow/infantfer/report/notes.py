@@ -66,16 +66,20 @@ TREND_WORDS = {  # infantfer.quality.training_trend's verdicts, as what happened
 
 def gan_trend_sentence(trend: pd.DataFrame) -> str | None:
     """How each GAN arm's fold GANs moved over the last third of training: how many steps the user's
-    data needs, read from the run itself."""
+    data needs, read from the run itself; and how far their images are from real by the test with
+    power (local edges and texture)."""
     parts = []
     for r in trend.itertuples():
         happened, advice = TREND_WORDS[r.trend]
+        texture = getattr(r, "texture_to", float("nan"))
+        told = (f"; at the last checkpoint their images are told from their real training images at AUC "
+                f"{texture:.2f} by local edge and texture features (0.5: not told apart)" if texture == texture else "")
         parts.append(f"the {r.arm} arm's GANs {happened} (from step {r.from_step:,} to {r.to_step:,} the mean "
-                     f"two-sample AUC went {r.auc_from:.2f} -> {r.auc_to:.2f} and the CAS ratio {r.cas_from:.2f} "
-                     f"-> {r.cas_to:.2f}): {advice}")
+                     f"two-sample AUC on pixels went {r.auc_from:.2f} -> {r.auc_to:.2f} and the CAS ratio "
+                     f"{r.cas_from:.2f} -> {r.cas_to:.2f}{told}): {advice}")
     if not parts:
         return None
-    return ("GAN training (gan_quality.tsv: the gate's two-sample AUC, and the CAS ratio on the folds' test images; "
+    return ("GAN training (gan_quality.tsv: the gate's two-sample AUCs, and the CAS ratio on the folds' test images; "
             "advice only, nothing decides by it): " + "; ".join(parts) + ".")
 
 
