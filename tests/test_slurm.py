@@ -221,6 +221,37 @@ def test_the_gans_ran_two_per_slurm_job_each_with_one_gpu(runs):
         assert "TimeLimit=00:20:00" in show, show
 
 
+def _time_limits(job_ids) -> dict[str, set[str]]:
+    """The job kind (rule, or group) -> the TimeLimits its SLURM jobs had (finished jobs stay in
+    slurmctld for MinJobAge, 300 s; sacct is disabled)."""
+    limits: dict[str, set[str]] = {}
+    for job_id in job_ids:
+        show = _run("scontrol", "-o", "show", "job", job_id).stdout
+        kind = re.search(r"Comment=rule_(\w+?)(?:_wildcards_\S*)?(?:\s|$)", show)
+        limit = re.search(r"TimeLimit=(\S+)", show)
+        assert kind and limit, show
+        limits.setdefault(kind.group(1), set()).add(limit.group(1))
+    return limits
+
+
+def test_every_job_kind_keeps_its_time_limit_under_the_readme_s_command(runs):
+    """The README's --default-resources (partition, account) once replaced the profile's defaults:
+    every job but the GANs ran UNLIMITED. Each rule now carries its own runtime."""
+    submitted = set(re.findall(r"has been submitted with SLURM jobid (\d+)", runs["output"]))
+    assert _time_limits(submitted) == {"gate": {"01:00:00"}, "augment": {"01:00:00"},
+                                       "evaluate_fold": {"02:00:00"}, "gans_cgan_train": {"00:20:00"}}
+
+
+def test_evaluate_keeps_its_time_limit_under_the_slurm_docs_set_resources(runs):
+    """docs/slurm.md's `--set-resources cgan_train:gpu_model=...` once replaced the profile's
+    set-resources, evaluate_fold's 120 minutes among them."""
+    run, partition = runs["cluster"], runs["partition"]
+    again = slurm_snakemake(run, *on_slurm(partition, FOLD_TABLES[0], "--forcerun", "evaluate_fold",
+                                           "--set-resources", "cgan_train:gpu_model=fake"), timeout=600)
+    submitted = set(re.findall(r"has been submitted with SLURM jobid (\d+)", again.stdout + again.stderr))
+    assert _time_limits(submitted) == {"evaluate_fold": {"02:00:00"}}
+
+
 def test_metrics_equal_a_local_run(runs):
     for table in FOLD_TABLES:
         slurm_bytes = (runs["cluster"] / table).read_bytes()
@@ -265,11 +296,11 @@ def test_more_gpus_than_the_node_has_fail_fast(runs):
     assert "--gpus=2" in output  # the plugin shows its sbatch call
 
 
-def test_a_scancelled_gan_job_resumes_when_the_command_runs_again(slurm, tmp_path):
-    """`scancel` of a GAN job mid-training: the workflow stops with the job failed; the same command
-    again resumes the GAN from its last checkpoint, in a new SLURM job, to the end. (That a resumed
-    GAN ends bit for bit as an uninterrupted one is tested locally: tests/test_cgan.py and the
-    kill-and-resume test of tests/test_kill_resume.py.)"""
+def test_a_scancelled_gan_job_resumes_in_its_retry(slurm, tmp_path):
+    """`scancel` of a GAN job mid-training (as SLURM ends a job at its time limit): the profile's
+    retry submits it again, with twice the time limit, and the GAN resumes from its last checkpoint
+    in the new SLURM job, to the end, in the same command. (That a resumed GAN ends bit for bit as
+    an uninterrupted one is tested locally: tests/test_cgan.py and tests/test_kill_resume.py.)"""
     config = {"datasets": {"k": {"layout": "demo", "counts": {"cry": 24, "laugh": 14, "neutral": 12}, "size": 16,
                                  "faces": {"detector": "none", "size": 16}}},
               "split": {"folds": 2, "repeats": 1}, "arms": {"original": {}, "cgan": {"gan": True}},
@@ -290,16 +321,15 @@ def test_a_scancelled_gan_job_resumes_when_the_command_runs_again(slurm, tmp_pat
     gan_jobs = [line.split()[0] for line in _run("squeue", "-h", "-o", "%i %k").stdout.splitlines()
                 if "cgan_train" in line]
     assert len(gan_jobs) == 1, _run("squeue", "-o", "%i %k %T").stdout
+    limit = re.search(r"TimeLimit=(\S+)", _run("scontrol", "-o", "show", "job", gan_jobs[0]).stdout).group(1)
     _run("scancel", gan_jobs[0])
     output, _ = cancelled.communicate(timeout=900)
-    assert cancelled.returncode != 0, output[-4000:]
+    assert cancelled.returncode == 0, output[-4000:]  # the retry finished the GAN
     interrupted = next(checkpoints.glob("*/step_000100.pt")).parent
-    assert not (interrupted / "step_000400.pt").exists(), "the GAN finished before scancel reached it"
-    assert not (run / target).exists()
-
-    rerun = slurm_snakemake(run, *on_slurm(slurm, target))  # the rerun after scancel
     log = (run / "logs" / "k" / "cgan" / "r0_f0_original.log").read_text()
     assert "cgan: resuming from" in log and re.search(r"\(step (100|200|300)/400\)", log), log[-3000:]
-    assert slurm_job_id(log) and slurm_job_id(log) != gan_jobs[0], log[:2000]  # a new SLURM job
-    assert "has been submitted with SLURM jobid" in rerun.stdout + rerun.stderr
+    retry = slurm_job_id(log)
+    assert retry and retry != gan_jobs[0], log[:2000]  # a new SLURM job
+    retry_limit = re.search(r"TimeLimit=(\S+)", _run("scontrol", "-o", "show", "job", retry).stdout).group(1)
+    assert (limit, retry_limit) == ("00:10:00", "00:20:00")  # attempt 2: twice the limit
     assert (interrupted / "step_000400.pt").exists() and "step_000400.pt" in (run / target).read_text()

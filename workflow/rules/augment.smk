@@ -18,6 +18,7 @@ rule augment:
     threads: 1
     resources:
         mem_mb=3000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/cgan.yaml"
     script:

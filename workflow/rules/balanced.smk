@@ -20,6 +20,7 @@ checkpoint best_arm:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:
@@ -47,6 +48,7 @@ rule balanced_set:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:

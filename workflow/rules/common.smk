@@ -245,7 +245,9 @@ CGAN_RUNTIME = {"start_s": 60, "cpu_step_s": 0.015, "cpu_pixel_s": 3.4e-6, "gpu_
                 "safety": 2, "floor_min": 10}
 
 
-def cgan_runtime(wildcards):
+def cgan_runtime(wildcards, attempt=1):
+    """Minutes; each retry (`retries` of the SLURM profile) doubles it, and the GAN resumes from its
+    last checkpoint: a job that hit its limit (a slow node, a GPU node training on CPU) gets more."""
     settings = config["datasets"][wildcards.dataset]
     cgan, t = settings["cgan"], CGAN_RUNTIME
     size = cgan["size"]  # 0 (the faces' size) is resolved once, by infantfer.config
@@ -254,7 +256,7 @@ def cgan_runtime(wildcards):
     else:
         step = t["gpu_step_s"]
     seconds = (t["start_s"] + cgan["steps"] * step) * t["safety"]
-    return max(t["floor_min"], math.ceil(seconds / 60))
+    return max(t["floor_min"], math.ceil(seconds / 60)) * attempt
 
 
 def arm_settings(wildcards):

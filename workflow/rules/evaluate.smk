@@ -22,6 +22,7 @@ rule evaluate_fold:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=120,  # minutes: SLURM's time limit (-t); every arm x classifier of a fold
     conda:
         "../../envs/core.yaml"
     script:
@@ -58,6 +59,7 @@ rule collect_dataset:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:

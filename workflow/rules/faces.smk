@@ -17,6 +17,7 @@ rule faces:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/faces.yaml"
     script:

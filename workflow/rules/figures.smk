@@ -43,6 +43,7 @@ rule figures:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:
@@ -70,6 +71,7 @@ rule faces_figure:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:
@@ -95,6 +97,7 @@ rule gate_figure:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:
@@ -121,6 +124,7 @@ rule cd_diagram:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:
@@ -145,6 +149,7 @@ rule quality_figure:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:

@@ -19,6 +19,7 @@ rule gate:
     threads: 1
     resources:
         mem_mb=3000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/cgan.yaml"
     script:
@@ -45,6 +46,7 @@ rule collect_gate:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/cgan.yaml"
     script:

@@ -17,6 +17,7 @@ rule privacy:
     threads: 1
     resources:
         mem_mb=3000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     # the env the gate fits its copy reference in: the audit's copies are the gate's
     conda:
         "../../envs/cgan.yaml"
@@ -43,6 +44,7 @@ rule collect_privacy:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:

@@ -19,6 +19,7 @@ rule provenance:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:

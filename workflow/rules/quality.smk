@@ -22,6 +22,7 @@ rule quality:
     threads: 1
     resources:
         mem_mb=3000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/cgan.yaml"
     script:
@@ -47,6 +48,7 @@ rule collect_quality:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:

@@ -33,6 +33,7 @@ rule tables:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:
@@ -69,6 +70,7 @@ rule answer:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:

@@ -18,6 +18,7 @@ rule resample:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:

@@ -15,6 +15,7 @@ rule split:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:
@@ -34,6 +35,7 @@ rule collect_folds:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:

@@ -35,6 +35,7 @@ rule statistics:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:
@@ -53,6 +54,7 @@ rule summary:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
         "../../envs/core.yaml"
     script:
