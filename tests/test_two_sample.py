@@ -50,17 +50,17 @@ def split_pairs(x: np.ndarray, kind: str | None, draws: int = 3):
 
 
 def test_real_halves_are_alike_to_both_tests():
-    """The null: two halves of one class's real faces (measured 0.44-0.61 on pixels, 0.50-0.57 on
-    texture over 3 draws of the demo's 60-image halves)."""
+    """The null: two halves of one class's real faces (measured 0.44-0.63 on pixels, 0.40-0.65 on
+    texture over 5 draws of the demo's 60-image halves)."""
     null = split_pairs(demo_faces(), None, draws=5)
-    assert null.max() < 0.7, null
+    assert null.max() < 0.72, null
 
 
 @pytest.mark.parametrize("kind", ["blur", "grain", "mean face + noise"])
 def test_what_gan_failures_look_like_is_told_apart_by_texture_and_missed_by_pixels(kind):
     """Blur (Gaussian, sigma 0.8), grain (noise of sd 8 grey levels), the mean face plus noise:
-    texture says 0.98-1.00, a PCA of the pixels 0.44-0.80 (it sees the overall layout, not the
-    local structure)."""
+    texture says 0.98-1.00, a PCA of the pixels 0.44-0.80 on the demo's 16 px faces (it sees the
+    overall layout, not the local structure)."""
     values = split_pairs(demo_faces(), kind)
     assert values[:, 1].min() >= 0.95, (kind, values)
     assert values[:, 0].mean() < values[:, 1].mean() - 0.2, (kind, values)
@@ -68,10 +68,10 @@ def test_what_gan_failures_look_like_is_told_apart_by_texture_and_missed_by_pixe
 
 def test_an_upsampling_checkerboard_is_seen_by_the_spectrum():
     """+-6 grey levels every other pixel: centred gradients (HOG) are blind to it, the power
-    spectrum is not (texture 0.68-0.79), and the PCA of the pixels sees it too (0.76-0.93): each
+    spectrum is not (texture 0.65-0.84), and the PCA of the pixels sees it too (0.76-0.93): each
     test catches what the other may miss, so both are reported."""
     values = split_pairs(demo_faces(), "checkerboard")
-    assert values[:, 1].min() >= 0.65 and values[:, 0].min() >= 0.7, values
+    assert values[:, 1].min() >= 0.6 and values[:, 0].min() >= 0.7, values
 
 
 def test_the_adult_sample_s_real_halves_are_alike_at_32_px(adult_sample):
@@ -79,8 +79,8 @@ def test_the_adult_sample_s_real_halves_are_alike_at_32_px(adult_sample):
     import pandas as pd
 
     labels = pd.read_csv(adult_sample / "labels.csv")
-    happy = labels[labels.label == "happiness"]["file"][:80]
+    happy = labels[labels.label == "happiness"]["file"]  # 90, halves of 45 (measured 0.42-0.59)
     x = np.stack([np.asarray(Image.open(adult_sample / f).convert("L").resize((32, 32))) for f in happy])
     hog = [texture_auc(*(texture_features(h) for h in np.split(np.random.default_rng(s).permutation(x), 2)), seed=0)
            for s in range(5)]
-    assert max(hog) < 0.75, hog
+    assert max(hog) < 0.72, hog
