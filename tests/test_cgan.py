@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import struct
+import os
 import subprocess
 import sys
 import textwrap
@@ -279,6 +280,46 @@ def test_resume_after_kill_is_bit_exact(tiny_run, tmp_path):
     assert [p.name for p in resumed] == ["step_000010.pt", "step_000020.pt"]
     assert not (out / ".step_000020.pt.tmp-99999").exists()
     assert_same_run(tiny_run["checkpoints"][-1], resumed[-1])
+
+
+def test_a_stop_request_ends_training_keeping_the_checkpoints_and_the_resume_is_bit_exact(tiny_run, tmp_path):
+    """stop= (what a job's JobWatch is) returning a reason ends training at that step with
+    TrainingStopped naming the checkpoint a rerun resumes from; resuming ends as an uninterrupted run."""
+    calls = []
+
+    def stop_at_step_13():
+        calls.append(1)
+        return "asked to stop" if len(calls) == 13 else None
+
+    out = tmp_path / "stopped"
+    with pytest.raises(cgan.TrainingStopped) as stopped:
+        cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=20), out, threads=1, stop=stop_at_step_13)
+    assert (stopped.value.step, stopped.value.last_checkpoint) == (13, out / "step_000010.pt")
+    assert str(stopped.value) == f"training stopped at step 13/20: asked to stop; a rerun resumes from {out / 'step_000010.pt'}"
+    assert [p.name for p in cgan.list_checkpoints(out)] == ["step_000010.pt"]
+    resumed = cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=20), out, threads=1)
+    assert_same_run(tiny_run["checkpoints"][-1], resumed[-1])
+
+
+def test_a_job_watch_says_why_to_stop(tmp_path, monkeypatch):
+    import socket
+
+    from infantfer.interrupts import RUN_HOST, RUN_PID, JobWatch, stop_file
+
+    monkeypatch.chdir(tmp_path)
+    host = socket.gethostname()
+    alive = JobWatch(every_s=0, environ={RUN_PID: str(os.getpid()), RUN_HOST: host})
+    assert alive() is None
+    stop_file(host, os.getpid()).parent.mkdir(parents=True)
+    stop_file(host, os.getpid()).touch()
+    assert alive() == f"the Snakemake that started it (pid {os.getpid()}) was sent SIGTERM"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    assert JobWatch(every_s=0, environ={RUN_PID: str(gone.pid), RUN_HOST: host})() == \
+        f"the Snakemake that started it (pid {gone.pid}) is gone"
+    # another host's Snakemake (a SLURM job's environment) is not looked for here; no run at all: parent only
+    assert JobWatch(every_s=0, environ={RUN_PID: str(gone.pid), RUN_HOST: host + "-elsewhere"})() is None
+    assert JobWatch(every_s=0, environ={})() is None
 
 
 def test_other_config_or_data_in_directory_is_an_error(tiny_run, tmp_path):

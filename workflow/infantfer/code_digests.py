@@ -15,7 +15,8 @@ What is left out of a digest, because no result file can depend on it:
 - the package version (``__version__``);
 - the wording of log lines (string constants inside ``log.info(...)``-style calls and
   ``warnings.warn(...)``; the expressions they format stay in);
-- :data:`NO_RESULT_MODULES`: the log format and progress lines (:mod:`infantfer.logs`);
+- :data:`NO_RESULT_MODULES`: the log format and progress lines (:mod:`infantfer.logs`), and when
+  a job stops (:mod:`infantfer.interrupts`);
 - :data:`LAYOUT_PACKAGES`, which only datasets of one layout run (the demo's drawing): the ingest
   rule adds their digest to those datasets' jobs alone (:meth:`CodeDigests.of_package`);
 - for jobs that draw nothing for people, display text: the values of ``display=`` keywords
@@ -41,7 +42,7 @@ from pathlib import Path
 PACKAGE = "infantfer"
 PACKAGE_DIR = Path(__file__).resolve().parent
 PRESENTATION_PACKAGES = ("infantfer.report", "infantfer.figures")
-NO_RESULT_MODULES = frozenset({"infantfer.logs"})
+NO_RESULT_MODULES = frozenset({"infantfer.logs", "infantfer.interrupts"})
 # packages that only datasets of one layout run (infantfer.ingest.layouts.Layout.module): left out of
 # every script's closure, and added by the ingest rule for those datasets alone (common.smk), so that
 # a change to the demo's drawing never re-ingests a real dataset

@@ -26,6 +26,7 @@ if Path(infantfer.__file__).resolve().parent != (Path(workflow.basedir) / "workf
 
 from infantfer.arms import ORIGINAL, arms_of, gan_bases, resampled_bases
 from infantfer.gan_run import generator_settings
+from infantfer.interrupts import stop_gans_on_sigterm
 from infantfer.code_digests import CodeDigests
 from infantfer.report import run_facts
 from infantfer import parts
@@ -84,6 +85,13 @@ wildcard_constraints:
     fold=r"\d+",
     part=parts.PART_PATTERN,
     base="|".join(map(re.escape, [ORIGINAL, *_RESAMPLED])),
+
+
+# Snakemake answers SIGTERM by waiting for the running jobs, hours for a GAN: a GAN of this run
+# stops at its next step instead and keeps its checkpoints; a GAN whose Snakemake was killed stops
+# too (infantfer.interrupts). Ctrl-C reaches the jobs by itself.
+onstart:
+    stop_gans_on_sigterm(logger)
 
 
 # What a job runs, as params: one `module@digest` value per infantfer module its script reaches, and

@@ -26,7 +26,7 @@ from .config import FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, layout, 
 from .networks import Discriminator, Generator, build_models, count_parameters
 from .sample import (DamagedCheckpoint, UnsafeCheckpoint, generate, list_checkpoints, load_checkpoint,
                      save_sample_grid, write_png)
-from .train import CheckpointMismatchError, train_cgan
+from .train import CheckpointMismatchError, TrainingStopped, train_cgan
 
 __all__ = [
     "CGANConfig", "Generator", "Discriminator", "build_models", "count_parameters",

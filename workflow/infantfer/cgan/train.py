@@ -169,6 +169,17 @@ class _Trainer:
         self.step = int(ck["step"])
 
 
+class TrainingStopped(RuntimeError):
+    """Training stopped before ``config.steps`` because ``stop`` asked (see :func:`train_cgan`); the
+    checkpoints written so far are intact and a rerun resumes from the last one."""
+
+    def __init__(self, reason: str, step: int, steps: int, last_checkpoint: Path | None):
+        self.reason, self.step, self.steps, self.last_checkpoint = reason, step, steps, last_checkpoint
+        resumes = (f"a rerun resumes from {last_checkpoint}" if last_checkpoint
+                   else "no checkpoint yet: a rerun starts afresh")
+        super().__init__(f"training stopped at step {step}/{steps}: {reason}; {resumes}")
+
+
 class CheckpointMismatchError(ValueError):
     """The checkpoint directory holds a run made with other settings or other data."""
 
@@ -264,7 +275,7 @@ def _fmt_eta(seconds: float) -> str:
 
 def train_cgan(images: np.ndarray, labels: np.ndarray, n_classes: int, config: CGANConfig,
                checkpoint_dir: str | Path, logger: logging.Logger | None = None,
-               threads: int | None = None) -> list[Path]:
+               threads: int | None = None, stop: Callable[[], str | None] | None = None) -> list[Path]:
     """Train (or resume) a class-conditional GAN; return the directory's checkpoints up to
     ``config.steps``, by step (the last one is the final state).
 
@@ -273,6 +284,9 @@ def train_cgan(images: np.ndarray, labels: np.ndarray, n_classes: int, config: C
     never drawn (warning). Checkpoints ``step_{step:06d}.pt`` (+ a sample grid ``.png``) every
     ``checkpoint_every`` steps and at ``config.steps``; an existing run in ``checkpoint_dir``
     continues from its latest checkpoint (CheckpointMismatchError if made with other settings).
+    stop: called after every step; a reason (a string) ends training there with
+    :class:`TrainingStopped`, keeping the checkpoints written so far (a job passes
+    :class:`infantfer.interrupts.JobWatch`, so that a stopped run stops its GANs too).
     """
     log = logger or _log
     images = np.asarray(images)
@@ -310,7 +324,7 @@ def train_cgan(images: np.ndarray, labels: np.ndarray, n_classes: int, config: C
             torch.use_deterministic_algorithms(True, warn_only=device.type != "cpu")
             torch.backends.cudnn.benchmark = False
         with torch.random.fork_rng(devices=cuda_devices):
-            _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log)
+            _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log, stop)
     finally:
         torch.set_num_threads(old_threads)
         torch.use_deterministic_algorithms(old_det[0], warn_only=old_det[1])
@@ -322,7 +336,7 @@ def train_cgan(images: np.ndarray, labels: np.ndarray, n_classes: int, config: C
     return [p for _, p in kept]
 
 
-def _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log) -> None:
+def _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log, stop=None) -> None:
     x, norm = _prepare_images(images, cfg.size)
     cuda = device.type == "cuda"
     # training draws nothing from the global RNG (forked by the caller); seed it anyway, so the
@@ -372,6 +386,10 @@ def _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log) -> Non
             grid = _sample_grid(trainer.G_ema, n_classes, cfg.z_dim, 8, cfg.seed, device, norm)
             write_png(path.with_suffix(".png"), grid)
             log.info("cgan: checkpoint %s", path)
+        reason = stop() if stop is not None else None
+        if reason:
+            kept = checkpoints_in(ckdir)
+            raise TrainingStopped(reason, step, cfg.steps, kept[-1][1] if kept else None)
 
 
 def _device_name(device: torch.device) -> str:
