@@ -24,6 +24,11 @@ if Path(infantfer.__file__).resolve().parent != (Path(workflow.basedir) / "workf
     logger.warning(f"infantfer is imported from {Path(infantfer.__file__).parent}, not from this checkout "
                    f"({workflow.basedir}): the jobs run that code. Install this checkout (pip install -e .) to run its own.")
 
+from infantfer.startup import process_age_s, slurm_stall_note
+
+if (_note := slurm_stall_note(process_age_s())):
+    logger.warning(_note)
+
 from infantfer.arms import ORIGINAL, arms_of, gan_bases, resampled_bases
 from infantfer.gan_run import generator_settings
 from infantfer.interrupts import stop_gans_on_sigterm
