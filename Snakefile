@@ -27,6 +27,7 @@ include: "workflow/rules/balanced.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/provenance.smk"
+include: "workflow/rules/cost.smk"
 
 
 # Table-joining jobs of a second or less: on a cluster (--executor slurm) they run where snakemake
@@ -40,6 +41,7 @@ localrules:
     collect_quality,
     best_arm,
     answer,
+    cost,
 
 
 rule all:

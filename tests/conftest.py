@@ -10,6 +10,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from audit_hook import audit_env
 REPO = Path(__file__).resolve().parents[1]
 SHARED_SAMPLE = REPO.parent / "shared" / "data" / "faces_adult_sample"
 STAND_IN_BIN = Path(__file__).resolve().parent / "bin"  # scontrol that fails at once
+STEP_TIMES_CACHE = Path(tempfile.gettempdir()) / f"infantfer-tests-{os.getuid()}" / "gan_step_times.json"
 
 # A GAN that trains in seconds: what the end-to-end runs use.
 TINY_GAN = {"size": 16, "steps": 20, "checkpoint_every": 10, "batch_size": 16, "g_width": 16, "d_width": 8, "z_dim": 16}
@@ -41,6 +43,9 @@ def local_run_env() -> dict[str, str]:
     9 s added to every snakemake start. For local runs a stand-in scontrol that fails at once
     (tests/bin/scontrol) comes first on PATH; the plugin then just leaves its squeue hint out."""
     env = dict(os.environ)
+    # the GAN step times the cost estimate measures (infantfer.step_time): once per machine and GAN
+    # shape for the whole suite, not once per run directory
+    env.setdefault("INFANTFER_GAN_STEP_TIMES", str(STEP_TIMES_CACHE))
     if shutil.which("scontrol"):
         env["PATH"] = f"{STAND_IN_BIN}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -210,6 +215,7 @@ def _make_shared_run(base: Path) -> dict:
     config["datasets"][HOSTILE] = HOSTILE_SETTINGS
     (run / "tiny.yaml").write_text(yaml.safe_dump(config, sort_keys=False))  # arms keep their order
     env, _ = audit_env(base, local_run_env())
+    env.pop("INFANTFER_GAN_STEP_TIMES")  # this run measures into its own .snakemake/, as a user's does
     before = {name: snapshot(run / name) for name in ("folders", "data")}
     start, cpu = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     # 3 jobs at a time on 2 cores: the run is the suite's longest chain, and beside the other

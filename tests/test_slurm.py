@@ -138,10 +138,10 @@ def slurm():
                 time.sleep(0.1)
 
 
-def on_slurm(partition: str, *args: str) -> list[str]:
+def on_slurm(partition: str, *args: str, configfiles=("tiny.yaml",)) -> list[str]:
     """The arguments of a snakemake run through SLURM with the project's profile."""
     return [*args, "--workflow-profile", str(REPO / "workflow" / "profiles" / "slurm"), *CI_OPTIONS,
-            "--default-resources", f"slurm_partition={partition}", "--configfile", "tiny.yaml"]
+            "--default-resources", f"slurm_partition={partition}", "--configfile", *configfiles]
 
 
 def slurm_snakemake(run: Path, *args: str, check: bool = True, timeout: float = 1500) -> subprocess.CompletedProcess:
@@ -154,6 +154,7 @@ def runs(slurm, tmp_path_factory):
     """The tiny config through SLURM and, at the same time, one of its folds locally with --cores 2."""
     base = workdir_with_defaults(tmp_path_factory.mktemp("slurm_prefix"))
     (base / "tiny.yaml").write_text(yaml.safe_dump(CONFIG, sort_keys=False))
+    (base / "budget.yaml").write_text("plan: {max_hours: 0.0001}\n")  # a SLURM run never stops on it
     slurm_snakemake(base, *PREFIX, "--cores", "2", "--configfile", "tiny.yaml", timeout=900)  # ingest, faces, split
     dirs = {}
     for name in ("cluster", "local", "negative"):
@@ -162,7 +163,8 @@ def runs(slurm, tmp_path_factory):
     local = subprocess.Popen(snakemake_command(*FOLD_TABLES, "--cores", "2", "--configfile", "tiny.yaml"),
                              cwd=dirs["local"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     start = time.monotonic()
-    cluster = slurm_snakemake(dirs["cluster"], *on_slurm(slurm, *TARGETS), check=False)
+    cluster = slurm_snakemake(dirs["cluster"], *on_slurm(slurm, *TARGETS, configfiles=("tiny.yaml", "budget.yaml")),
+                              check=False)
     seconds = time.monotonic() - start
     local_out, _ = local.communicate(timeout=1500)
     print(f"SLURM run {seconds:.0f} s, the local run beside it {time.monotonic() - start:.0f} s at most")
@@ -197,6 +199,15 @@ def test_every_job_but_the_localrules_went_through_sbatch(runs):
     submitted = set(re.findall(r"has been submitted with SLURM jobid (\d+)", output))
     ids = {slurm_job_id(log) for path, log in ran.items() if path not in LOCAL_LOGS}
     assert ids == submitted and len(submitted) == 1 + 2 + 2 + 2  # the 2 GANs in 1 SLURM job
+
+
+def test_the_run_said_its_cost_per_job_kind_and_went_on_over_the_budget(runs):
+    output = runs["output"]
+    kinds = output.split("Cost per job kind on SLURM (the longest job of each; the time limit each asks for):\n")[1]
+    lines = dict(line.strip().split(": ", 1) for line in kinds.splitlines()[:6] if line.startswith("  "))
+    assert lines["cgan_train"].startswith("2 x up to ") and "on a GPU, limit 10 min" in lines["cgan_train"], lines
+    assert lines["evaluate_fold"].startswith("2 x up to ") and lines["evaluate_fold"].endswith("limit 120 min")
+    assert "more than plan.max_hours" not in output  # the budget (0.0001 h) stops local runs only
 
 
 def test_the_gan_jobs_got_a_gpu_and_fell_back_to_cpu(runs):

@@ -336,3 +336,24 @@ def test_a_datasets_own_baseline_arms_and_the_best_arm(tiny_run):
     manifest = pd.read_csv(root / "balanced" / "manifest.tsv", sep="\t")
     assert (manifest.groupby("label").size() == classes.set_index("label")["total"]).all()
     assert "best arm for the balanced set" in (tmp / "logs" / "tiny_folders" / "best_arm.log").read_text()
+
+
+def test_the_run_said_its_cost_first_and_measured_it_after(tiny_run):
+    """Before any job: per dataset its GANs and fits, with this machine's step time, measured once
+    into .snakemake/ (issue P); after: results/<dataset>/cost.tsv, per stage, measured beside estimated."""
+    log = tiny_run.log
+    said = log.split("Cost of this run (", 1)[1]
+    assert log.index("Cost of this run (") < log.index("rule ingest:")  # before the first job
+    lines = {line.split(":")[0].strip(): line for line in said.splitlines()[1:5]}
+    assert lines["tiny_demo"].startswith("  tiny_demo: 5 GANs to train (16 px, 20 steps at batch 16: ")
+    assert lines["tiny_folders"].startswith("  tiny_folders: no GAN to train, ")
+    assert json.loads((tiny_run.path / ".snakemake" / "infantfer" / "gan_step_times.json").read_text())
+    table = pd.read_csv(tiny_run.path / "results" / "tiny_demo" / "cost.tsv", sep="\t").set_index("stage")
+    assert set(table.index) == {"ingest", "faces", "resample", "cgan_train", "gate", "quality", "evaluate_fold"}
+    assert table.loc["cgan_train", "jobs"] == 4 and table.loc["evaluate_fold", "jobs"] == 2  # fold jobs: 2 x (2 GANs)
+    assert (table["measured_s"] > 0).all() and (table["estimated_s"] > 0).all() and (table["peak_rss_mb"] > 0).all()
+    # the ratio is of the unrounded seconds: within rounding of the columns' ratio
+    ratio = table["measured_s"] / table["estimated_s"]
+    assert ((table["measured_over_estimated"] - ratio).abs() <= 0.15 * ratio).all()
+    folders = pd.read_csv(tiny_run.path / "results" / "tiny_folders" / "cost.tsv", sep="\t")
+    assert "cgan_train" not in set(folders["stage"])

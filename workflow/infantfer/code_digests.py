@@ -15,8 +15,7 @@ What is left out of a digest, because no result file can depend on it:
 - the package version (``__version__``);
 - the wording of log lines (string constants inside ``log.info(...)``-style calls and
   ``warnings.warn(...)``; the expressions they format stay in);
-- :data:`NO_RESULT_MODULES`: the log format and progress lines (:mod:`infantfer.logs`), and when
-  a job stops (:mod:`infantfer.interrupts`);
+- :data:`NO_RESULT_MODULES`: log format, progress, when a job stops (``logs``, ``interrupts``);
 - :data:`LAYOUT_PACKAGES`, which only datasets of one layout run (the demo's drawing): the ingest
   rule adds their digest to those datasets' jobs alone (:meth:`CodeDigests.of_package`);
 - for jobs that draw nothing for people, display text: the values of ``display=`` keywords

@@ -1,11 +1,13 @@
 # Everything rules must not do themselves: validate the config once, check the datasets before any
 # job runs, and the input functions.
+import atexit
 import math
 import re
 import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.io import strip_wildcard_constraints
 from snakemake.logging import logger
 
 # The package lives in workflow/infantfer and is installed into the environment that runs
@@ -32,6 +34,8 @@ if (_note := slurm_stall_note(process_age_s())):
 from infantfer.arms import ORIGINAL, arms_of, gan_bases, resampled_bases
 from infantfer.gan_run import generator_settings
 from infantfer.interrupts import stop_gans_on_sigterm
+from infantfer.cost import DatasetFacts, Job, OverBudget, announce
+from infantfer.step_time import GanStepTimes, cuda_visible
 from infantfer.code_digests import CodeDigests
 from infantfer.report import run_facts
 from infantfer import parts
@@ -53,6 +57,7 @@ from infantfer.ingest import (
     label_filter_key,
     list_images,
     listing_fingerprint,
+    planned_image_count,
 )
 
 # infantfer.config validates against workflow/schemas/config.schema.yaml and fills its defaults,
@@ -63,6 +68,7 @@ try:
     add_demo_if_no_datasets(config, Path(workflow.basedir) / "config" / "demo.yaml")
     resolve_config(config, config_files=workflow.configfiles)
     FINGERPRINTS = {}
+    IMAGE_COUNTS = {}  # for the cost estimate (infantfer.cost)
     _hashes = FileHashes(Path(".snakemake") / "infantfer" / "file_hashes.json")
     _contents = {}
     for _name, _ds in config["datasets"].items():
@@ -71,6 +77,7 @@ try:
         # ingest re-runs when a dataset's files change (names inside it, sizes, contents), not
         # when it moves, and not only when its settings do
         FINGERPRINTS[_name] = listing_fingerprint(_ds, _listing, _hashes)
+        IMAGE_COUNTS[_name] = planned_image_count(_ds, _listing)
         _contents[_name] = (_ds, content_hashes(_ds, _listing, _hashes))
     _hashes.save()
     for _warning in check_shared_images(_contents):
@@ -97,6 +104,41 @@ wildcard_constraints:
 # too (infantfer.interrupts). Ctrl-C reaches the jobs by itself.
 onstart:
     stop_gans_on_sigterm(logger)
+    announce_cost(may_stop=not workflow.touch)
+
+
+# What the run will cost, from the jobs Snakemake plans (missing or out-of-date outputs only): said
+# before any job of a run (onstart) or after a dry-run's job list; a local run over plan.max_hours
+# without a GPU stops here (infantfer.cost).
+def planned_jobs():
+    dag = workflow.dag
+    needrun = list(dag.needrun_jobs(exclude_finished=False))
+    keys = {job: str(job.jobid) for job in needrun}
+    return [Job(job.rule.name, tuple(sorted(job.wildcards_dict.items())), keys[job],
+                tuple(keys[d] for d in dag.dependencies[job] if d in keys), _runtime_min(job)) for job in needrun]
+
+
+def _runtime_min(job):
+    runtime = job.resources.get("runtime")
+    return runtime if isinstance(runtime, (int, float)) else None
+
+
+def announce_cost(may_stop, say=logger.info):
+    facts = {name: DatasetFacts(IMAGE_COUNTS[name], ds) for name, ds in config["datasets"].items()}
+    try:
+        announce(planned_jobs(), facts, GanStepTimes(), workflow.cores or 1, local=workflow.local_exec,
+                 may_stop=may_stop, max_hours=config["plan"]["max_hours"], gpu_visible=cuda_visible, say=say)
+    except OverBudget as over:
+        raise WorkflowError(str(over)) from None
+
+
+def _announce_after_dry_run():
+    # a dry-run calls no hook: its DAG is complete once Snakemake has printed the job list
+    if workflow.executor_plugin is not None and workflow.dryrun and getattr(workflow, "dag", None) is not None:
+        announce_cost(may_stop=False, say=lambda text: print(text, file=sys.stderr))  # the logger is closed by now
+
+
+atexit.register(_announce_after_dry_run)
 
 
 # What a job runs, as params: one `module@digest` value per infantfer module its script reaches, and
@@ -439,6 +481,33 @@ def figure_sample_names(wildcards):
     return names
 
 
+def benchmark_of(rule, **wildcards):
+    return strip_wildcard_constraints(str(getattr(rules, rule).rule.benchmark)).format(**wildcards)
+
+
+def cost_benchmarks(wildcards):
+    """rule -> the benchmark files of the dataset's jobs of that rule (the per-fold ones; part all's
+    depend on the balanced arm and are left out)."""
+    d = wildcards.dataset
+    runs = gan_runs(wildcards)
+    files = {
+        "ingest": [benchmark_of("ingest", dataset=d)],
+        "faces": [benchmark_of("faces", dataset=d)],
+        "resample": [benchmark_of("resample", dataset=d, base=b, part=p) for b in resampled_bases(ARMS[d])
+                     for p in fold_parts(d)],
+        "cgan_train": [benchmark_of("cgan_train", dataset=d, part=p, base=b) for p, b in runs],
+        "gate": [benchmark_of("gate", dataset=d, part=p, base=b) for p, b in runs],
+        "quality": [benchmark_of("quality", dataset=d, part=p, base=b) for p, b in runs],
+        "evaluate_fold": per_fold(strip_wildcard_constraints(str(rules.evaluate_fold.rule.benchmark)))(wildcards),
+    }
+    return {rule: paths for rule, paths in files.items() if paths}
+
+
+def known_step_s(wildcards, input):
+    """This machine's measured GAN step time of the dataset's GAN shape, or None (not measured here)."""
+    return GanStepTimes().known(config["datasets"][wildcards.dataset]["cgan"])
+
+
 def get_final_output():
     outputs = [result("summary", 0), *(result("answer", name) for name in ("markdown", "html", "thesis", "across"))]
     for d in DATASETS:
@@ -450,6 +519,7 @@ def get_final_output():
             result("provenance", 0, dataset=d),
             result("tables", "table4", dataset=d),
             result("figures", "forest", dataset=d),
+            result("cost", 0, dataset=d),
         ]
         # no placeholders: a figure is planned only where the dataset's arms give it something to draw
         if has_faces_figure(d):

@@ -285,8 +285,7 @@ def train_cgan(images: np.ndarray, labels: np.ndarray, n_classes: int, config: C
     ``checkpoint_every`` steps and at ``config.steps``; an existing run in ``checkpoint_dir``
     continues from its latest checkpoint (CheckpointMismatchError if made with other settings).
     stop: called after every step; a reason (a string) ends training there with
-    :class:`TrainingStopped`, keeping the checkpoints written so far (a job passes
-    :class:`infantfer.interrupts.JobWatch`, so that a stopped run stops its GANs too).
+    :class:`TrainingStopped`, keeping the checkpoints (a job passes ``interrupts.JobWatch``).
     """
     log = logger or _log
     images = np.asarray(images)

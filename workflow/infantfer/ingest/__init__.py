@@ -26,7 +26,7 @@ code (:mod:`infantfer.groups`) are shared with the split, which imports no part 
 
 from ..errors import DataError
 from ..groups import check_enough_groups, join_groups, merge_duplicate_groups
-from .checks import check_shared_images, class_group_counts
+from .checks import check_shared_images, class_group_counts, planned_image_count
 from .describe import EXIF_ORIENTATION, SWAPPED_ORIENTATIONS, stable_id
 from .files import IMAGE_EXTENSIONS
 from .fingerprint import FileHashes, content_hashes, listing_fingerprint

@@ -69,3 +69,15 @@ def check_shared_images(datasets: dict[str, tuple[dict, set[str]]]) -> list[str]
                     "statistics across datasets count them in both. Fine for two views of one collection (other "
                     "filters or settings); otherwise keep each photo in one dataset.")
     return warnings
+
+
+def planned_image_count(ds: dict, listing: pd.DataFrame | None = None) -> int:
+    """Images of a dataset as far as known before any job runs (for the cost estimate): the listed
+    files, the demo's counts; for a pixels CSV its groups, a lower bound."""
+    if listing is not None:
+        return len(listing)
+    if ds["layout"] == "demo":
+        from ..demo import DEFAULT_COUNTS
+
+        return int(sum((ds.get("counts") or DEFAULT_COUNTS).values()))
+    return int(class_group_counts(ds).sum())
