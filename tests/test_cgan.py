@@ -24,7 +24,7 @@ from infantfer.cgan import CGANConfig
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = dict(size=16, z_dim=16, g_width=16, d_width=8, embed_dim=8, batch_size=16, checkpoint_every=10,
-            log_every=5)
+            log_every=5, precision="fp32")
 
 
 def tiny_config(**kw) -> CGANConfig:
@@ -320,6 +320,46 @@ def test_a_job_watch_says_why_to_stop(tmp_path, monkeypatch):
     # another host's Snakemake (a SLURM job's environment) is not looked for here; no run at all: parent only
     assert JobWatch(every_s=0, environ={RUN_PID: str(gone.pid), RUN_HOST: host + "-elsewhere"})() is None
     assert JobWatch(every_s=0, environ={})() is None
+
+
+def test_precision_auto_is_bf16_where_onednn_has_it_and_honours_its_isa_limit():
+    from infantfer.cgan.config import cpu_bf16_native, resolve_precision
+
+    cpu = torch.device("cpu")
+    assert resolve_precision("fp32", cpu) == "fp32" and resolve_precision("bf16", cpu) == "bf16"
+    assert resolve_precision("auto", cpu) == ("bf16" if cpu_bf16_native() else "fp32")
+    assert resolve_precision("auto", torch.device("cuda")) == "bf16"
+    limited = subprocess.run([sys.executable, "-c", "import torch; from infantfer.cgan.config import resolve_precision;"
+                              "print(resolve_precision('auto', torch.device('cpu')))"],
+                             env={**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2"}, capture_output=True, text=True)
+    assert limited.stdout.strip() == "fp32", limited.stderr  # an AVX2 machine's answer
+
+
+def test_bf16_training_resumes_bit_exact(tmp_path):
+    x, y = toy_set()
+    whole = cgan.train_cgan(x, y, 3, tiny_config(steps=20, precision="bf16"), tmp_path / "whole", threads=1)
+    cgan.train_cgan(x, y, 3, tiny_config(steps=10, precision="bf16"), tmp_path / "split", threads=1)
+    split = cgan.train_cgan(x, y, 3, tiny_config(steps=20, precision="bf16"), tmp_path / "split", threads=1)
+    assert_same_run(whole[-1], split[-1])
+    assert cgan.load_checkpoint(whole[-1])["precision"] == "bf16"
+    fp32 = cgan.train_cgan(x, y, 3, tiny_config(steps=20, precision="fp32"), tmp_path / "fp32", threads=1)
+    assert not states_equal(cgan.load_checkpoint(fp32[-1])["G"], cgan.load_checkpoint(whole[-1])["G"])
+
+
+def test_a_resumed_run_keeps_its_checkpoint_s_precision(tiny_run, tmp_path, caplog):
+    """A run begun in fp32 (or before the key existed) and resumed where auto means bf16 goes on in
+    fp32, and ends as the uninterrupted fp32 run: moving machines changes nothing."""
+    import shutil
+
+    out = tmp_path / "moved"
+    out.mkdir()
+    shutil.copy(tiny_run["dir"] / "step_000010.pt", out / "step_000010.pt")
+    assert cgan.load_checkpoint(out / "step_000010.pt")["precision"] == "fp32"
+    with caplog.at_level(logging.INFO, logger="infantfer.cgan"):
+        resumed = cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=20, precision="bf16"), out,
+                                  threads=1)
+    assert "(step 10/20, fp32)" in caplog.text
+    assert_same_run(tiny_run["checkpoints"][-1], resumed[-1])
 
 
 def test_other_config_or_data_in_directory_is_an_error(tiny_run, tmp_path):

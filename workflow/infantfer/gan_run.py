@@ -67,8 +67,11 @@ def held_back_images(faces_path, folds_path, part: str):
 def run_key(settings: dict, x: np.ndarray, y: np.ndarray) -> str:
     """A short hash of what a GAN learns: its settings and its training arrays. Checkpoints live
     under it, so a killed job with the same key resumes and a changed one starts afresh. ``steps``
-    is left out: a longer run continues a shorter one (the states agree bit for bit on CPU)."""
-    h = hashlib.sha256(json.dumps({k: v for k, v in settings.items() if k != "steps"}, sort_keys=True).encode())
+    is left out: a longer run continues a shorter one (the states agree bit for bit on CPU); so is
+    ``precision: auto``, which the job resolves where it runs and the checkpoints record, so that a
+    run moved to another machine resumes in its own precision instead of starting afresh."""
+    kept = {k: v for k, v in settings.items() if k != "steps" and not (k == "precision" and v == "auto")}
+    h = hashlib.sha256(json.dumps(kept, sort_keys=True).encode())
     h.update(np.ascontiguousarray(x).tobytes())
     h.update("\n".join(map(str, y)).encode())
     return h.hexdigest()[:12]

@@ -67,6 +67,9 @@ def device() -> dict:
 
         info["torch_threads"] = torch.get_num_threads()
         info["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+        from .cgan.config import cpu_bf16_native
+
+        info["cpu_bf16_native"] = cpu_bf16_native()  # what cgan.precision auto resolves to here
         if torch.cuda.is_available():
             info["cuda"] = torch.cuda.get_device_name(0)
     except ImportError:  # pragma: no cover - torch is a dependency
@@ -74,6 +77,22 @@ def device() -> dict:
     info["summary"] = (f"{info['cpu_model']} x{info['cpu_count']}, torch CPU {info.get('torch_cpu_capability', '?')}"
                        + (f", {info['cuda']}" if info["cuda"] else ", no CUDA"))
     return info
+
+
+def gan_precisions(checkpoint_lists) -> dict[str, int]:
+    """How many of the dataset's fold GANs trained in each precision (cgan.precision: auto is
+    resolved where each job ran), from their last checkpoints."""
+    from .cgan import load_checkpoint
+    from .cgan.config import legacy_precision
+    from .gan_run import read_checkpoint_list
+
+    counts: dict[str, int] = {}
+    for path in checkpoint_lists:
+        table, _ = read_checkpoint_list(path)
+        ck = load_checkpoint(table["path"].iloc[-1])
+        precision = ck.get("precision", legacy_precision(ck.get("device_type", "cpu")))
+        counts[precision] = counts.get(precision, 0) + 1
+    return counts
 
 
 def seeds(settings: dict) -> dict:
@@ -89,11 +108,12 @@ def seeds(settings: dict) -> dict:
     return found
 
 
-def provenance(settings: dict, workflow_dir: str | Path) -> dict:
+def provenance(settings: dict, workflow_dir: str | Path, checkpoint_lists=()) -> dict:
     return {
         "dataset": settings.get("name"),
         "settings": settings,
         "seeds": seeds(settings),
+        "gan_precision": gan_precisions(checkpoint_lists),
         "git": git_state(workflow_dir),
         "packages": package_versions(),
         "device": device(),

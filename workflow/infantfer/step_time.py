@@ -23,7 +23,7 @@ from .io.atomic import atomic_path
 
 CACHE = Path(".snakemake") / "infantfer" / "gan_step_times.json"
 CACHE_ENV = "INFANTFER_GAN_STEP_TIMES"  # another cache file: one for every project on this machine (the tests')
-SHAPE_KEYS = ("size", "batch_size", "g_width", "d_width", "z_dim", "diffaugment", "r1_gamma")
+SHAPE_KEYS = ("size", "batch_size", "g_width", "d_width", "z_dim", "diffaugment", "r1_gamma", "precision")
 WARMUP_STEPS = 2
 MIN_TIMED_S = 2.0  # timed steps until this long (at least 3), so a 16 px step is timed ~50 times
 TIMEOUT_S = 300
@@ -120,15 +120,18 @@ def _time_in_this_process(settings: dict) -> float:
     import torch
 
     from .cgan import CGANConfig
+    from .cgan.config import resolve_precision
     from .cgan.train import _Trainer
 
     torch.set_num_threads(1)
     cfg = CGANConfig(**{**settings, "device": "cpu"})
+    bf16 = resolve_precision(cfg.precision, torch.device("cpu")) == "bf16"
     rng = np.random.default_rng(0)
     n = max(64, cfg.batch_size)
     x = torch.from_numpy(rng.uniform(-1, 1, (n, 1, cfg.size, cfg.size)).astype(np.float32))
     y = torch.from_numpy(np.arange(n) % 3)
-    trainer = _Trainer(x, y, 3, cfg, torch.device("cpu"), amp_dtype=None, channels_last=True)
+    trainer = _Trainer(x, y, 3, cfg, torch.device("cpu"), amp_dtype=torch.bfloat16 if bf16 else None,
+                       channels_last=True)
     for _ in range(WARMUP_STEPS):
         trainer.train_step()
     steps, start = 0, time.perf_counter()

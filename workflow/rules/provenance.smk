@@ -5,6 +5,7 @@ rule provenance:
     input:
         metrics=rules.collect_dataset.output.metrics,
         faces_report=rules.faces.output.report,
+        checkpoints=per_gan_run("cgan_train", "checkpoints"),  # the precision each GAN trained in
     output:
         "results/{dataset}/provenance.json",
     log:

@@ -23,7 +23,9 @@ from .diffaugment import parse_policy
 _log = logging.getLogger("infantfer.cgan")
 FORMAT_VERSION = "infantfer.cgan/1"
 # config keys that do not change the training trajectory: a resumed run may change them
-RESUME_FREE_KEYS = frozenset({"steps", "checkpoint_every", "log_every", "device"})
+# (precision: a resumed run keeps the precision its checkpoint records, whatever auto would say here)
+RESUME_FREE_KEYS = frozenset({"steps", "checkpoint_every", "log_every", "device", "precision"})
+PRECISIONS = ("fp32", "bf16")
 NORM = {"scale": 127.5, "offset": -1.0}  # x_model = x_uint8 / scale + offset, in [-1, 1]
 
 
@@ -55,6 +57,7 @@ class CGANConfig:
     log_every: int = 25
     deterministic: bool = True
     device: str = schema_field("cgan", "device")
+    precision: str = schema_field("cgan", "precision")
     seed: int = schema_field("cgan", "seed")
 
     def __post_init__(self):
@@ -76,6 +79,8 @@ class CGANConfig:
             raise ValueError(f"upsample must be 'nearest' or 'convT', got {self.upsample!r}")
         if not (self.device in ("auto", "cpu", "cuda") or re.fullmatch(r"cuda:\d+", self.device)):
             raise ValueError(f"device must be auto, cpu, cuda or cuda:N, got {self.device!r}")
+        if self.precision not in ("auto", *PRECISIONS):
+            raise ValueError(f"precision must be auto, fp32 or bf16, got {self.precision!r}")
         if self.lr_g <= 0 or self.lr_d <= 0:
             raise ValueError("learning rates must be > 0")
         parse_policy(self.diffaugment)
@@ -123,6 +128,29 @@ def resolve_device(device: str) -> torch.device:
             f"device {device!r} was asked for but CUDA is not available to this torch "
             f"({torch.__version__}); use device 'auto' or 'cpu'")
     return torch.device(device)
+
+
+def cpu_bf16_native() -> bool:
+    """Whether oneDNN computes bf16 natively on this CPU (AVX-512 BF16 or AMX); it honours
+    ONEDNN_MAX_CPU_ISA, which the CPU flags alone would not."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """fp32 or bf16: ``auto`` is bf16 on CUDA and on a CPU with native bf16, else fp32."""
+    if precision != "auto":
+        return precision
+    if device.type == "cuda" or cpu_bf16_native():
+        return "bf16"
+    return "fp32"
+
+
+def legacy_precision(device_type: str) -> str:
+    """The precision of a checkpoint written before the key existed: bf16 on CUDA, fp32 on CPU."""
+    return "bf16" if device_type == "cuda" else "fp32"
 
 
 def _sub_seed(seed: int, name: str) -> int:

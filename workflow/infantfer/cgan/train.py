@@ -37,8 +37,8 @@ import torch.nn.functional as F
 from ..io.atomic import atomic_path  # standard library only: the GAN stays torch + numpy
 from ..parts import checkpoint_name, checkpoints_in
 from .diffaugment import diff_augment, parse_policy
-from .config import (FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, _log, _sub_seed,
-                     resolve_device)
+from .config import (FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, _log, _sub_seed, legacy_precision,
+                     resolve_device, resolve_precision)
 from .networks import build_models, count_parameters
 from .sample import DamagedCheckpoint, UnsafeCheckpoint, _resize, _sample_grid, load_checkpoint, write_png
 
@@ -343,24 +343,27 @@ def _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log, stop=N
     torch.default_generator.manual_seed(_sub_seed(cfg.seed, "torch"))
     if cuda:
         torch.cuda.manual_seed(_sub_seed(cfg.seed, "torch"))
-    trainer = _Trainer(x.to(device), torch.as_tensor(labels, dtype=torch.long, device=device), n_classes,
-                       cfg, device, amp_dtype=torch.bfloat16 if cuda else None, channels_last=True)
     resume = _last_good_checkpoint(ckdir, log)
+    if resume:  # it keeps the precision it began with, wherever it resumes
+        _check_resume(resume[0], resume[1], cfg, n_classes, data_hash, device)
+    precision = resume[0].get("precision", legacy_precision(device.type)) if resume else \
+        resolve_precision(cfg.precision, device)
+    trainer = _Trainer(x.to(device), torch.as_tensor(labels, dtype=torch.long, device=device), n_classes,
+                       cfg, device, amp_dtype=torch.bfloat16 if precision == "bf16" else None, channels_last=True)
     if resume:
         ck, path = resume
-        _check_resume(ck, path, cfg, n_classes, data_hash, device)
         trainer.load(ck)
-        log.info("cgan: resuming from %s (step %d/%d)", path, trainer.step, cfg.steps)
+        log.info("cgan: resuming from %s (step %d/%d, %s)", path, trainer.step, cfg.steps, precision)
     else:
-        log.info("cgan: %d images, %d classes, %dx%d, G %d / D %d parameters, %d steps at batch %d on %s",
+        log.info("cgan: %d images, %d classes, %dx%d, G %d / D %d parameters, %d steps at batch %d on %s, %s",
                  len(images), n_classes, cfg.size, cfg.size, count_parameters(trainer.G),
-                 count_parameters(trainer.D), cfg.steps, cfg.batch_size, _device_name(device))
+                 count_parameters(trainer.D), cfg.steps, cfg.batch_size, _device_name(device), precision)
     if trainer.step >= cfg.steps:
         log.info("cgan: %s is already at step %d >= %d: nothing to train", ckdir, trainer.step, cfg.steps)
         return
     meta = {"format": FORMAT_VERSION, "config": cfg.to_dict(), "n_classes": int(n_classes),
             "classes_present": sorted(set(labels.tolist())), "norm": norm, "data_sha256": data_hash,
-            "device_type": device.type, "torch_version": str(torch.__version__)}
+            "device_type": device.type, "precision": precision, "torch_version": str(torch.__version__)}
     start_step, t0 = trainer.step, time.perf_counter()
     sum_d = sum_g = None
     n_avg = 0
