@@ -12,43 +12,48 @@ from typing import Callable, Iterable
 
 GAN_RULES = ("cgan_train", "cgan_train_all")
 GPU_STEP_S = 0.025  # a 48 px batch-64 step on an H200 took 21.6 ms; tiny data is launch-bound: any size
-GAN_START_S = 2.0  # imports, data, the networks
+GAN_START_S = 3.0  # imports, data, the networks (1.9 and 4.1 s in the two fitted runs)
 CHECKPOINT_S = 0.05  # writing a checkpoint and its sample grid, at 16 px; x (size/16)^2
 SNAKEMAKE_PER_JOB_S = 0.35  # scheduling, metadata, checksums: Snakemake's own time per job
 GPU_JOB_START_S = 10.0  # a GAN job on a GPU: imports, CUDA context, data (4-5 s on an H200, benchmarks/README.md)
 
-# seconds per job = start + per_unit x units(job); units in (images, pixels/256, checkpoints, ...):
-# see _units. Fitted to the demo (230 images, 16 px) and a 150-image 32 px run on one core of the
-# machine of docs/benchmarks.md, each job running beside another (2 cores busy).
+# seconds per job = start + per_unit x units(job); units: see _units. Fitted to the jobs of two
+# whole runs here (Snakemake's start and end times; 2 cores, each job beside another): the demo
+# (230 images, 16 px, 1 x 3 folds, 1,000-step GANs) and a 150-image demo layout at 32 px (300-step
+# GANs); most jobs are their imports (1-4 s), whatever their size. docs/benchmarks.md: the fit and
+# the check on configurations not used for it.
 JOB_MODEL: dict[str, tuple[float, float]] = {
-    "ingest": (1.0, 0.001),
-    "faces": (0.4, 0.0004),
-    "split": (2.0, 0.003),
-    "collect_folds": (0.7, 0.0),
-    "resample": (2.5, 0.005),
-    "gate": (3.0, 0.0004),
-    "collect_gate": (1.1, 0.0),
-    "augment": (1.4, 0.0005),
-    "privacy": (1.1, 0.0002),
-    "collect_privacy": (1.1, 0.0),
-    "quality": (2.5, 0.0004),
+    "ingest": (0.5, 0.0027),
+    "faces": (0.4, 0.0005),  # x the detector's factor (DETECTOR_FACTOR)
+    "split": (1.2, 0.0),
+    "collect_folds": (0.35, 0.0),
+    "resample": (1.48, 0.0003),
+    "gate": (3.9, 0.0006),
+    "collect_gate": (1.2, 0.0),
+    "augment": (1.5, 0.0001),
+    "privacy": (1.15, 0.0),
+    "collect_privacy": (1.2, 0.0),
+    "quality": (2.5, 0.001),
     "collect_quality": (0.4, 0.0),
-    "evaluate_fold": (2.0, 0.00005),
-    "collect_dataset": (1.3, 0.0),
-    "statistics": (4.5, 0.0),
+    "evaluate_fold": (3.95, 0.0000058),
+    "collect_dataset": (1.25, 0.0),
+    "statistics": (4.2, 0.0),
     "figures": (2.2, 0.0),
     "faces_figure": (0.9, 0.0),
     "gate_figure": (1.3, 0.0),
-    "quality_figure": (1.2, 0.0),
+    "quality_figure": (1.25, 0.0),
     "cd_diagram": (1.5, 0.0),
-    "tables": (0.5, 0.0),
+    "tables": (0.45, 0.0),
     "best_arm": (0.5, 0.0),
-    "balanced_set": (0.5, 0.0),
-    "provenance": (1.3, 0.0),
-    "answer": (1.3, 0.0),
+    "balanced_set": (0.45, 0.0),
+    "provenance": (1.65, 0.0),
+    "answer": (1.25, 0.0),
     "summary": (0.4, 0.0),
-    "cost": (0.6, 0.0),
+    "cost": (0.4, 0.0),
 }
+# a face detector's time per image against none's: BlazeFace 5.4 ms, Haar 39 ms an image
+# (benchmarks/README.md, faces_throughput.py)
+DETECTOR_FACTOR = {"none": 1.0, "blazeface": 12.0, "haar": 80.0}
 OTHER_JOB_S = 1.0  # a rule the model does not know
 
 
@@ -105,7 +110,7 @@ def _units(job: Job, facts: DatasetFacts) -> float:
     if rule in ("ingest", "split"):
         return n
     if rule == "faces":
-        return n * (40.0 if s["faces"]["detector"] != "none" else 1.0)
+        return n * DETECTOR_FACTOR.get(s["faces"]["detector"], 12.0)
     if rule == "resample":
         return _part_images(job, facts) * pixels
     if rule in ("gate", "quality"):

@@ -16,8 +16,12 @@ def cpu_hours(seconds: float) -> str:
 
 
 def hours(seconds: float) -> str:
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 600:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
 
 
