@@ -93,7 +93,7 @@ def test_an_edit_plans_exactly_the_jobs_it_can_change(tiny_run, tmp_path, what):
     dry = run_snakemake(tiny_run.path, "-n", "--cores", "1", "--configfile", "tiny.yaml",
                         snakefile=code / "Snakefile").stdout
     planned = jobs_of(dry) if "Nothing to be done" not in dry else set()
-    assert planned == expected, f"{what}: planned {sorted(planned)}, expected {sorted(expected)}"
+    assert planned == expected, f"{what}: planned {sorted(planned)}, expected {sorted(expected)}\n{dry[-4000:]}"
     if not expected & COMPUTE:
         assert not planned & COMPUTE
     if what in REASON:

@@ -22,6 +22,6 @@ rule provenance:
         mem_mb=500,
         runtime=60,  # minutes: SLURM's time limit (-t)
     conda:
-        "../../envs/core.yaml"
+        "../../envs/cgan.yaml"  # torch: the precision each GAN trained in is read from its checkpoint
     script:
         "../scripts/provenance.py"
