@@ -23,11 +23,12 @@ COMPUTE = {"ingest", "faces", "split", "collect_folds", "resample", "cgan_train"
            "privacy", "quality", "evaluate_fold", "collect_dataset", "statistics", "summary", "best_arm",
            "balanced_set", "collect_gate", "collect_privacy", "collect_quality", "provenance"}
 DRAWN = {"figures", "faces_figure", "gate_figure", "quality_figure", "tables", "answer", "all"}
-# what follows a GAN (the jobs that read its checkpoints, and theirs)
+# what follows a GAN (the jobs that read its checkpoints, and theirs); cost reads the rerun jobs'
+# benchmark files (their measured times), so it follows every compute job that reruns
 AFTER_GATE = {"gate", "augment", "privacy", "quality", "collect_gate", "collect_privacy", "collect_quality",
-              "evaluate_fold", "collect_dataset", "statistics", "summary", "balanced_set", "provenance", *DRAWN}
+              "evaluate_fold", "collect_dataset", "statistics", "summary", "balanced_set", "provenance", "cost", *DRAWN}
 AFTER_EVALUATE = {"evaluate_fold", "collect_dataset", "statistics", "summary", "best_arm", "balanced_set", "provenance",
-                  "figures", "tables", "answer", "all"}
+                  "cost", "figures", "tables", "answer", "all"}
 
 
 def workflow_copy(where: Path) -> Path:

@@ -67,6 +67,6 @@ def test_a_run_killed_in_a_gan_resumes_and_ends_as_an_uninterrupted_one(tmp_path
         whole_log.close()
     part = interrupted.name.split("-")[0]  # e.g. r0_f0_original
     log = (runs["killed"] / "logs" / "k" / "cgan" / f"{part}.log").read_text()
-    assert "cgan: resuming from" in log and any(f"(step {step}/200)" in log for step in (50, 100, 150))
+    assert "cgan: resuming from" in log and any(f"(step {step}/200, " in log for step in (50, 100, 150))
     for table in targets:
         assert (runs["killed"] / table).read_bytes() == (runs["whole"] / table).read_bytes()

@@ -338,7 +338,7 @@ def test_a_scancelled_gan_job_resumes_in_its_retry(slurm, tmp_path):
     assert cancelled.returncode == 0, output[-4000:]  # the retry finished the GAN
     interrupted = next(checkpoints.glob("*/step_000100.pt")).parent
     log = (run / "logs" / "k" / "cgan" / "r0_f0_original.log").read_text()
-    assert "cgan: resuming from" in log and re.search(r"\(step (100|200|300)/400\)", log), log[-3000:]
+    assert "cgan: resuming from" in log and re.search(r"\(step (100|200|300)/400, (fp32|bf16)\)", log), log[-3000:]
     retry = slurm_job_id(log)
     assert retry and retry != gan_jobs[0], log[:2000]  # a new SLURM job
     retry_limit = re.search(r"TimeLimit=(\S+)", _run("scontrol", "-o", "show", "job", retry).stdout).group(1)

@@ -123,10 +123,17 @@ def _runtime_min(job):
     return runtime if isinstance(runtime, (int, float)) else None
 
 
+def _cores():
+    try:
+        return workflow.cores
+    except WorkflowError:  # a SLURM run without --cores: its cost is said per job kind
+        return 1
+
+
 def announce_cost(may_stop, say=logger.info):
     facts = {name: DatasetFacts(IMAGE_COUNTS[name], ds) for name, ds in config["datasets"].items()}
     try:
-        announce(planned_jobs(), facts, GanStepTimes(), workflow.cores or 1, local=workflow.local_exec,
+        announce(planned_jobs(), facts, GanStepTimes(), _cores(), local=workflow.local_exec,
                  may_stop=may_stop, max_hours=config["plan"]["max_hours"], gpu_visible=cuda_visible, say=say)
     except OverBudget as over:
         raise WorkflowError(str(over)) from None

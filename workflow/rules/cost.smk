@@ -16,7 +16,7 @@ rule cost:
         "logs/{dataset}/cost.log",
     params:
         images=lambda wildcards: IMAGE_COUNTS[wildcards.dataset],
-        settings=ds,
+        settings=settings_of_record,  # not where the dataset lies: a moved dataset reruns nothing
         step_s=known_step_s,  # this machine's measured GAN step: recorded, not a rerun trigger
         *package_code("cost.py"),
     threads: 1
