@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -73,19 +74,21 @@ def _running(pid: int) -> bool:
     return state != "Z"  # a zombie no longer trains (an orphan's may wait for a reaper that never comes)
 
 
-def _sigint_as_in_a_terminal() -> None:
-    # a suite started in the background of a non-interactive shell (`pytest &`, nohup) inherits
-    # SIGINT ignored, and so would snakemake and its jobs: a terminal's foreground job has it default
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+def _as_in_a_terminal(command: list[str]) -> list[str]:
+    """``command`` with SIGINT at its default, as a terminal's foreground job has it: a suite started
+    in the background of a non-interactive shell (`pytest &`, nohup) inherits SIGINT ignored, and so
+    would snakemake and its jobs. (A disposition survives exec; preexec_fn is unsafe in the threads
+    of a pytest-xdist worker.)"""
+    reset = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+    return [sys.executable, "-c", reset, *command]
 
 
 def _interrupted_run(work: Path, send) -> tuple[float, subprocess.Popen, list[int]]:
     """Starts the two GANs, waits until both passed a checkpoint, calls ``send(process)``; returns
     how long the GAN processes lived after it, the snakemake process and the GAN pids."""
     log = (work / "run.log").open("w")
-    proc = subprocess.Popen(_command(), cwd=work, stdout=log, stderr=subprocess.STDOUT, env=local_run_env(),
-                            start_new_session=True,  # its own process group, as a terminal gives it
-                            preexec_fn=_sigint_as_in_a_terminal)
+    proc = subprocess.Popen(_as_in_a_terminal(_command()), cwd=work, stdout=log, stderr=subprocess.STDOUT,
+                            env=local_run_env(), start_new_session=True)  # its own process group, as a terminal gives it
     try:
         checkpoints = work / "results" / "k" / "cgan_checkpoints"
         deadline = time.time() + 300

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import sys
 from pathlib import Path
 
 from .io.atomic import atomic_path
+from .provenance import cpu_model
 
 CACHE = Path(".snakemake") / "infantfer" / "gan_step_times.json"
 CACHE_ENV = "INFANTFER_GAN_STEP_TIMES"  # another cache file: one for every project on this machine (the tests')
@@ -29,20 +29,10 @@ MIN_TIMED_S = 2.0  # timed steps until this long (at least 3), so a 16 px step i
 TIMEOUT_S = 300
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine_key() -> str:
     """What makes another machine's step time not this one's."""
     capability = os.environ.get("ATEN_CPU_CAPABILITY", "")
-    return f"{cpu_name()} | {os.cpu_count()} cores | {_torch_version()}" + (f" | {capability}" if capability else "")
+    return f"{cpu_model()} | {os.cpu_count()} cores | {_torch_version()}" + (f" | {capability}" if capability else "")
 
 
 def _torch_version() -> str:
