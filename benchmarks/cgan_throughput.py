@@ -35,16 +35,26 @@ except ImportError:  # a bare checkout on a GPU machine
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
     from infantfer import cgan
 from infantfer.cgan.train import _Trainer
-from infantfer.provenance import cpu_model
 
 N_CLASSES = 3
 N_IMAGES = 512
 
 
+def cpu_name() -> str:
+    # infantfer.provenance.cpu_model's twin: this script runs where only torch and numpy are
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda: {torch.cuda.get_device_name(device)}"
-    return f"cpu: {cpu_model()}, {torch.get_num_threads()} torch threads"
+    return f"cpu: {cpu_name()}, {torch.get_num_threads()} torch threads"
 
 
 def make_trainer(size: int, batch: int, device: torch.device, precision: str, compile_mode: str | None):
