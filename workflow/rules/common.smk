@@ -34,7 +34,7 @@ if (_note := slurm_stall_note(process_age_s())):
 from infantfer.arms import ORIGINAL, arms_of, gan_bases, resampled_bases
 from infantfer.gan_run import generator_settings
 from infantfer.interrupts import stop_gans_on_sigterm
-from infantfer.cost import DatasetFacts, Job, OverBudget, announce
+from infantfer.cost import GPU_STEP_S, DatasetFacts, Job, OverBudget, announce, modelled_cpu_step_s
 from infantfer.step_time import GanStepTimes, cuda_visible
 from infantfer.code_digests import CodeDigests
 from infantfer.report import run_facts
@@ -294,17 +294,16 @@ def cgan_gpus(wildcards):
     return 0 if config["datasets"][wildcards.dataset]["cgan"]["device"] == "cpu" else 1
 
 
-# A GAN job's time limit (`runtime`, minutes; SLURM's -t) from its settings, fitted to the timings
-# of benchmarks/README.md. One CPU core, a step: 15 ms + 3.4 us x batch x size^2 (16 px batch 32:
-# 43 ms, measured 41; 32 px batch 64: 238, measured 237; 48 px batch 64: 516, measured 509). A GPU
-# step: 25 ms whatever the batch and size (21.6 ms measured on an H200, 48 px batch 64; the tiny-data
-# regime is launch-bound). Plus 60 s of start-up, times 2 for a shared or slower node, at least 10
+# A GAN job's time limit (`runtime`, minutes; SLURM's -t) from its settings, by the cost model's
+# step (infantfer.cost): one CPU core, 15 ms + 3.4 us x batch x size^2 (16 px batch 32: 43 ms,
+# measured 41; 32 px batch 64: 238, measured 237; 48 px batch 64: 516, measured 509); a GPU, 25 ms
+# whatever the batch and size (21.6 ms measured on an H200, 48 px batch 64; the tiny-data regime is
+# launch-bound). Plus 60 s of start-up, times 2 for a shared or slower node, at least 10
 # minutes: 48 px, 3000 steps, batch 64 -> 54 min on CPU, 10 (the floor) on a GPU. With device
 # auto the GPU figure is used; a GPU node whose torch cannot use CUDA trains on CPU (its log warns)
 # and may hit the limit: the rerun resumes from the last checkpoint. Override with
 # `--set-resources cgan_train:runtime=M`.
-CGAN_RUNTIME = {"start_s": 60, "cpu_step_s": 0.015, "cpu_pixel_s": 3.4e-6, "gpu_step_s": 0.025,
-                "safety": 2, "floor_min": 10}
+CGAN_RUNTIME = {"start_s": 60, "safety": 2, "floor_min": 10}
 
 
 def cgan_runtime(wildcards, attempt=1):
@@ -313,10 +312,7 @@ def cgan_runtime(wildcards, attempt=1):
     settings = config["datasets"][wildcards.dataset]
     cgan, t = settings["cgan"], CGAN_RUNTIME
     size = cgan["size"]  # 0 (the faces' size) is resolved once, by infantfer.config
-    if cgan["device"] == "cpu":
-        step = t["cpu_step_s"] + t["cpu_pixel_s"] * cgan["batch_size"] * size**2
-    else:
-        step = t["gpu_step_s"]
+    step = modelled_cpu_step_s(cgan["batch_size"], size) if cgan["device"] == "cpu" else GPU_STEP_S
     seconds = (t["start_s"] + cgan["steps"] * step) * t["safety"]
     return max(t["floor_min"], math.ceil(seconds / 60)) * attempt
 

@@ -19,6 +19,6 @@ memory) to the estimate, per stage (``results/<dataset>/cost.tsv``, a page of th
 from .measured import BENCHMARK_COLUMNS, estimated_by_stage, job_of_benchmark, measured_table, read_benchmark
 from .model import (CHECKPOINT_S, GAN_RULES, GAN_START_S, GPU_JOB_START_S, GPU_STEP_S, JOB_MODEL, OTHER_JOB_S,
                     SNAKEMAKE_PER_JOB_S, DatasetCost, DatasetFacts, Estimate, Job, _checkpoints, classifier_fits,
-                    estimate, job_seconds)
+                    estimate, job_seconds, modelled_cpu_step_s)
 from .plan import (OverBudget, Saving, announce, budget_message, cost_lines, cpu_hours, hours, savings, scaled_step,
                    slurm_lines)

@@ -12,6 +12,10 @@ from typing import Callable, Iterable
 
 GAN_RULES = ("cgan_train", "cgan_train_all")
 GPU_STEP_S = 0.025  # a 48 px batch-64 step on an H200 took 21.6 ms; tiny data is launch-bound: any size
+# a CPU step's time against the GAN's batch and size, from benchmarks/README.md's one-core fp32
+# timings (16 px batch 32: 41 ms; 32 px batch 64: 237; 48 px batch 64: 509)
+CPU_STEP_FIXED_S = 0.015
+CPU_STEP_PIXEL_S = 3.4e-6
 GAN_START_S = 3.0  # imports, data, the networks (1.9 and 4.1 s in the two fitted runs)
 CHECKPOINT_S = 0.05  # writing a checkpoint and its sample grid, at 16 px; x (size/16)^2
 SNAKEMAKE_PER_JOB_S = 0.35  # scheduling, metadata, checksums: Snakemake's own time per job
@@ -86,6 +90,12 @@ class DatasetFacts:
     @property
     def folds(self) -> int:
         return self.settings["split"]["folds"]
+
+
+def modelled_cpu_step_s(batch: int, size: int) -> float:
+    """A GAN step on one CPU core by the fitted model: for a time limit (nothing measured yet) and to
+    rescale a measured step to another size."""
+    return CPU_STEP_FIXED_S + CPU_STEP_PIXEL_S * batch * size**2
 
 
 def _part_images(job: Job, facts: DatasetFacts) -> float:

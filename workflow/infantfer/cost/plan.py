@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from .model import (GAN_RULES, DatasetFacts, Estimate, Job, estimate, job_seconds)
+from .model import GAN_RULES, DatasetFacts, Estimate, Job, estimate, job_seconds, modelled_cpu_step_s
 
 def cpu_hours(seconds: float) -> str:
     h = seconds / 3600
@@ -183,17 +183,10 @@ class _Say:
         self.info = say
 
 
-# a step's time against the GAN's size, from benchmarks/README.md's CPU timings (48 px batch 64: 509 ms,
-# 32 px: 237, 16 px batch 32: 41): only to rescale a measured step to another size
-CPU_STEP_FIXED_S = 0.015
-CPU_STEP_PIXEL_S = 3.4e-6
-
 
 def scaled_step(step_times) -> Callable[[dict, int], float]:
     """``at(cgan, size)``: the measured step time of ``cgan`` rescaled to another size."""
-    def model(batch: int, size: int) -> float:
-        return CPU_STEP_FIXED_S + CPU_STEP_PIXEL_S * batch * size**2
-
     def at(cgan: dict, size: int) -> float:
-        return step_times.seconds(cgan) * model(cgan["batch_size"], size) / model(cgan["batch_size"], cgan["size"])
+        batch = cgan["batch_size"]
+        return step_times.seconds(cgan) * modelled_cpu_step_s(batch, size) / modelled_cpu_step_s(batch, cgan["size"])
     return at
