@@ -335,6 +335,27 @@ def test_precision_auto_is_bf16_where_onednn_has_it_and_honours_its_isa_limit():
     assert limited.stdout.strip() == "fp32", limited.stderr  # an AVX2 machine's answer
 
 
+def test_bf16_is_native_only_where_the_cpu_has_it_and_the_onednn_cap_allows_it():
+    """oneDNN says bf16 works on any AVX-512 CPU, emulated and slower than fp32 there: auto must not
+    pick it on a Skylake-class CPU (no avx512_bf16 / amx_bf16 flag) or under a cap below AVX512_CORE_BF16."""
+    from infantfer.cgan.config import cpu_bf16_native
+
+    native_flags = {"avx512f", "avx512_bf16"}
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():  # oneDNN has no bf16 at all here: never native
+        assert not cpu_bf16_native({}, native_flags)
+        return
+    assert cpu_bf16_native({}, native_flags)
+    assert cpu_bf16_native({}, {"amx_bf16"})
+    assert not cpu_bf16_native({}, {"avx512f", "avx512bw"})  # Skylake / Cascade Lake: emulated
+    assert not cpu_bf16_native({}, set())  # flags unknown: fp32, never the slow choice
+    assert not cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}, native_flags)
+    assert not cpu_bf16_native({"DNNL_MAX_CPU_ISA": "avx2"}, native_flags)
+    assert not cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": "NOT_AN_ISA"}, native_flags)
+    assert cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": "avx512_core_bf16"}, native_flags)
+    assert cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_AMX"}, native_flags)
+    assert cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": "ALL"}, native_flags)
+
+
 def test_bf16_training_resumes_bit_exact(tmp_path):
     x, y = toy_set()
     whole = cgan.train_cgan(x, y, 3, tiny_config(steps=20, precision="bf16"), tmp_path / "whole", threads=1)

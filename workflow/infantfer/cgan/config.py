@@ -130,13 +130,47 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def cpu_bf16_native() -> bool:
-    """Whether oneDNN computes bf16 natively on this CPU (AVX-512 BF16 or AMX); it honours
-    ONEDNN_MAX_CPU_ISA, which the CPU flags alone would not."""
+# oneDNN's CPU ISA levels, lowest first (ONEDNN_MAX_CPU_ISA's values); native bf16 from AVX512_CORE_BF16
+_ONEDNN_ISAS = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI",
+                "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX10_1_512", "AVX512_CORE_AMX", "AVX10_1_512_AMX",
+                "AVX512_CORE_AMX_FP16", "AVX10_1_512_AMX_FP16")
+_BF16_ISA = "AVX512_CORE_BF16"
+_BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def _cpu_flags() -> set[str]:
     try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def cpu_bf16_native(environ=None, cpu_flags: set[str] | None = None) -> bool:
+    """Whether this CPU computes bf16 natively (AVX-512 BF16 or AMX) and oneDNN may use it.
+
+    ``torch.ops.mkldnn._is_mkldnn_bf16_supported()`` alone is not enough: it is true on any
+    AVX-512 CPU, where oneDNN emulates bf16 (measured here under ``ONEDNN_MAX_CPU_ISA=AVX512_CORE``,
+    as on a Skylake or Cascade Lake Xeon: the demo took 1,407 s with such bf16 GANs, 684 s in fp32
+    on the same CPU's full ISA). So the CPU's
+    flags must name bf16 too, and a ``ONEDNN_MAX_CPU_ISA`` (or ``DNNL_MAX_CPU_ISA``) cap, which
+    the flags alone would not see, must allow it. Where the flags cannot be read (no
+    /proc/cpuinfo) the answer is no: fp32 is never the slow choice."""
+    environ = os.environ if environ is None else environ
+    try:
+        if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            return False
     except (AttributeError, RuntimeError):
         return False
+    if not set(_BF16_CPU_FLAGS) & (_cpu_flags() if cpu_flags is None else cpu_flags):
+        return False
+    cap = (environ.get("ONEDNN_MAX_CPU_ISA") or environ.get("DNNL_MAX_CPU_ISA") or "ALL").strip().upper()
+    if cap in ("ALL", "DEFAULT"):
+        return True
+    return cap in _ONEDNN_ISAS and _ONEDNN_ISAS.index(cap) >= _ONEDNN_ISAS.index(_BF16_ISA)
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
