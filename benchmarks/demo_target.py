@@ -1,15 +1,20 @@
-"""Does a demo run show the method? Checks issue F's target on a run's outputs:
+"""Does a demo run show the method? Checks issue N's target on a run's outputs:
 
-- for each GAN arm, in at least 2 of 3 folds class_counts.tsv has GAN images for a class whose
-  chosen row in js_divergence.tsv has js_judged true;
+- at least 5 paired test folds (an answer with intervals);
+- for each GAN arm, in at least 80% of its folds (4 of 5) class_counts.tsv has GAN images that
+  the gate accepted (issue F counted only classes JS judged: on the demo's 16-image neutral
+  fidelity and sharpness judge alone, as the gate does);
 - smoteenn_cgan's metrics differ from smoteenn's;
-- the balanced set holds GAN images;
-- the original arm's f1_adaboost macro F1 lies between 0.5 and 0.95.
+- the balanced set keeps every real photo and holds GAN images for each class it tops up
+  (the minority classes);
+- the original arm's f1_adaboost macro F1 lies between 0.5 and 0.95 (neither trivial nor at chance).
+Each condition is printed with what the run measured; the exit status is 0 when all hold.
 
     .venv/bin/python benchmarks/demo_target.py results/demo
 """
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -24,31 +29,36 @@ def check(root: Path) -> bool:
     metrics = read_metrics(root / "metrics.tsv")
     ok = True
     final = counts[counts["step"] == "final"]
+    n_folds = len(final[["repeat", "fold"]].drop_duplicates())
+    print(f"paired test folds: {n_folds} (>= 5 needed)")
+    ok &= n_folds >= 5
     chosen = js[js["chosen"].astype(str) == "True"]
     for arm in sorted(set(js["arm"])):
         folds = []
         for (repeat, fold), table in final[final["arm"] == arm].groupby(["repeat", "fold"]):
-            judged = set(chosen[(chosen["arm"] == arm) & (chosen["repeat"].astype(str) == str(repeat))
-                                & (chosen["fold"].astype(str) == str(fold))
-                                & (chosen["js_judged"].astype(str) == "True")]["class"])
+            accepted = set(chosen[(chosen["arm"] == arm) & (chosen["repeat"].astype(str) == str(repeat))
+                                  & (chosen["fold"].astype(str) == str(fold))]["class"])
             topped = set(table.loc[table["cgan"].astype(int) > 0, "label"])
-            folds.append(sorted(topped & judged))
+            folds.append(sorted(topped & accepted))
         hits = sum(bool(f) for f in folds)
-        print(f"{arm}: GAN images for a JS-judged accepted class in {hits}/{len(folds)} folds {folds}")
-        ok &= hits >= 2
+        need = math.ceil(0.8 * len(folds))
+        print(f"{arm}: accepted GAN images in {hits}/{len(folds)} folds (>= {need} needed) {folds}")
+        ok &= hits >= need
     a = metrics[metrics["arm"] == "smoteenn"].reset_index(drop=True)
     b = metrics[metrics["arm"] == "smoteenn_cgan"].reset_index(drop=True)
     differ = not a[["macro_f1", "g_mean", "auc_ovr"]].equals(b[["macro_f1", "g_mean", "auc_ovr"]])
     print(f"smoteenn_cgan's metrics differ from smoteenn's: {differ}")
-    balanced = read_tsv(root / "balanced" / "manifest.tsv")
-    n_gan = int((balanced["source"] == "cgan").sum())
-    print(f"balanced set: {len(balanced)} images, {n_gan} from the GAN: "
-          f"{balanced.groupby(['label', 'source']).size().to_dict()}")
+    classes = read_tsv(root / "balanced_classes.tsv")
+    all_real = bool((classes["real_kept"].astype(int) == classes["real_available"].astype(int)).all())
+    topped_up = classes[classes["real_available"].astype(int) < classes["target"].astype(int)]
+    without = sorted(topped_up.loc[topped_up["cgan"].astype(int) == 0, "label"])
+    print(f"balanced set: every real photo kept: {all_real}; GAN images per class "
+          f"{dict(zip(classes['label'], classes['cgan'].astype(int)))}; classes to top up with none: {without or 'none'}")
     f1 = metrics[(metrics["arm"] == "original") & (metrics["classifier"] == "f1_adaboost")]["macro_f1"].mean()
     print(f"original arm, f1_adaboost macro F1: {f1:.3f}")
     summary = metrics.groupby(["arm", "classifier"], sort=False)[["macro_f1", "g_mean", "auc_ovr"]].mean().round(3)
     print(summary.to_string())
-    ok &= differ and n_gan > 0 and 0.5 <= f1 <= 0.95
+    ok &= differ and all_real and not without and 0.5 <= f1 <= 0.95
     print("target met" if ok else "target NOT met")
     return ok
 

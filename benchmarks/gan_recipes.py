@@ -5,8 +5,8 @@ demo's faces (any size) or the shared adult sample, through infantfer's own func
     .venv/bin/python benchmarks/gan_recipes.py --size 16 --steps 2000 --every 250 --folds 0 \
         --recipe base --recipe nearest:upsample=nearest --split-seed 1
 
-A recipe is NAME[:key=value,...] over the demo's GAN settings (config/demo.yaml's cgan section,
-at the given size); values are read as YAML. Tune on another --split-seed than the one reported.
+A recipe is NAME[:key=value,...] over the quick demo's GAN settings (config/quick.yaml's cgan
+section, the demo's until issue N; the tables in benchmarks/README.md start from it; at the given size); values are read as YAML. Tune on another --split-seed than the one reported.
 Another dataset's faces: --faces results/<d>/faces.npz (its labels and groups; --n-folds to match).
 
     .venv/bin/snakemake --cores 2 --configfile config/adult_sample.yaml results/adult_sample/faces.npz
@@ -46,7 +46,7 @@ def demo_faces(size: int, seed: int = 0):
 
 
 def recipes(specs: list[str], size: int) -> dict[str, dict]:
-    base = load_config(REPO / "config" / "config.yaml")["datasets"]["demo"]["cgan"]
+    base = load_config(REPO / "config" / "config.yaml", REPO / "config" / "quick.yaml")["datasets"]["demo_quick"]["cgan"]
     out = {}
     for spec in specs:
         name, _, changes = spec.partition(":")
@@ -93,8 +93,13 @@ def run(settings: dict, real: TrainingSet, test_x, test_y, classes, steps: int, 
     summary = pd.DataFrame({
         "passed": by_step.apply(lambda t: ",".join(t.loc[t["passed"], "class"])),
         "noise_ratio": by_step["noise_ratio"].mean(), "sharpness_ratio": by_step["sharpness_ratio"].mean(),
-        "c2st_auc": by_step["c2st_auc"].mean()}).reset_index()
-    table = summary.merge(quality[["checkpoint", "cas_ratio", "trivial_cas_ratio", "mia_auc_pixels"]], on="checkpoint")
+        "c2st_auc": by_step["c2st_auc"].mean(), "texture_auc": by_step["texture_auc"].mean(),
+        # issue N's excess over the null: (AUC - null) / (trivial - null), the trivial generator
+        # (a class's mean face plus noise) at 1.0 on the calibration sets, the null the real halves'
+        "texture_excess": by_step.apply(lambda t: ((t["texture_auc"] - t["texture_baseline"])
+                                                   / (1.0 - t["texture_baseline"])).mean())}).reset_index()
+    table = summary.merge(quality[["checkpoint", "cas_ratio", "trivial_cas_ratio", "texture_auc_heldout_mean",
+                                   "mia_auc_pixels"]], on="checkpoint")
     table["train_s"] = round(seconds, 1)
     return table
 

@@ -1,7 +1,7 @@
 """How often a run's GAN sets pass the gate, with and without the sharpness check (and with the
 two-sample test added), recomputed from the per-check verdicts in its js_divergence.tsv files.
 
-    .venv/bin/python benchmarks/gate_pass_rates.py results/demo [results/demo_full ...]
+    .venv/bin/python benchmarks/gate_pass_rates.py results/demo [results/demo_quick ...]
 
 A class set "passes" in a fold when at least one of its checkpoints passes; the counts are over
 arm x fold x class.

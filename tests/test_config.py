@@ -35,7 +35,11 @@ def test_default_config_resolves_with_demo_overrides():
     assert demo["faces"]["detector"] == "none"  # the dataset's override
     assert demo["faces"]["size"] == 16 and config["faces"]["size"] == 48  # the dataset's, not the top level's
     assert demo["faces"]["margin"] == config["faces"]["margin"]  # the top-level value
-    assert {k: demo["split"][k] for k in ("folds", "repeats", "seed")} == {"folds": 3, "repeats": 1, "seed": 0}  # minutes, not n = 15
+    # n = 5, the fewest folds the statistics test, in minutes, not n = 15
+    assert {k: demo["split"][k] for k in ("folds", "repeats", "seed")} == {"folds": 5, "repeats": 1, "seed": 0}
+    # the schema's GAN recipe at the demo's batch: the recipe whose 16 px images pass the gate
+    assert {k: demo["cgan"][k] for k in ("g_width", "d_width", "steps", "ema_decay", "batch_size", "lr_d")} == {
+        "g_width": 64, "d_width": 64, "steps": 3000, "ema_decay": 0.999, "batch_size": 32, "lr_d": 0.0004}
     assert {k: config["split"][k] for k in ("folds", "repeats", "seed")} == {"folds": 5, "repeats": 3, "seed": 0}  # user default
     assert demo["counts"] == {"cry": 150, "laugh": 60, "neutral": 20}
 

@@ -40,17 +40,35 @@ def test_bad_config_is_one_clear_error_before_any_job(tmp_path):
     assert not (tmp / "results").exists()
 
 
+def _trained_gans(dry_run_output: str) -> set[str]:
+    return {line.split("cgan/")[1].split("/")[0] for line in dry_run_output.splitlines()
+            if "checkpoints.tsv" in line and "output:" in line}
+
+
 def test_baselines_config_plans_its_arms(tmp_path):
     """config/baselines.yaml: GANs only for the two GAN arms' bases, a resampled set per other base."""
     tmp = workdir_with_defaults(tmp_path)
     shutil.copy(REPO / "config" / "baselines.yaml", tmp / "config" / "baselines.yaml")
     out = run_snakemake(tmp, "-n", "--cores", "1", "--configfile", "config/baselines.yaml").stdout
-    trained = {line.split("cgan/")[1].split("/")[0] for line in out.splitlines() if "checkpoints.tsv" in line and "output:" in line}
+    trained = _trained_gans(out)
     # the balanced set follows the cgan arm's recipe by default: its all-images GAN learns the real images
     assert trained == {f"r0_f{f}_{b}" for f in range(3) for b in ("original", "smoteenn")} | {"all_original"}
     resampled = {line.split("resampled/")[1].split("/")[0] for line in out.splitlines() if "output:" in line and "resampled/" in line}
     assert resampled == {"random_over", "smote", "smoteenn", "smoteenn_kind_sel-mode"}
     assert "results/demo_baselines/" in out and "results/demo/" not in out
+
+
+def test_default_demo_and_quick_run_plan_their_gans(tmp_path):
+    """No config: the demo of config/demo.yaml, 1 x 5 folds (an answer with intervals), a GAN per fold
+    and GAN arm plus the balanced set's; config/quick.yaml: the 3-fold smoke run under its own name."""
+    tmp = workdir_with_defaults(tmp_path)
+    demo = run_snakemake(tmp, "-n", "--cores", "1").stdout
+    assert _trained_gans(demo) == {f"r0_f{f}_{b}" for f in range(5) for b in ("original", "smoteenn")} | {"all_original"}
+    assert "results/demo/" in demo
+    shutil.copy(REPO / "config" / "quick.yaml", tmp / "config" / "quick.yaml")
+    quick = run_snakemake(tmp, "-n", "--cores", "1", "--configfile", "config/quick.yaml").stdout
+    assert _trained_gans(quick) == {f"r0_f{f}_{b}" for f in range(3) for b in ("original", "smoteenn")} | {"all_original"}
+    assert "results/demo_quick/" in quick and "results/demo/" not in quick
 
 
 def test_three_datasets_plan_the_critical_difference_diagrams(tmp_path):
