@@ -322,7 +322,7 @@ def test_a_job_watch_says_why_to_stop(tmp_path, monkeypatch):
     assert JobWatch(every_s=0, environ={})() is None
 
 
-def test_precision_auto_is_bf16_where_onednn_has_it_and_honours_its_isa_limit():
+def test_precision_auto_follows_cpu_bf16_native_and_an_avx2_cap():
     from infantfer.cgan.config import cpu_bf16_native, resolve_precision
 
     cpu = torch.device("cpu")
@@ -335,25 +335,46 @@ def test_precision_auto_is_bf16_where_onednn_has_it_and_honours_its_isa_limit():
     assert limited.stdout.strip() == "fp32", limited.stderr  # an AVX2 machine's answer
 
 
-def test_bf16_is_native_only_where_the_cpu_has_it_and_the_onednn_cap_allows_it():
+def test_bf16_is_native_only_where_the_cpu_has_it_and_the_onednn_cap_allows_it(monkeypatch):
     """oneDNN says bf16 works on any AVX-512 CPU, emulated and slower than fp32 there: auto must not
     pick it on a Skylake-class CPU (no avx512_bf16 / amx_bf16 flag) or under a cap below AVX512_CORE_BF16."""
+    from infantfer.cgan import config as cgan_config
     from infantfer.cgan.config import cpu_bf16_native
 
-    native_flags = {"avx512f", "avx512_bf16"}
-    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():  # oneDNN has no bf16 at all here: never native
-        assert not cpu_bf16_native({}, native_flags)
-        return
-    assert cpu_bf16_native({}, native_flags)
-    assert cpu_bf16_native({}, {"amx_bf16"})
-    assert not cpu_bf16_native({}, {"avx512f", "avx512bw"})  # Skylake / Cascade Lake: emulated
-    assert not cpu_bf16_native({}, set())  # flags unknown: fp32, never the slow choice
-    assert not cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}, native_flags)
-    assert not cpu_bf16_native({"DNNL_MAX_CPU_ISA": "avx2"}, native_flags)
-    assert not cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": "NOT_AN_ISA"}, native_flags)
-    assert cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": "avx512_core_bf16"}, native_flags)
-    assert cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_AMX"}, native_flags)
-    assert cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": "ALL"}, native_flags)
+    native = {"avx512f", "avx512_bf16"}
+    monkeypatch.setattr(cgan_config, "_onednn_bf16", lambda: True)  # the logic runs on any test machine
+    x86 = {"machine": "x86_64"}
+    assert cpu_bf16_native({}, native, **x86)
+    assert cpu_bf16_native({}, {"amx_bf16"}, **x86)
+    assert not cpu_bf16_native({}, {"avx512f", "avx512bw", "avx512_vnni"}, **x86)  # Cascade Lake: emulated
+    assert not cpu_bf16_native({}, set(), **x86)  # flags unknown: fp32, never emulated bf16
+    for cap in ("AVX512_CORE", "AVX512_CORE_VNNI", "avx2", "SSE41"):  # below bf16: one step below included
+        assert not cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": cap}, native, **x86), cap
+    for cap in ("AVX512_CORE_BF16", "avx512_core_amx", "AVX10_1_512", "AVX10_2_512_AMX_2", "ALL", "NOT_AN_ISA"):
+        assert cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": cap}, native, **x86), cap  # oneDNN ignores unknown values
+    assert not cpu_bf16_native({"DNNL_MAX_CPU_ISA": "AVX512_CORE"}, native, **x86)  # the older name
+    assert cpu_bf16_native({"ONEDNN_MAX_CPU_ISA": "ALL", "DNNL_MAX_CPU_ISA": "AVX2"}, native, **x86)  # ONEDNN_ wins
+    assert cpu_bf16_native({}, set(), machine="aarch64")  # off x86 torch's own check decides
+    monkeypatch.setattr(cgan_config, "_onednn_bf16", lambda: False)
+    assert not cpu_bf16_native({}, native, **x86)  # no bf16 in oneDNN at all
+
+
+def test_cpu_flags_are_read_from_the_flags_line_of_cpuinfo():
+    from infantfer.cgan.config import cpu_flags_of
+
+    cpuinfo = ("processor\t: 0\nmodel name\t: Intel(R) Xeon(R)\n"
+               "flags\t\t: fpu sse avx2 avx512f avx512_bf16 amx_bf16\n"
+               "vmx flags\t: vnmi preemption_timer\nbugs\t\t: spectre_v1\n")
+    assert cpu_flags_of(cpuinfo) == {"fpu", "sse", "avx2", "avx512f", "avx512_bf16", "amx_bf16"}
+    assert cpu_flags_of("processor\t: 0\nFeatures\t: fp asimd bf16\n") == set()  # ARM: no x86 flags line
+
+
+def test_precision_auto_is_fp32_under_an_avx512_core_cap():
+    """The bug this guards: an AVX512_CORE cap (a Skylake-class oneDNN) left auto at emulated bf16."""
+    capped = subprocess.run([sys.executable, "-c", "import torch; from infantfer.cgan.config import resolve_precision;"
+                             "print(resolve_precision('auto', torch.device('cpu')))"],
+                            env={**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}, capture_output=True, text=True)
+    assert capped.stdout.strip() == "fp32", capped.stderr
 
 
 def test_bf16_training_resumes_bit_exact(tmp_path):

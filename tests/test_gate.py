@@ -268,9 +268,10 @@ DEMO_NEUTRAL = Path(__file__).parent / "data" / "demo_neutral_gan_sets.npz"
 
 @pytest.fixture(scope="module")
 def demo_neutral():
-    """The demo's three folds (real training images) and the neutral images the gate accepted on
-    each before the gate was two-sided (16 px GANs of 1,000 steps, seed 0, saved from a run):
-    noise-textured blobs that the two-sample test told from real at AUC 1.0."""
+    """The demo's three folds of the time (now config/quick.yaml's; real training images) and the
+    neutral images the gate accepted on each before the gate was two-sided (16 px GANs of 1,000
+    steps, seed 0, saved from a run): noise-textured blobs the two-sample test told from real at
+    AUC 1.0."""
     with np.load(DEMO_NEUTRAL) as z:
         return [{"x": z[f"real_x_f{f}"], "y": z[f"real_y_f{f}"], "g": z[f"real_group_f{f}"],
                  "neutral": z[f"gan_neutral_f{f}"]} for f in range(3)]

@@ -143,7 +143,7 @@ def quality_run(real, test_x, test_y, checkpoints: pd.DataFrame, classes: list[s
 
 
 # A move counts when it is larger than this floor and than the standard error of the folds' own
-# changes (the demo's 3 folds differ by 0.1-0.3 in CAS ratio at one checkpoint). Two-sample AUCs at
+# changes (the quick run's 3 folds differ by 0.1-0.3 in CAS ratio at one checkpoint). Two-sample AUCs at
 # or below AUC_REAL are as close to real as the test can tell, and at or above AUC_FAR the images
 # are told from real almost perfectly: training has not got far yet.
 TREND_AUC, TREND_CAS, AUC_REAL, AUC_FAR = 0.02, 0.03, 0.6, 0.95

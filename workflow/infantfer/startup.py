@@ -7,11 +7,16 @@ waits for its MessageTimeout: about 9 s added to every start, with nothing on sc
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
 
 SLOW_START_S = 6.0  # a start without the stall takes 1-3 s
+# /proc's start time is the fork's: a snakemake that a shell exec'd as its last command, as in
+# `( bash envs/install.sh && snakemake ... && snakemake --report ... )`, is as old as that shell
+# (650 s measured). The stall is scontrol's MessageTimeout, about 10 s: far older starts are not it.
+SLOW_START_MAX_S = 60.0
 
 
 def process_age_s() -> float | None:
@@ -24,10 +29,17 @@ def process_age_s() -> float | None:
     return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
 
 
-def slurm_stall_note(age_s: float | None, scontrol: str | None = None) -> str | None:
-    """The line to print when a start this slow is most likely the SLURM plugin's scontrol, else None."""
+def slurm_plugin_installed() -> bool:
+    return importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None
+
+
+def slurm_stall_note(age_s: float | None, scontrol: str | None = None, plugin: bool | None = None) -> str | None:
+    """The line to print when a start this slow is most likely the SLURM plugin's scontrol, else None:
+    only with the plugin installed (it runs scontrol) and scontrol on PATH, and only for a start
+    between SLOW_START_S and SLOW_START_MAX_S."""
     scontrol = scontrol if scontrol is not None else shutil.which("scontrol")
-    if age_s is None or age_s < SLOW_START_S or not scontrol:
+    plugin = plugin if plugin is not None else slurm_plugin_installed()
+    if age_s is None or not SLOW_START_S <= age_s <= SLOW_START_MAX_S or not scontrol or not plugin:
         return None
     return (f"Snakemake took {age_s:.0f} s to start: snakemake-executor-plugin-slurm runs `scontrol show config` "
             f"as it loads, and no SLURM controller answers here ({scontrol}). To avoid it: start slurmctld, or where "

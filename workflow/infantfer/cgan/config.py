@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import platform
 import re
 from dataclasses import asdict, dataclass, fields
 
@@ -130,47 +131,62 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-# oneDNN's CPU ISA levels, lowest first (ONEDNN_MAX_CPU_ISA's values); native bf16 from AVX512_CORE_BF16
+# oneDNN's CPU ISA levels, lowest first (ONEDNN_MAX_CPU_ISA's values and their aliases); native
+# bf16 from AVX512_CORE_BF16 up
 _ONEDNN_ISAS = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI",
                 "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX10_1_512", "AVX512_CORE_AMX", "AVX10_1_512_AMX",
-                "AVX512_CORE_AMX_FP16", "AVX10_1_512_AMX_FP16")
+                "AVX512_CORE_AMX_FP16", "AVX10_1_512_AMX_FP16", "AVX10_2", "AVX10_2_512", "AVX10_2_AMX_2",
+                "AVX10_2_512_AMX_2")
 _BF16_ISA = "AVX512_CORE_BF16"
 _BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+_X86 = ("x86_64", "amd64", "i386", "i686")
+
+
+def cpu_flags_of(cpuinfo: str) -> set[str]:
+    """The x86 feature flags of /proc/cpuinfo's text (its ``flags`` line; not ``vmx flags``)."""
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags") and ":" in line:
+            return set(line.split(":", 1)[1].split())
+    return set()
 
 
 def _cpu_flags() -> set[str]:
     try:
         with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
+            return cpu_flags_of(fh.read())
     except OSError:
-        pass
-    return set()
+        return set()
 
 
-def cpu_bf16_native(environ=None, cpu_flags: set[str] | None = None) -> bool:
-    """Whether this CPU computes bf16 natively (AVX-512 BF16 or AMX) and oneDNN may use it.
-
-    ``torch.ops.mkldnn._is_mkldnn_bf16_supported()`` alone is not enough: it is true on any
-    AVX-512 CPU, where oneDNN emulates bf16 (measured here under ``ONEDNN_MAX_CPU_ISA=AVX512_CORE``,
-    as on a Skylake or Cascade Lake Xeon: the demo took 1,407 s with such bf16 GANs, 684 s in fp32
-    on the same CPU's full ISA). So the CPU's
-    flags must name bf16 too, and a ``ONEDNN_MAX_CPU_ISA`` (or ``DNNL_MAX_CPU_ISA``) cap, which
-    the flags alone would not see, must allow it. Where the flags cannot be read (no
-    /proc/cpuinfo) the answer is no: fp32 is never the slow choice."""
-    environ = os.environ if environ is None else environ
+def _onednn_bf16() -> bool:
     try:
-        if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
-            return False
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
         return False
+
+
+def cpu_bf16_native(environ=None, cpu_flags: set[str] | None = None, machine: str | None = None) -> bool:
+    """Whether this CPU computes bf16 natively and oneDNN may use it.
+
+    On x86, ``torch.ops.mkldnn._is_mkldnn_bf16_supported()`` alone is not enough: it is true on any
+    AVX-512 CPU, where oneDNN emulates bf16 (as on a Skylake or Cascade Lake Xeon; emulated here
+    with ``ONEDNN_MAX_CPU_ISA=AVX512_CORE``, a GAN step took about twice fp32's time:
+    benchmarks/README.md). So the CPU's flags must name bf16 too (``avx512_bf16`` or
+    ``amx_bf16``), and a ``ONEDNN_MAX_CPU_ISA`` (else ``DNNL_MAX_CPU_ISA``) cap, which the flags
+    do not see, must allow it; a value oneDNN does not know caps nothing, as in oneDNN. Where the
+    flags cannot be read (no /proc/cpuinfo: Windows, macOS) the answer is no, so fp32, never the
+    emulated kind. Elsewhere (ARM) torch's check decides, as it did before."""
+    environ = os.environ if environ is None else environ
+    if not _onednn_bf16():
+        return False
+    if (machine if machine is not None else platform.machine()).lower() not in _X86:
+        return True
     if not set(_BF16_CPU_FLAGS) & (_cpu_flags() if cpu_flags is None else cpu_flags):
         return False
     cap = (environ.get("ONEDNN_MAX_CPU_ISA") or environ.get("DNNL_MAX_CPU_ISA") or "ALL").strip().upper()
-    if cap in ("ALL", "DEFAULT"):
+    if cap not in _ONEDNN_ISAS:  # ALL, or a value oneDNN ignores
         return True
-    return cap in _ONEDNN_ISAS and _ONEDNN_ISAS.index(cap) >= _ONEDNN_ISAS.index(_BF16_ISA)
+    return _ONEDNN_ISAS.index(cap) >= _ONEDNN_ISAS.index(_BF16_ISA)
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
