@@ -170,7 +170,7 @@ def cpu_bf16_native(environ=None, cpu_flags: set[str] | None = None, machine: st
 
     On x86, ``torch.ops.mkldnn._is_mkldnn_bf16_supported()`` alone is not enough: it is true on any
     AVX-512 CPU, where oneDNN emulates bf16 (as on a Skylake or Cascade Lake Xeon; emulated here
-    with ``ONEDNN_MAX_CPU_ISA=AVX512_CORE``, a GAN step took about twice fp32's time:
+    with ``ONEDNN_MAX_CPU_ISA=AVX512_CORE``, its GAN steps took 1.4-6.5 times fp32's:
     benchmarks/README.md). So the CPU's flags must name bf16 too (``avx512_bf16`` or
     ``amx_bf16``), and a ``ONEDNN_MAX_CPU_ISA`` (else ``DNNL_MAX_CPU_ISA``) cap, which the flags
     do not see, must allow it; a value oneDNN does not know caps nothing, as in oneDNN. Where the
