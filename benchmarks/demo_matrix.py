@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from infantfer.cgan.config import cpu_flags
 from infantfer.io.tsv import as_bool, read_tsv
 from infantfer.metrics import read_metrics
 
@@ -43,10 +44,7 @@ LEVELS = {  # ATen capability -> oneDNN and MKL ceilings that match it
 
 
 def cpu_has_avx512() -> bool:
-    try:
-        return " avx512f" in Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
+    return "avx512f" in cpu_flags()
 
 
 def no_scontrol_path() -> str:

@@ -6,7 +6,8 @@ demo's faces (any size) or the shared adult sample, through infantfer's own func
         --recipe base --recipe nearest:upsample=nearest --split-seed 1
 
 A recipe is NAME[:key=value,...] over the quick demo's GAN settings (config/quick.yaml's cgan
-section, the demo's until issue N; the tables in benchmarks/README.md start from it; at the given size); values are read as YAML. Tune on another --split-seed than the one reported.
+section, the demo's until issue N, where the tables in benchmarks/README.md start; at the given
+size); values are read as YAML. Tune on another --split-seed than the one reported.
 Another dataset's faces: --faces results/<d>/faces.npz (its labels and groups; --n-folds to match).
 
     .venv/bin/snakemake --cores 2 --configfile config/adult_sample.yaml results/adult_sample/faces.npz

@@ -37,9 +37,10 @@ def slurm_stall_note(age_s: float | None, scontrol: str | None = None, plugin: b
     """The line to print when a start this slow is most likely the SLURM plugin's scontrol, else None:
     only with the plugin installed (it runs scontrol) and scontrol on PATH, and only for a start
     between SLOW_START_S and SLOW_START_MAX_S."""
+    if age_s is None or not SLOW_START_S <= age_s <= SLOW_START_MAX_S:
+        return None  # the usual quick start: nothing more is looked up
     scontrol = scontrol if scontrol is not None else shutil.which("scontrol")
-    plugin = plugin if plugin is not None else slurm_plugin_installed()
-    if age_s is None or not SLOW_START_S <= age_s <= SLOW_START_MAX_S or not scontrol or not plugin:
+    if not scontrol or not (plugin if plugin is not None else slurm_plugin_installed()):
         return None
     return (f"Snakemake took {age_s:.0f} s to start: snakemake-executor-plugin-slurm runs `scontrol show config` "
             f"as it loads, and no SLURM controller answers here ({scontrol}). To avoid it: start slurmctld, or where "

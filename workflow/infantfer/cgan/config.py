@@ -150,7 +150,8 @@ def cpu_flags_of(cpuinfo: str) -> set[str]:
     return set()
 
 
-def _cpu_flags() -> set[str]:
+def cpu_flags() -> set[str]:
+    """This x86 CPU's feature flags (Linux); empty where /proc/cpuinfo cannot be read."""
     try:
         with open("/proc/cpuinfo") as fh:
             return cpu_flags_of(fh.read())
@@ -165,7 +166,7 @@ def _onednn_bf16() -> bool:
         return False
 
 
-def cpu_bf16_native(environ=None, cpu_flags: set[str] | None = None, machine: str | None = None) -> bool:
+def cpu_bf16_native(environ=None, flags: set[str] | None = None, machine: str | None = None) -> bool:
     """Whether this CPU computes bf16 natively and oneDNN may use it.
 
     On x86, ``torch.ops.mkldnn._is_mkldnn_bf16_supported()`` alone is not enough: it is true on any
@@ -181,7 +182,7 @@ def cpu_bf16_native(environ=None, cpu_flags: set[str] | None = None, machine: st
         return False
     if (machine if machine is not None else platform.machine()).lower() not in _X86:
         return True
-    if not set(_BF16_CPU_FLAGS) & (_cpu_flags() if cpu_flags is None else cpu_flags):
+    if not set(_BF16_CPU_FLAGS) & (cpu_flags() if flags is None else flags):
         return False
     cap = (environ.get("ONEDNN_MAX_CPU_ISA") or environ.get("DNNL_MAX_CPU_ISA") or "ALL").strip().upper()
     if cap not in _ONEDNN_ISAS:  # ALL, or a value oneDNN ignores
