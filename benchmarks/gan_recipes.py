@@ -13,7 +13,8 @@ Another dataset's faces: --faces results/<d>/faces.npz (its labels and groups; -
     .venv/bin/snakemake --cores 2 --configfile config/adult_sample.yaml results/adult_sample/faces.npz
     .venv/bin/python benchmarks/gan_recipes.py --faces results/adult_sample/faces.npz --n-folds 5 \
         --size 32 --steps 4000 --every 500 --recipe shipped:batch_size=64,lr_d=0.0002,g_width=64,d_width=64
-Prints one row per recipe x fold x checkpoint and writes them to --out (TSV).
+Prints one row per recipe x fold x checkpoint and writes them to --out (TSV); --keep DIR keeps each
+run's checkpoints (DIR/<recipe>_f<fold>_<size>px) for other tests, such as two_sample_table.py's.
 """
 from __future__ import annotations
 
@@ -76,11 +77,12 @@ def save_grid(path: Path, checkpoint: str, real: TrainingSet, classes: list[str]
 
 
 def run(settings: dict, real: TrainingSet, test_x, test_y, classes, steps: int, every: int, seed: int,
-        grid: Path | None = None) -> pd.DataFrame:
+        grid: Path | None = None, keep: Path | None = None) -> pd.DataFrame:
     keys = {f.name for f in CGANConfig.__dataclass_fields__.values()}
     cfg = CGANConfig.from_dict({**{k: v for k, v in settings.items() if k in keys}, "steps": steps,
                                 "checkpoint_every": every, "device": "cpu", "seed": seed})
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = keep or scratch  # --keep: the checkpoints stay there, for other tests to read
         start = time.perf_counter()
         train_cgan(real.x, np.searchsorted(classes, real.y), len(classes), cfg, tmp, threads=1)
         seconds = time.perf_counter() - start
@@ -119,6 +121,7 @@ def main() -> None:
     ap.add_argument("--recipe", action="append", default=None)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--grids", type=Path, default=None, help="a folder for each run's last-checkpoint grid")
+    ap.add_argument("--keep", type=Path, default=None, help="keep each run's checkpoints in a folder under this one")
     args = ap.parse_args()
     if args.faces:
         faces = read_faces_npz(args.faces)
@@ -136,7 +139,8 @@ def main() -> None:
             real = TrainingSet(x[train], y[train], np.array([f"i{i}" for i in train]), np.full(len(train), "real"),
                                group=groups[train])
             grid = args.grids / f"{name}_f{f}_{args.size}px.png" if args.grids else None
-            table = run(settings, real, x[test], y[test], classes, args.steps, args.every, args.gan_seed, grid)
+            keep = args.keep / f"{name}_f{f}_{args.size}px" if args.keep else None
+            table = run(settings, real, x[test], y[test], classes, args.steps, args.every, args.gan_seed, grid, keep)
             table.insert(0, "fold", f)
             table.insert(0, "recipe", name)
             print(table.round(3).to_string(index=False), flush=True)
