@@ -13,8 +13,9 @@ Another dataset's faces: --faces results/<d>/faces.npz (its labels and groups; -
     .venv/bin/snakemake --cores 2 --configfile config/adult_sample.yaml results/adult_sample/faces.npz
     .venv/bin/python benchmarks/gan_recipes.py --faces results/adult_sample/faces.npz --n-folds 5 \
         --size 32 --steps 4000 --every 500 --recipe shipped:batch_size=64,lr_d=0.0002,g_width=64,d_width=64
-Prints one row per recipe x fold x checkpoint and writes them to --out (TSV); --keep DIR keeps each
-run's checkpoints (DIR/<recipe>_f<fold>_<size>px) for other tests, such as two_sample_table.py's.
+Prints one row per recipe x fold x checkpoint and writes them to --out (TSV). --keep DIR keeps each
+run's checkpoints in DIR/<recipe>_f<fold>_<size>px_split<S>_seed<G> (empty or absent: a GAN finds
+its finished checkpoints there and would not retrain) for other tests, such as two_sample_table.py's.
 """
 from __future__ import annotations
 
@@ -139,7 +140,11 @@ def main() -> None:
             real = TrainingSet(x[train], y[train], np.array([f"i{i}" for i in train]), np.full(len(train), "real"),
                                group=groups[train])
             grid = args.grids / f"{name}_f{f}_{args.size}px.png" if args.grids else None
-            keep = args.keep / f"{name}_f{f}_{args.size}px" if args.keep else None
+            keep = None
+            if args.keep:
+                keep = args.keep / f"{name}_f{f}_{args.size}px_split{args.split_seed}_seed{args.gan_seed}"
+                if keep.exists() and any(keep.iterdir()):  # train_cgan would resume it, not train
+                    ap.error(f"{keep} is not empty: remove it or pick another --keep folder")
             table = run(settings, real, x[test], y[test], classes, args.steps, args.every, args.gan_seed, grid, keep)
             table.insert(0, "fold", f)
             table.insert(0, "recipe", name)

@@ -12,7 +12,8 @@ least --min-images training faces: as many generated faces of that class as real
 and four tests, each a 5-fold stratified cross-validated ROC AUC of a classifier that separates
 real (0) from generated (1):
 
-- pixels: PCA-10 + standardise + logistic regression (the gate's ``c2st_auc``, there with 3 folds);
+- pixels: PCA-10 + standardise + logistic regression (as the gate's ``c2st_auc``, which uses 3 folds,
+  a randomized PCA and another solver);
 - HOG: OpenCV's HOG over the whole face (cells of 4 px, blocks of 2 x 2 cells one cell apart,
   9 bins: at 16 px the issue's window 16, block 8, stride 4, cell 4) + standardise + logistic
   regression (C = 0.1);
@@ -20,7 +21,8 @@ real (0) from generated (1):
   the same classifier (the gate's ``texture_auc``, there with 3 folds);
 - boosting: scikit-learn's GradientBoostingClassifier (100 trees of depth 3) on the raw pixels.
 
-The null: the class's real faces split in two random halves, --draws times. Prints the table
+The null: the class's real faces split in two random halves, --draws times (so it compares n/2 with
+n/2 faces where the GAN's test compares n with n). Prints the table
 (means over classes and folds) and per class; --out writes every row as TSV.
 """
 from __future__ import annotations
@@ -84,10 +86,13 @@ def table_rows(results: Path, arm: str, steps: list[int], parts: list[str] | Non
     for part, folds, listing in fold_gans(results, arm, parts):
         checkpoints, classes = read_checkpoint_list(listing)  # classes: the GAN's label codes, in order
         paths = dict(zip(checkpoints["checkpoint"], checkpoints["path"]))
+        missing = [step for step in steps if step not in paths]
+        if missing:
+            raise SystemExit(f"{listing} has no checkpoint at step(s) {missing}: pick --steps among {sorted(paths)}")
         real = part_sets(results / "faces.npz", folds, part)[0]
         x, y = real.x, real.y.astype(str)
         for code, c in enumerate(classes):
-            faces = x[y == c]
+            faces = x[y == str(c)]
             if len(faces) < min_images:
                 continue
             for d in range(draws):
@@ -95,9 +100,6 @@ def table_rows(results: Path, arm: str, steps: list[int], parts: list[str] | Non
                 rows.append({"part": part, "class": c, "n": len(faces), "against": "real half", "draw": d,
                              **two_sample_aucs(half_a, half_b)})
             for step in steps:
-                if step not in paths:
-                    raise SystemExit(f"{listing} has no checkpoint at step {step}: pick --steps among "
-                                     f"{sorted(paths)}")
                 fake = generate(paths[step], np.full(len(faces), code), seed=0, size=faces.shape[1], device="cpu")
                 rows.append({"part": part, "class": c, "n": len(faces), "against": f"step {step}", "draw": 0,
                              **two_sample_aucs(faces, fake)})
@@ -131,6 +133,8 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=5)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    if args.min_images < 2 * FOLDS:
+        parser.error(f"--min-images must be at least {2 * FOLDS}: each real half needs {FOLDS} faces")
     rows = table_rows(args.results, args.arm, args.steps, args.parts, args.min_images, args.draws)
     if rows.empty:
         raise SystemExit(f"no fold GAN of arm {args.arm!r} with checkpoints under {args.results}")
