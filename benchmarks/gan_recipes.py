@@ -20,6 +20,7 @@ its finished checkpoints there and would not retrain) for other tests, such as t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -82,8 +83,8 @@ def run(settings: dict, real: TrainingSet, test_x, test_y, classes, steps: int, 
     keys = {f.name for f in CGANConfig.__dataclass_fields__.values()}
     cfg = CGANConfig.from_dict({**{k: v for k, v in settings.items() if k in keys}, "steps": steps,
                                 "checkpoint_every": every, "device": "cpu", "seed": seed})
-    with tempfile.TemporaryDirectory() as scratch:
-        tmp = keep or scratch  # --keep: the checkpoints stay there, for other tests to read
+    # --keep: the checkpoints stay there, for other tests to read
+    with contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         train_cgan(real.x, np.searchsorted(classes, real.y), len(classes), cfg, tmp, threads=1)
         seconds = time.perf_counter() - start
@@ -102,7 +103,8 @@ def run(settings: dict, real: TrainingSet, test_x, test_y, classes, steps: int, 
     # issue N's excess over the null, (AUC - null) / (trivial - null), on the class means: the
     # trivial generator (a class's mean face plus noise) scores 1.0 on the calibration sets, the
     # null is the real halves' baseline
-    summary["texture_excess"] = (summary["texture_auc"] - summary["texture_baseline"]) / (1.0 - summary["texture_baseline"])
+    null = summary["texture_baseline"]
+    summary["texture_excess"] = (summary["texture_auc"] - null) / (1.0 - null)
     table = summary.merge(quality[["checkpoint", "cas_ratio", "trivial_cas_ratio", "texture_auc_heldout_mean",
                                    "mia_auc_pixels"]], on="checkpoint")
     table["train_s"] = round(seconds, 1)

@@ -24,8 +24,8 @@ GPU_JOB_START_S = 10.0  # a GAN job on a GPU: imports, CUDA context, data (4-5 s
 # seconds per job = start + per_unit x units(job); units: see _units. Fitted to the jobs of two
 # whole runs here (Snakemake's start and end times; 2 cores, each job beside another): the quick
 # run (config/quick.yaml, the demo until issue N: 230 images, 16 px, 1 x 3 folds, 1,000-step
-# GANs) and a 150-image demo layout at 32 px (300-step GANs); most jobs are their imports (1-4 s), whatever their size. docs/benchmarks.md: the fit and
-# the check on configurations not used for it.
+# GANs) and a 150-image demo layout at 32 px (300-step GANs); most jobs are their imports (1-4 s),
+# whatever their size. docs/benchmarks.md: the fit and the check on configurations not used for it.
 JOB_MODEL: dict[str, tuple[float, float]] = {
     "ingest": (0.5, 0.0027),
     "faces": (0.4, 0.0005),  # x the detector's factor (DETECTOR_FACTOR)
