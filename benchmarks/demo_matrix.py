@@ -99,7 +99,8 @@ def chosen_quality(results: Path, gate: pd.DataFrame) -> dict:
     return row
 
 
-KEPT = ("class_counts.tsv", "js_divergence.tsv", "gan_quality.tsv", "metrics.tsv", "provenance.json")
+KEPT = ("class_counts.tsv", "js_divergence.tsv", "gan_quality.tsv", "metrics.tsv", "provenance.json",
+        "balanced/gate.tsv")  # the balanced set's GAN: why a class got no images
 
 
 def run_cell(level: str, seed: int, configfile: str | None, cores: int, keep: Path | None = None) -> dict:
@@ -122,7 +123,7 @@ def run_cell(level: str, seed: int, configfile: str | None, cores: int, keep: Pa
             (keep / f"{level}_{seed}").mkdir(parents=True, exist_ok=True)
             for name in KEPT:
                 if (dataset / name).is_file():
-                    shutil.copy(dataset / name, keep / f"{level}_{seed}" / name)
+                    shutil.copy(dataset / name, keep / f"{level}_{seed}" / name.replace("/", "_"))
         return {"level": level, "seed": seed, "seconds": round(seconds), **judge(dataset)}
 
 
