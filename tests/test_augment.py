@@ -62,6 +62,21 @@ def test_run_key_changes_with_settings_and_data(demo_fold):
     assert key == run_key({**s, "steps": 20}, demo_fold.x, demo_fold.y)  # a longer run continues this one
 
 
+def test_a_key_added_later_keeps_the_run_keys_of_runs_made_before_it(demo_fold):
+    """cgan.class_norm came after GANs had been trained: at false (what they did) it leaves their
+    run key, and so their checkpoints, as they were; at true it is another generator."""
+    from infantfer.cgan.config import with_absent_keys
+    from infantfer.gan_run import absent_means
+
+    assert absent_means() == {"class_norm": False} == with_absent_keys({})
+    before = generator_settings(resolve_config({"datasets": {"d": {"layout": "demo"}}})["cgan"])
+    assert before["class_norm"] is False
+    before.pop("class_norm")
+    key = run_key(before, demo_fold.x, demo_fold.y)
+    assert run_key({**before, "class_norm": False}, demo_fold.x, demo_fold.y) == key
+    assert run_key({**before, "class_norm": True}, demo_fold.x, demo_fold.y) != key
+
+
 def test_gate_sees_the_checkpoints_a_fresh_run_would_write(tmp_path):
     from pathlib import Path
 

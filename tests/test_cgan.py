@@ -560,6 +560,48 @@ def test_training_moves_class_brightness(tmp_path):
     assert abs(gen[1] - bright.mean()) < abs(float(m0[1]) - bright.mean())
 
 
+def test_class_norm_gives_each_class_its_own_batchnorm_and_resumes_and_draws(tmp_path):
+    """cgan.class_norm: every BatchNorm of G takes a gain and a bias per class; training moves
+    them apart, a checkpoint records the key, draws with them, and resumes bit for bit."""
+    from infantfer.cgan.networks import ClassBatchNorm2d
+
+    x, y = toy_set()
+    cfg = tiny_config(steps=20, class_norm=True)
+    g, _ = cgan.build_models(cfg, 3)
+    assert sum(isinstance(m, ClassBatchNorm2d) for m in g.modules()) == 3  # 16 px: the start and 2 upsamplings
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) and m.affine for m in g.modules())
+    whole = cgan.train_cgan(x, y, 3, cfg, tmp_path / "whole", threads=1)
+    ck = cgan.load_checkpoint(whole[-1])
+    assert ck["config"]["class_norm"] is True
+    gains = ck["G_ema"]["bn0.gain.weight"]
+    assert gains.shape[0] == 3 and not torch.equal(gains[0], gains[2])
+    drawn = cgan.generate(whole[-1], np.array([0, 1, 2, 2]), seed=0)
+    assert drawn.shape == (4, 16, 16) and drawn.std() > 0
+    cgan.train_cgan(x, y, 3, tiny_config(steps=10, class_norm=True), tmp_path / "split", threads=1)
+    assert_same_run(whole[-1], cgan.train_cgan(x, y, 3, cfg, tmp_path / "split", threads=1)[-1])
+    plain = cgan.train_cgan(x, y, 3, tiny_config(steps=10), tmp_path / "plain", threads=1)
+    assert not states_equal(cgan.load_checkpoint(plain[-1])["G"], cgan.load_checkpoint(whole[0])["G"])
+
+
+def test_a_checkpoint_from_before_class_norm_existed_draws_and_resumes_as_it_was_trained(tiny_run, tmp_path):
+    """Checkpoints written before the key lack it: they read as class_norm false (the schema's
+    x-absent-means), draw what they drew and resume bit for bit; asking them for class_norm is
+    a mismatch that names the key."""
+    old = tmp_path / "old"
+    old.mkdir()
+    ck = torch.load(tiny_run["dir"] / "step_000010.pt", weights_only=True)
+    del ck["config"]["class_norm"]
+    torch.save(ck, old / "step_000010.pt")
+    labels = np.array([0, 1, 2, 1])
+    assert np.array_equal(cgan.generate(old / "step_000010.pt", labels, seed=3),
+                          cgan.generate(tiny_run["dir"] / "step_000010.pt", labels, seed=3))
+    resumed = cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=20), old, threads=1)
+    assert_same_run(tiny_run["checkpoints"][-1], resumed[-1])
+    (old / "step_000020.pt").unlink()
+    with pytest.raises(cgan.CheckpointMismatchError, match="class_norm: False in the checkpoint, True now"):
+        cgan.train_cgan(tiny_run["x"], tiny_run["y"], 3, tiny_config(steps=20, class_norm=True), old, threads=1)
+
+
 # ---------------------------------------------------------------------------------- imports
 # The GAN runs on a bare GPU machine: every module of infantfer/cgan/ imports only torch, numpy, the
 # standard library, its own package, infantfer.io's atomic and npz modules, infantfer.parts (whose module

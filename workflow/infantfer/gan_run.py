@@ -26,6 +26,16 @@ log = logging.getLogger(__name__)
 DRAW_ONLY_KEYS = ("target_ratio",)  # cgan keys that change what is drawn, never the generator
 
 
+def absent_means() -> dict:
+    """The cgan keys added after GANs had been trained, each with the value that does what those
+    runs did (the schema's ``x-absent-means``). A run at these values keeps its run key and so its
+    checkpoints: adding a key retrains nothing (issue L). The GAN package reads the same values for
+    checkpoints that lack the key (infantfer.cgan.config.with_absent_keys)."""
+    from .schema import section
+
+    return {k: v["x-absent-means"] for k, v in section("cgan")["properties"].items() if "x-absent-means" in v}
+
+
 def generator_settings(cgan: dict) -> dict:
     """The cgan settings that make a generator (every key of the schema's cgan section but
     DRAW_ONLY_KEYS): a change to any of them retrains."""
@@ -69,8 +79,12 @@ def run_key(settings: dict, x: np.ndarray, y: np.ndarray) -> str:
     under it, so a killed job with the same key resumes and a changed one starts afresh. ``steps``
     is left out: a longer run continues a shorter one (the states agree bit for bit on CPU); so is
     ``precision: auto``, which the job resolves where it runs and the checkpoints record, so that a
-    run moved to another machine resumes in its own precision instead of starting afresh."""
-    kept = {k: v for k, v in settings.items() if k != "steps" and not (k == "precision" and v == "auto")}
+    run moved to another machine resumes in its own precision instead of starting afresh. A key
+    added later is left out at the value that does what runs made before it did (the schema's
+    ``x-absent-means``), so that adding it retrains nothing."""
+    absent = absent_means()
+    kept = {k: v for k, v in settings.items()
+            if k != "steps" and not (k == "precision" and v == "auto") and not (k in absent and v == absent[k])}
     h = hashlib.sha256(json.dumps(kept, sort_keys=True).encode())
     h.update(np.ascontiguousarray(x).tobytes())
     h.update("\n".join(map(str, y)).encode())

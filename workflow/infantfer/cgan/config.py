@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, fields
 
 import torch
 
-from ..schema import schema_field
+from ..schema import schema_field, section
 from .diffaugment import parse_policy
 
 # the package's one logger, named as when the GAN was one module (the SLURM test greps its name)
@@ -43,6 +43,7 @@ class CGANConfig:
     d_width: int = schema_field("cgan", "d_width")
     embed_dim: int = 32
     upsample: str = "convT"            # "convT" (4x4 stride-2 transposed conv) or "nearest" (+ 3x3 conv)
+    class_norm: bool = schema_field("cgan", "class_norm")  # class-conditional BatchNorm in G
     batch_size: int = schema_field("cgan", "batch_size")
     steps: int = schema_field("cgan", "steps")
     lr_g: float = schema_field("cgan", "lr_g")
@@ -197,6 +198,13 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     if device.type == "cuda" or cpu_bf16_native():
         return "bf16"
     return "fp32"
+
+
+def with_absent_keys(config: dict) -> dict:
+    """A checkpoint's config with the keys it predates set to what it did (the schema's
+    ``x-absent-means``; see infantfer.gan_run.absent_means): it resumes and draws as it was trained."""
+    later = {k: v["x-absent-means"] for k, v in section("cgan")["properties"].items() if "x-absent-means" in v}
+    return {**later, **config}
 
 
 def legacy_precision(device_type: str) -> str:

@@ -8,7 +8,10 @@ Design (and where each piece comes from)
         ``n`` upsampling blocks (a 4x4 stride-2 transposed conv as in DCGAN, the default; or
         ``upsample="nearest"``: nearest-neighbour x2 + 3x3 conv, free of transposed-conv
         checkerboards (Odena, Dumoulin & Olah 2016) at about twice the compute), each with
-        BatchNorm and ReLU -> 3x3 conv to one channel -> tanh. ``start = size / 2**n`` with the
+        BatchNorm and ReLU -> 3x3 conv to one channel -> tanh. ``class_norm``: every BatchNorm
+        takes a gain and a bias per class instead of one (conditional BatchNorm: de Vries et al.
+        2017, "Modulating early visual processing by language", NeurIPS; the generators of Miyato
+        & Koyama 2018 and BigGAN), so the class steers every layer, not the first alone. ``start = size / 2**n`` with the
         largest ``n`` that leaves ``start >= 4``: 4 for 16 (n=2), 32 (n=3) and 64 (n=4), 6 for
         48 (n=3); any multiple of 8 from 16 works.
         Channels: ``2 g_width`` at the start, ``g_width`` in between, ``g_width / 2`` at full size.
@@ -38,18 +41,37 @@ def _g_channels(width: int, n: int) -> list[int]:
     return [max(4, c) for c in [2 * width] + [width] * (n - 1) + [width // 2]]
 
 
+class ClassBatchNorm2d(nn.Module):
+    """BatchNorm whose gain and bias are looked up per class (starting at 1 and 0)."""
+
+    def __init__(self, channels: int, n_classes: int):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels, affine=False)
+        self.gain = nn.Embedding(n_classes, channels)
+        self.bias = nn.Embedding(n_classes, channels)
+        nn.init.ones_(self.gain.weight)
+        nn.init.zeros_(self.bias.weight)
+
+    def forward(self, h: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.norm(h) * self.gain(y)[:, :, None, None] + self.bias(y)[:, :, None, None]
+
+
 class Generator(nn.Module):
     """DCGAN-style conditional generator: (z, y) -> (B, 1, size, size) in [-1, 1]."""
 
     def __init__(self, n_classes: int, size: int, z_dim: int, width: int,
-                 embed_dim: int = 32, upsample: str = "convT"):
+                 embed_dim: int = 32, upsample: str = "convT", class_norm: bool = False):
         super().__init__()
         n, start = layout(size)
-        self.size, self.start, self.z_dim = size, start, z_dim
+        self.size, self.start, self.z_dim, self.class_norm = size, start, z_dim, class_norm
+
+        def norm(channels: int) -> nn.Module:
+            return ClassBatchNorm2d(channels, n_classes) if class_norm else nn.BatchNorm2d(channels)
+
         self.channels = ch = _g_channels(width, n)
         self.embed = nn.Embedding(n_classes, embed_dim)
         self.fc = nn.Linear(z_dim + embed_dim, ch[0] * start * start, bias=False)
-        self.bn0 = nn.BatchNorm2d(ch[0])
+        self.bn0 = norm(ch[0])
         layers: list[nn.Module] = []
         for j in range(n):
             if upsample == "nearest":
@@ -57,14 +79,18 @@ class Generator(nn.Module):
                            nn.Conv2d(ch[j], ch[j + 1], 3, padding=1, bias=False)]
             else:
                 layers += [nn.ConvTranspose2d(ch[j], ch[j + 1], 4, stride=2, padding=1, bias=False)]
-            layers += [nn.BatchNorm2d(ch[j + 1]), nn.ReLU(inplace=True)]
+            layers += [norm(ch[j + 1]), nn.ReLU(inplace=True)]
         self.blocks = nn.Sequential(*layers)
         self.out = nn.Conv2d(ch[-1], 1, 3, padding=1)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = self.fc(torch.cat([z, self.embed(y)], dim=1))
-        h = F.relu(self.bn0(h.view(-1, self.channels[0], self.start, self.start)))
-        return torch.tanh(self.out(self.blocks(h)))
+        h = self.fc(torch.cat([z, self.embed(y)], dim=1)).view(-1, self.channels[0], self.start, self.start)
+        if not self.class_norm:
+            return torch.tanh(self.out(self.blocks(F.relu(self.bn0(h)))))
+        h = F.relu(self.bn0(h, y))
+        for layer in self.blocks:
+            h = layer(h, y) if isinstance(layer, ClassBatchNorm2d) else layer(h)
+        return torch.tanh(self.out(h))
 
 
 class Discriminator(nn.Module):
@@ -94,7 +120,8 @@ def build_models(config: CGANConfig, n_classes: int, seed: int | None = None) ->
         raise ValueError("config.size is 0 (the images' side): resolve it before building models")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(_sub_seed(config.seed, "init") if seed is None else seed)
-        g = Generator(n_classes, config.size, config.z_dim, config.g_width, config.embed_dim, config.upsample)
+        g = Generator(n_classes, config.size, config.z_dim, config.g_width, config.embed_dim, config.upsample,
+                      config.class_norm)
         d = Discriminator(n_classes, config.size, config.d_width)
     return g, d
 

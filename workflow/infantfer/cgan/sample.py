@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from ..io.atomic import atomic_path  # standard library only: the GAN stays torch + numpy
 from ..io.npz import DamagedFile
 from ..parts import checkpoints_in
-from .config import NORM, CGANConfig, _log, resolve_device
+from .config import NORM, CGANConfig, _log, resolve_device, with_absent_keys
 from .networks import Generator
 
 
@@ -129,8 +129,8 @@ def _resize(x: torch.Tensor, size: int) -> tuple[torch.Tensor, str]:
 
 
 def _generator_from_checkpoint(ck: dict, device: torch.device) -> Generator:
-    cfg = CGANConfig.from_dict(ck["config"])
-    g = Generator(ck["n_classes"], cfg.size, cfg.z_dim, cfg.g_width, cfg.embed_dim, cfg.upsample)
+    cfg = CGANConfig.from_dict(with_absent_keys(ck["config"]))
+    g = Generator(ck["n_classes"], cfg.size, cfg.z_dim, cfg.g_width, cfg.embed_dim, cfg.upsample, cfg.class_norm)
     g.load_state_dict(ck["G_ema"])
     return g.to(device).eval().requires_grad_(False)
 

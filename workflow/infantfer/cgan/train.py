@@ -38,7 +38,7 @@ from ..io.atomic import atomic_path  # standard library only: the GAN stays torc
 from ..parts import checkpoint_name, checkpoints_in
 from .diffaugment import diff_augment, parse_policy
 from .config import (FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, _log, _sub_seed, legacy_precision,
-                     resolve_device, resolve_precision)
+                     resolve_device, resolve_precision, with_absent_keys)
 from .networks import build_models, count_parameters
 from .sample import DamagedCheckpoint, UnsafeCheckpoint, _resize, _sample_grid, load_checkpoint, write_png
 
@@ -212,7 +212,7 @@ def _check_resume(ck: dict, path: Path, cfg: CGANConfig, n_classes: int, data_ha
     problems = []
     if ck.get("format") != FORMAT_VERSION:
         problems.append(f"format {ck.get('format')!r}, expected {FORMAT_VERSION!r}")
-    old, new = ck.get("config", {}), cfg.to_dict()
+    old, new = with_absent_keys(ck.get("config", {})), cfg.to_dict()
     for key in sorted((set(old) | set(new)) - RESUME_FREE_KEYS):
         if old.get(key, "<absent>") != new.get(key, "<absent>"):
             problems.append(f"{key}: {old.get(key, '<absent>')!r} in the checkpoint, {new.get(key, '<absent>')!r} now")
