@@ -73,6 +73,7 @@ def test_a_key_added_later_keeps_the_run_keys_of_runs_made_before_it(demo_fold):
     assert before["class_norm"] is False
     before.pop("class_norm")
     key = run_key(before, demo_fold.x, demo_fold.y)
+    assert key == "c8c88f7c1437"  # what run_key gave this fold before the key existed (9cac29c)
     assert run_key({**before, "class_norm": False}, demo_fold.x, demo_fold.y) == key
     assert run_key({**before, "class_norm": True}, demo_fold.x, demo_fold.y) != key
 

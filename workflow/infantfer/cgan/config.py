@@ -200,11 +200,25 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     return "fp32"
 
 
+def absent_keys() -> dict:
+    """The keys added after checkpoints had been written, each with the value that does what those
+    runs did (the schema's ``x-absent-means``). infantfer.gan_run reads the same values for run keys;
+    schema.py itself stays as it was, since every job imports it and a change there reruns them all."""
+    return {k: v["x-absent-means"] for k, v in section("cgan")["properties"].items() if "x-absent-means" in v}
+
+
 def with_absent_keys(config: dict) -> dict:
-    """A checkpoint's config with the keys it predates set to what it did (the schema's
-    ``x-absent-means``; see infantfer.gan_run.absent_means): it resumes and draws as it was trained."""
-    later = {k: v["x-absent-means"] for k, v in section("cgan")["properties"].items() if "x-absent-means" in v}
-    return {**later, **config}
+    """A checkpoint's config with the keys it predates set to what it did: it resumes and draws as
+    it was trained."""
+    return {**absent_keys(), **config}
+
+
+def without_absent_keys(config: dict) -> dict:
+    """A config as a checkpoint records it: the keys at their absent values left out, so that a run
+    that uses none of the later settings writes what it wrote before them, and older code still
+    reads (and resumes) it."""
+    absent = absent_keys()
+    return {k: v for k, v in config.items() if not (k in absent and v == absent[k])}
 
 
 def legacy_precision(device_type: str) -> str:

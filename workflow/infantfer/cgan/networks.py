@@ -8,12 +8,14 @@ Design (and where each piece comes from)
         ``n`` upsampling blocks (a 4x4 stride-2 transposed conv as in DCGAN, the default; or
         ``upsample="nearest"``: nearest-neighbour x2 + 3x3 conv, free of transposed-conv
         checkerboards (Odena, Dumoulin & Olah 2016) at about twice the compute), each with
-        BatchNorm and ReLU -> 3x3 conv to one channel -> tanh. ``class_norm``: every BatchNorm
-        takes a gain and a bias per class instead of one (conditional BatchNorm: de Vries et al.
-        2017, "Modulating early visual processing by language", NeurIPS; the generators of Miyato
-        & Koyama 2018 and BigGAN), so the class steers every layer, not the first alone. ``start = size / 2**n`` with the
+        BatchNorm and ReLU -> 3x3 conv to one channel -> tanh. ``start = size / 2**n`` with the
         largest ``n`` that leaves ``start >= 4``: 4 for 16 (n=2), 32 (n=3) and 64 (n=4), 6 for
-        48 (n=3); any multiple of 8 from 16 works.
+        48 (n=3); any multiple of 8 from 16 works. ``class_norm``: every BatchNorm takes a gain and
+        a bias per class instead of one (conditional BatchNorm: de Vries et al. 2017, "Modulating
+        early visual processing by language", NeurIPS; the generators of Miyato & Koyama 2018 and
+        BigGAN), so the class steers every layer, not the first alone. Its gains and biases are
+        made before the layers after them, so at one seed those layers start from other weights
+        than without it.
         Channels: ``2 g_width`` at the start, ``g_width`` in between, ``g_width / 2`` at full size.
     Discriminator
         Projection discriminator (Miyato & Koyama 2018, "cGANs with Projection Discriminator",

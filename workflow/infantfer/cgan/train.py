@@ -38,7 +38,7 @@ from ..io.atomic import atomic_path  # standard library only: the GAN stays torc
 from ..parts import checkpoint_name, checkpoints_in
 from .diffaugment import diff_augment, parse_policy
 from .config import (FORMAT_VERSION, NORM, RESUME_FREE_KEYS, CGANConfig, _log, _sub_seed, legacy_precision,
-                     resolve_device, resolve_precision, with_absent_keys)
+                     resolve_device, resolve_precision, with_absent_keys, without_absent_keys)
 from .networks import build_models, count_parameters
 from .sample import DamagedCheckpoint, UnsafeCheckpoint, _resize, _sample_grid, load_checkpoint, write_png
 
@@ -361,7 +361,7 @@ def _train(images, labels, n_classes, cfg, device, ckdir, data_hash, log, stop=N
     if trainer.step >= cfg.steps:
         log.info("cgan: %s is already at step %d >= %d: nothing to train", ckdir, trainer.step, cfg.steps)
         return
-    meta = {"format": FORMAT_VERSION, "config": cfg.to_dict(), "n_classes": int(n_classes),
+    meta = {"format": FORMAT_VERSION, "config": without_absent_keys(cfg.to_dict()), "n_classes": int(n_classes),
             "classes_present": sorted(set(labels.tolist())), "norm": norm, "data_sha256": data_hash,
             "device_type": device.type, "precision": precision, "torch_version": str(torch.__version__)}
     start_step, t0 = trainer.step, time.perf_counter()
