@@ -36,6 +36,13 @@ def absent_means() -> dict:
     return {k: v["x-absent-means"] for k, v in section("cgan")["properties"].items() if "x-absent-means" in v}
 
 
+def without_absent_keys(settings: dict) -> dict:
+    """cgan settings without the later keys that are at their :func:`absent_means` value: what a
+    key that stays the same for runs made before it is computed from (run keys, step-time keys)."""
+    absent = absent_means()
+    return {k: v for k, v in settings.items() if not (k in absent and v == absent[k])}
+
+
 def generator_settings(cgan: dict) -> dict:
     """The cgan settings that make a generator (every key of the schema's cgan section but
     DRAW_ONLY_KEYS): a change to any of them retrains."""
@@ -82,9 +89,8 @@ def run_key(settings: dict, x: np.ndarray, y: np.ndarray) -> str:
     run moved to another machine resumes in its own precision instead of starting afresh. A key
     added later is left out at the value that does what runs made before it did (the schema's
     ``x-absent-means``), so that adding it retrains nothing."""
-    absent = absent_means()
-    kept = {k: v for k, v in settings.items()
-            if k != "steps" and not (k == "precision" and v == "auto") and not (k in absent and v == absent[k])}
+    kept = {k: v for k, v in without_absent_keys(settings).items()
+            if k != "steps" and not (k == "precision" and v == "auto")}
     h = hashlib.sha256(json.dumps(kept, sort_keys=True).encode())
     h.update(np.ascontiguousarray(x).tobytes())
     h.update("\n".join(map(str, y)).encode())

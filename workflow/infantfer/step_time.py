@@ -47,11 +47,9 @@ def _torch_version() -> str:
 def shape_key(cgan: dict) -> str:
     """A later key at the value runs made before it had (the schema's ``x-absent-means``) is left
     out, so step times measured before it stay known."""
-    from .gan_run import absent_means
+    from .gan_run import without_absent_keys
 
-    absent = absent_means()
-    return json.dumps({k: cgan[k] for k in SHAPE_KEYS if k in cgan and not (k in absent and cgan[k] == absent[k])},
-                      sort_keys=True)
+    return json.dumps({k: v for k, v in without_absent_keys(cgan).items() if k in SHAPE_KEYS}, sort_keys=True)
 
 
 class GanStepTimes:
