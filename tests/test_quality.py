@@ -10,7 +10,7 @@ from infantfer.demo import generate_demo
 from infantfer.faces import whole_image
 from infantfer.io.npz import TrainingSet
 from infantfer.parts import checkpoints_in
-from infantfer.quality import COLUMNS, chance_f1, macro_f1_of, quality_run, trivial_images
+from infantfer.quality import COLUMNS, chance_f1, heldout_texture_auc, macro_f1_of, quality_run, trivial_images
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +54,48 @@ def test_a_run_s_table_has_a_row_per_checkpoint_with_its_baselines(faces, tmp_pa
     found = checkpoints_in(tmp_path)
     checkpoints = pd.DataFrame({"checkpoint": [s for s, _ in found], "path": [str(p) for _, p in found]})
     gate = pd.DataFrame({"checkpoint": [2, 2, 4, 4], "class": ["cry", "laugh"] * 2,
-                         "c2st_auc": [1.0, 0.9, 0.8, 0.7], "copy_share": [0.0, 0.1, 0.2, 0.0]})
+                         "c2st_auc": [1.0, 0.9, 0.8, 0.7], "texture_auc": [1.0, 0.98, 0.96, 0.9],
+                         "copy_share": [0.0, 0.1, 0.2, 0.0]})
     table = quality_run(real, tx, ty, checkpoints, classes, gate, face_size=16, seed=0)
     assert list(table.columns) == COLUMNS and table["checkpoint"].tolist() == [2, 4]
     assert table["c2st_auc_mean"].tolist() == pytest.approx([0.95, 0.75])
+    assert table["texture_auc_mean"].tolist() == pytest.approx([0.99, 0.93])  # the gate's, against training images
+    # a 4-step GAN draws noise: told from the held-out faces at once
+    assert (table["texture_auc_heldout_mean"] > 0.9).all()
     assert table["copy_share_max"].tolist() == pytest.approx([0.1, 0.2])
     assert (table["cas_real"] > table["chance"]).all() and table["n_test"].eq(len(ty)).all()
     assert table["trivial_cas"].nunique() == 1  # the no-skill generator does not train
     assert table["cas_ratio"].tolist() == pytest.approx((table["cas"] / table["cas_real"]).tolist())
     assert table[["mia_auc_pixels", "mia_auc_features"]].notna().all().all()
+
+
+def test_the_held_out_texture_test_sees_past_a_gan_that_copies(faces):
+    """A GAN that hands back its training photos passes the gate's texture test against those photos
+    (at or below 0.5: each held-out copy's twin sits on the other side); against the fold's held-out
+    photos it scores as real photos of other babies do, far from noise, which scores about 1."""
+    from infantfer.gate.two_sample import texture_auc, texture_features
+
+    x, y, tx, ty = faces
+    order = np.random.default_rng(0).permutation(len(x))  # a GAN draws in no order
+    copies, copy_y = x[order], y[order]
+    against_training = [texture_auc(texture_features(x[y == c]), texture_features(copies[copy_y == c]), seed=0)
+                        for c in np.unique(y)]
+    assert max(against_training) < 0.5
+    noise = np.random.default_rng(1).integers(0, 256, size=x.shape, dtype=np.uint8)
+    assert heldout_texture_auc(noise, copy_y, tx, ty, seed=0) > 0.95
+    # other babies' photos: above the within-training null (these tiny classes put it at 0.2-0.4)
+    assert 0.55 < heldout_texture_auc(copies, copy_y, tx, ty, seed=0) < 0.85
+
+
+def test_the_held_out_texture_test_skips_classes_too_small_and_is_nan_without_any(faces):
+    x, y, tx, ty = faces
+    one_each = np.array([np.flatnonzero(ty == c)[0] for c in np.unique(ty)])
+    assert np.isnan(heldout_texture_auc(x, y, tx[one_each], ty[one_each], seed=0))
+    # a class with too few held-out photos drops out of the mean instead of making it NaN
+    keep = (ty != "neutral") | (np.cumsum(ty == "neutral") <= 1)
+    both = heldout_texture_auc(x, y, tx[keep], ty[keep], seed=0)
+    without = heldout_texture_auc(x[y != "neutral"], y[y != "neutral"], tx[ty != "neutral"], ty[ty != "neutral"], seed=0)
+    assert both == pytest.approx(without)
 
 
 def test_the_quality_figure_draws_every_arm_and_fold(tmp_path):
@@ -139,3 +172,16 @@ def test_the_answer_tells_whether_more_steps_would_help():
     assert ("the smoteenn_cgan arm's GANs had levelled off (from step 1,000 to 1,500 the mean two-sample AUC on pixels went "
             "0.75 -> 0.75 and the CAS ratio 0.85 -> 0.85): more steps are unlikely to help") in text
     assert gan_trend_sentence(training_trend(_curve("cgan", [1.0], [0.5]))) is None
+    assert "texture" not in text  # tables from before the texture test: the clause is left out
+
+
+def test_the_answer_says_how_far_from_real_the_texture_test_puts_the_last_checkpoint():
+    from infantfer.quality import training_trend
+    from infantfer.report.answer import gan_trend_sentence
+
+    curve = _curve("cgan", [1.0, 0.99, 0.97, 0.94, 0.93, 0.90], [0.3, 0.4, 0.5, 0.56, 0.6, 0.72], spread=0.02)
+    curve["texture_auc_mean"] = 1.0
+    curve.loc[curve["checkpoint"] == 1500, "texture_auc_mean"] = [0.97, 0.99]  # folds 0 and 1
+    text = gan_trend_sentence(training_trend(curve))
+    assert ("-> 0.71; at the last checkpoint their images are told from their real training images at AUC 0.98 by "
+            "local edge and texture features (0.5: not told apart)): more steps (cgan.steps) may make them better") in text

@@ -14,7 +14,8 @@
   CAS, so the curves are read together.
 - The texture two-sample test against the fold's held-out real images (``texture_auc_heldout_mean``,
   per class as many generated as held-out images, the mean over the classes with enough): a GAN
-  that copies its training images scores about 0.5 against them, not against images it never saw.
+  that copies its training images scores at or below 0.5 against them (a held-out copy's twin sits on
+  the other side of the split), not against images it never saw (tests/test_quality.py).
 It needs the fold's test images, so nothing that decides (the gate, the checkpoint choice) ever
 sees it; the balanced set's all-images GAN has no test images and gets none.
 """
