@@ -10,7 +10,8 @@ from infantfer.demo import generate_demo
 from infantfer.faces import whole_image
 from infantfer.io.npz import TrainingSet
 from infantfer.parts import checkpoints_in
-from infantfer.quality import COLUMNS, chance_f1, heldout_texture_auc, macro_f1_of, quality_run, trivial_images
+from infantfer.quality import (CLASS_COLUMNS, COLUMNS, chance_f1, heldout_texture_auc, macro_f1_of, quality_run,
+                               quality_tables, trivial_images)
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +57,18 @@ def test_a_run_s_table_has_a_row_per_checkpoint_with_its_baselines(faces, tmp_pa
     gate = pd.DataFrame({"checkpoint": [2, 2, 4, 4], "class": ["cry", "laugh"] * 2,
                          "c2st_auc": [1.0, 0.9, 0.8, 0.7], "texture_auc": [1.0, 0.98, 0.96, 0.9],
                          "copy_share": [0.0, 0.1, 0.2, 0.0]})
-    table = quality_run(real, tx, ty, checkpoints, classes, gate, face_size=16, seed=0)
+    table, by_class = quality_tables(real, tx, ty, checkpoints, classes, gate, face_size=16, seed=0)
+    assert table.equals(quality_run(real, tx, ty, checkpoints, classes, gate, face_size=16, seed=0))
     assert list(table.columns) == COLUMNS and table["checkpoint"].tolist() == [2, 4]
+    # per class: the gate's rows as they are (no neutral row in this gate table: NaN), the held-out test
+    # whose mean is the table's, and the counts each side
+    assert list(by_class.columns) == CLASS_COLUMNS
+    assert by_class[["checkpoint", "class"]].values.tolist() == [[s, c] for s in (2, 4) for c in classes]
+    assert by_class["texture_auc"].tolist()[:2] == [1.0, 0.98] and np.isnan(by_class["texture_auc"].iloc[2])
+    assert by_class["n_train"].tolist() == [int((y == c).sum()) for c in classes] * 2
+    assert by_class["n_heldout"].tolist() == [int((ty == c).sum()) for c in classes] * 2
+    assert by_class.groupby("checkpoint")["texture_auc_heldout"].mean().tolist() == \
+        pytest.approx(table["texture_auc_heldout_mean"].tolist())
     assert table["c2st_auc_mean"].tolist() == pytest.approx([0.95, 0.75])
     assert table["texture_auc_mean"].tolist() == pytest.approx([0.99, 0.93])  # the gate's, against training images
     # a 4-step GAN draws noise: told from the held-out faces at once

@@ -16,6 +16,7 @@
   per class as many generated as held-out images, the mean over the classes with enough): a GAN
   that copies its training images scores at or below 0.5 against them (a held-out copy's twin sits on
   the other side of the split), not against images it never saw (tests/test_quality.py).
+  Per class too (:func:`quality_tables`), beside the gate's tests against the training images.
 It needs the fold's test images, so nothing that decides (the gate, the checkpoint choice) ever
 sees it; the balanced set's all-images GAN has no test images and gets none.
 """
@@ -38,6 +39,10 @@ COMPONENTS, C = 30, 0.1
 COLUMNS = ["checkpoint", "cas", "cas_real", "chance", "cas_ratio", "cas_corrected", "trivial_cas",
            "trivial_cas_ratio", "trivial_cas_corrected", "c2st_auc_mean", "texture_auc_mean", "texture_auc_heldout_mean",
            "copy_share_max", "mia_auc_pixels", "mia_auc_features", "n_test"]
+# per checkpoint x class: the gate's two-sample tests against the training images (with their
+# real-half baselines) beside the texture test against the fold's held-out images
+GATE_CLASS_COLUMNS = ["c2st_auc", "c2st_baseline", "texture_auc", "texture_baseline"]
+CLASS_COLUMNS = ["checkpoint", "class", "n_train", "n_heldout", *GATE_CLASS_COLUMNS, "texture_auc_heldout"]
 
 
 def _classifier(n: int, d: int, seed: int):
@@ -86,19 +91,29 @@ def trivial_images(real_x, real_y, counts: dict, seed: int) -> tuple[np.ndarray,
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def heldout_texture_auc(g: np.ndarray, gy: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, seed: int) -> float:
+def heldout_texture_aucs(g: np.ndarray, gy: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
+                         seed: int) -> dict:
     """The texture two-sample test (infantfer.gate.two_sample.texture_auc) of each class's
-    generated images against its held-out real ones, as many of each, the mean over the classes
-    with enough images for the test (NaN where none has)."""
+    generated images against its held-out real ones, as many of each: {class: AUC}, NaN for a class
+    with too few images for the test."""
     from .gate.two_sample import texture_auc, texture_features
 
-    values = []
+    values = {}
     for c in np.unique(test_y):
         held = np.asarray(test_x)[np.asarray(test_y) == c]
         drawn = np.asarray(g)[np.asarray(gy) == c][: len(held)]
-        auc = texture_auc(texture_features(held[: len(drawn)]), texture_features(drawn), seed)
-        if np.isfinite(auc):
-            values.append(auc)
+        values[c] = texture_auc(texture_features(held[: len(drawn)]), texture_features(drawn), seed)
+    return values
+
+
+def heldout_texture_auc(g: np.ndarray, gy: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, seed: int) -> float:
+    """:func:`heldout_texture_aucs`' mean over the classes with enough images for the test (NaN
+    where none has)."""
+    return _mean_of_finite(heldout_texture_aucs(g, gy, test_x, test_y, seed))
+
+
+def _mean_of_finite(per_class: dict) -> float:
+    values = [v for v in per_class.values() if np.isfinite(v)]
     return float(np.mean(values)) if values else float("nan")
 
 
@@ -111,15 +126,24 @@ def _ratios(cas: float, real: float, chance: float) -> tuple[float, float]:
 def quality_run(real, test_x, test_y, checkpoints: pd.DataFrame, classes: list[str], gate_table: pd.DataFrame,
                 face_size: int, seed: int) -> pd.DataFrame:
     """One fold GAN run's quality at each of its checkpoints (see the module docstring)."""
+    return quality_tables(real, test_x, test_y, checkpoints, classes, gate_table, face_size, seed)[0]
+
+
+def quality_tables(real, test_x, test_y, checkpoints: pd.DataFrame, classes: list[str], gate_table: pd.DataFrame,
+                   face_size: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`quality_run`'s table, and the two-sample tests per checkpoint x class
+    (:data:`CLASS_COLUMNS`): the gate's against the training images beside the texture test against
+    the fold's held-out images, so a reader sees which class's images are far from real."""
     from .cgan import generate  # torch: imported only where images are drawn
     from .privacy import membership_inference_auc
 
     counts = {c: int((real.y == c).sum()) for c in classes if (real.y == c).any()}
+    held_counts = {c: int((np.asarray(test_y) == c).sum()) for c in classes}
     real_f1 = macro_f1_of(real.x, real.y, test_x, test_y, classes, seed)
     chance = chance_f1(test_y, classes)
     tx, ty = trivial_images(real.x, real.y, counts, seed)
     trivial = macro_f1_of(tx, ty, test_x, test_y, classes, seed)
-    rows = []
+    rows, class_rows = [], []
     for row in checkpoints.itertuples():
         xs = [generate(row.path, np.full(n, classes.index(c)), seed=quality_draw_seed(seed, classes.index(c)),
                        size=face_size, device="cpu") for c, n in counts.items()]
@@ -128,19 +152,27 @@ def quality_run(real, test_x, test_y, checkpoints: pd.DataFrame, classes: list[s
         cas = macro_f1_of(g, gy, test_x, test_y, classes, seed)
         gate = gate_table[gate_table["checkpoint"] == row.checkpoint]
         texture = gate["texture_auc"].mean() if "texture_auc" in gate else float("nan")
+        heldout = heldout_texture_aucs(g, gy, test_x, test_y, seed)
         rows.append({"checkpoint": int(row.checkpoint), "cas": cas, "cas_real": real_f1, "chance": chance,
                      **dict(zip(("cas_ratio", "cas_corrected"), _ratios(cas, real_f1, chance))),
                      "trivial_cas": trivial,
                      **dict(zip(("trivial_cas_ratio", "trivial_cas_corrected"), _ratios(trivial, real_f1, chance))),
                      "c2st_auc_mean": float(gate["c2st_auc"].mean()), "texture_auc_mean": float(texture),
-                     "texture_auc_heldout_mean": heldout_texture_auc(g, gy, test_x, test_y, seed),
+                     "texture_auc_heldout_mean": _mean_of_finite(heldout),
                      "copy_share_max": float(gate["copy_share"].max()),
                      **membership_inference_auc(g, real.x, test_x, seed=seed), "n_test": len(test_y)})
+        for c, n in counts.items():
+            judged = gate[gate["class"] == c]
+            class_rows.append({"checkpoint": int(row.checkpoint), "class": c, "n_train": n,
+                               "n_heldout": held_counts.get(c, 0),
+                               **{col: float(judged[col].iloc[0]) if col in judged and len(judged) else float("nan")
+                                  for col in GATE_CLASS_COLUMNS},
+                               "texture_auc_heldout": float(heldout.get(c, float("nan")))})
         log.info("quality: checkpoint %d: CAS ratio %.2f (trivial %.2f), two-sample AUC %.2f (pixels), %.2f (texture; "
                  "%.2f against held-out images), membership AUC %.2f", row.checkpoint, rows[-1]["cas_ratio"],
                  rows[-1]["trivial_cas_ratio"], rows[-1]["c2st_auc_mean"], rows[-1]["texture_auc_mean"],
                  rows[-1]["texture_auc_heldout_mean"], rows[-1]["mia_auc_pixels"])
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(class_rows, columns=CLASS_COLUMNS)
 
 
 # A move counts when it is larger than this floor and than the standard error of the folds' own
@@ -200,5 +232,6 @@ def training_trend(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def collect_quality(paths: list, runs: list[tuple[str, str]], gan_arms: dict[str, str]) -> pd.DataFrame:
-    """The per-run quality tables (in the order of ``runs``) as one table with an arm column."""
+    """The per-run quality tables (in the order of ``runs``) as one table with an arm column; the
+    per-class tables alike."""
     return join_by_arm(gan_arms, runs, [read_numeric_tsv(p) for p in paths])

@@ -133,7 +133,7 @@ rule cd_diagram:
 
 rule quality_figure:
     input:
-        rules.collect_quality.output[0],
+        rules.collect_quality.output.quality,
     output:
         report(
             "results/{dataset}/figures/gan_quality.png",

@@ -9,6 +9,7 @@ rule quality:
         gate=rules.gate.output.gate,
     output:
         quality="results/{dataset}/quality/{part}_{base}.tsv",
+        by_class="results/{dataset}/quality_classes/{part}_{base}.tsv",
     log:
         "logs/{dataset}/quality/{part}_{base}.log",
     benchmark:
@@ -31,11 +32,18 @@ rule quality:
 
 rule collect_quality:
     input:
-        per_gan_run("quality", "quality"),
+        quality=per_gan_run("quality", "quality"),
+        by_class=per_gan_run("quality", "by_class"),
     output:
-        report(
+        quality=report(
             "results/{dataset}/gan_quality.tsv",
             caption="../report/gan_quality.rst",
+            category="Dataset {dataset}",
+            subcategory="3 Data (TSV)",
+        ),
+        by_class=report(
+            "results/{dataset}/gan_quality_classes.tsv",
+            caption="../report/gan_quality_classes.rst",
             category="Dataset {dataset}",
             subcategory="3 Data (TSV)",
         ),

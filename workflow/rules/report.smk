@@ -48,7 +48,7 @@ rule answer:
         metrics=expand(rules.collect_dataset.output.metrics, dataset=DATASETS),
         forest=expand(rules.figures.output.forest, dataset=DATASETS),
         balanced=expand(rules.balanced_set.output.classes, dataset=DATASETS),
-        quality=expand(rules.collect_quality.output[0], dataset=GAN_DATASETS),
+        quality=expand(rules.collect_quality.output.quality, dataset=GAN_DATASETS),
     output:
         thesis=report("results/thesis_claim.tsv", caption="../report/thesis_claim.rst", category="Answer"),
         across=report(
