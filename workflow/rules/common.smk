@@ -530,6 +530,7 @@ def get_final_output():
         if d in GAN_DATASETS:
             outputs += [result(rule, 0, dataset=d) for rule in ("collect_gate", "collect_privacy", "gate_figure",
                                                                  "quality_figure")]
+            outputs.append(result("collect_quality", "by_class", dataset=d))
     # the critical-difference diagram means something only with 3 or more datasets (Demšar 2006)
     if len(DATASETS) >= 3 and len(common_arms()) >= 2 and all(
         METHOD_CLASSIFIER in config["datasets"][d]["evaluate"]["classifiers"] for d in DATASETS
