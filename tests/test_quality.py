@@ -10,7 +10,7 @@ from infantfer.demo import generate_demo
 from infantfer.faces import whole_image
 from infantfer.io.npz import TrainingSet
 from infantfer.parts import checkpoints_in
-from infantfer.quality import (CLASS_COLUMNS, COLUMNS, chance_f1, heldout_texture_auc, macro_f1_of, quality_run,
+from infantfer.quality import (CLASS_COLUMNS, COLUMNS, chance_f1, heldout_texture_auc, macro_f1_of,
                                quality_tables, trivial_images)
 
 
@@ -56,15 +56,16 @@ def test_a_run_s_table_has_a_row_per_checkpoint_with_its_baselines(faces, tmp_pa
     checkpoints = pd.DataFrame({"checkpoint": [s for s, _ in found], "path": [str(p) for _, p in found]})
     gate = pd.DataFrame({"checkpoint": [2, 2, 4, 4], "class": ["cry", "laugh"] * 2,
                          "c2st_auc": [1.0, 0.9, 0.8, 0.7], "texture_auc": [1.0, 0.98, 0.96, 0.9],
+                         "c2st_baseline": [0.61, 0.62, 0.61, 0.62], "texture_baseline": [0.51, 0.52, 0.51, 0.52],
                          "copy_share": [0.0, 0.1, 0.2, 0.0]})
     table, by_class = quality_tables(real, tx, ty, checkpoints, classes, gate, face_size=16, seed=0)
-    assert table.equals(quality_run(real, tx, ty, checkpoints, classes, gate, face_size=16, seed=0))
     assert list(table.columns) == COLUMNS and table["checkpoint"].tolist() == [2, 4]
     # per class: the gate's rows as they are (no neutral row in this gate table: NaN), the held-out test
     # whose mean is the table's, and the counts each side
     assert list(by_class.columns) == CLASS_COLUMNS
     assert by_class[["checkpoint", "class"]].values.tolist() == [[s, c] for s in (2, 4) for c in classes]
     assert by_class["texture_auc"].tolist()[:2] == [1.0, 0.98] and np.isnan(by_class["texture_auc"].iloc[2])
+    assert by_class["c2st_baseline"].tolist()[:2] == [0.61, 0.62] and by_class["texture_baseline"].tolist()[3:5] == [0.51, 0.52]
     assert by_class["n_train"].tolist() == [int((y == c).sum()) for c in classes] * 2
     assert by_class["n_heldout"].tolist() == [int((ty == c).sum()) for c in classes] * 2
     assert by_class.groupby("checkpoint")["texture_auc_heldout"].mean().tolist() == \
@@ -96,6 +97,24 @@ def test_the_held_out_texture_test_sees_past_a_gan_that_copies(faces):
     assert heldout_texture_auc(noise, copy_y, tx, ty, seed=0) > 0.95
     # other babies' photos: above the within-training null (these tiny classes put it at 0.2-0.4)
     assert 0.55 < heldout_texture_auc(copies, copy_y, tx, ty, seed=0) < 0.85
+
+
+def test_a_class_without_held_out_photos_gets_a_row_with_none_and_no_test(faces, tmp_path):
+    x, y, tx, ty = faces
+    classes = sorted(set(y))
+    real = TrainingSet(x, y, np.arange(len(y)).astype(str), np.full(len(y), "real"))
+    cfg = CGANConfig(size=16, steps=2, checkpoint_every=2, batch_size=16, g_width=8, d_width=8, z_dim=8)
+    train_cgan(x, np.searchsorted(classes, y), len(classes), cfg, tmp_path, threads=1)
+    found = checkpoints_in(tmp_path)
+    checkpoints = pd.DataFrame({"checkpoint": [s for s, _ in found], "path": [str(p) for _, p in found]})
+    gate = pd.DataFrame({"checkpoint": [2] * 3, "class": classes, "c2st_auc": [0.9] * 3, "copy_share": [0.0] * 3})
+    held = ty != "neutral"
+    table, by_class = quality_tables(real, tx[held], ty[held], checkpoints, classes, gate, face_size=16, seed=0)
+    neutral = by_class.set_index("class").loc["neutral"]
+    assert neutral["n_heldout"] == 0 and neutral["n_train"] == (y == "neutral").sum()
+    assert np.isnan(neutral["texture_auc_heldout"]) and neutral["c2st_auc"] == 0.9
+    assert table["texture_auc_heldout_mean"].iloc[0] == pytest.approx(
+        by_class.loc[by_class["class"] != "neutral", "texture_auc_heldout"].mean())
 
 
 def test_the_held_out_texture_test_skips_classes_too_small_and_is_nan_without_any(faces):
