@@ -46,14 +46,20 @@ def test_the_no_skill_generator_draws_each_class_s_mean_face_and_spread(faces):
     assert np.array_equal(gx, again)
 
 
-def test_a_run_s_table_has_a_row_per_checkpoint_with_its_baselines(faces, tmp_path):
-    x, y, tx, ty = faces
+def _tiny_gan_run(faces, tmp_path, steps: int):
+    """The faces' real training set, its classes and the checkpoints of a GAN of a few steps."""
+    x, y, _, _ = faces
     classes = sorted(set(y))
     real = TrainingSet(x, y, np.arange(len(y)).astype(str), np.full(len(y), "real"))
-    cfg = CGANConfig(size=16, steps=4, checkpoint_every=2, batch_size=16, g_width=8, d_width=8, z_dim=8)
+    cfg = CGANConfig(size=16, steps=steps, checkpoint_every=2, batch_size=16, g_width=8, d_width=8, z_dim=8)
     train_cgan(x, np.searchsorted(classes, y), len(classes), cfg, tmp_path, threads=1)
     found = checkpoints_in(tmp_path)
-    checkpoints = pd.DataFrame({"checkpoint": [s for s, _ in found], "path": [str(p) for _, p in found]})
+    return real, classes, pd.DataFrame({"checkpoint": [s for s, _ in found], "path": [str(p) for _, p in found]})
+
+
+def test_a_run_s_table_has_a_row_per_checkpoint_with_its_baselines(faces, tmp_path):
+    x, y, tx, ty = faces
+    real, classes, checkpoints = _tiny_gan_run(faces, tmp_path, steps=4)
     gate = pd.DataFrame({"checkpoint": [2, 2, 4, 4], "class": ["cry", "laugh"] * 2,
                          "c2st_auc": [1.0, 0.9, 0.8, 0.7], "texture_auc": [1.0, 0.98, 0.96, 0.9],
                          "c2st_baseline": [0.61, 0.62, 0.61, 0.62], "texture_baseline": [0.51, 0.52, 0.51, 0.52],
@@ -101,12 +107,7 @@ def test_the_held_out_texture_test_sees_past_a_gan_that_copies(faces):
 
 def test_a_class_without_held_out_photos_gets_a_row_with_none_and_no_test(faces, tmp_path):
     x, y, tx, ty = faces
-    classes = sorted(set(y))
-    real = TrainingSet(x, y, np.arange(len(y)).astype(str), np.full(len(y), "real"))
-    cfg = CGANConfig(size=16, steps=2, checkpoint_every=2, batch_size=16, g_width=8, d_width=8, z_dim=8)
-    train_cgan(x, np.searchsorted(classes, y), len(classes), cfg, tmp_path, threads=1)
-    found = checkpoints_in(tmp_path)
-    checkpoints = pd.DataFrame({"checkpoint": [s for s, _ in found], "path": [str(p) for _, p in found]})
+    real, classes, checkpoints = _tiny_gan_run(faces, tmp_path, steps=2)
     gate = pd.DataFrame({"checkpoint": [2] * 3, "class": classes, "c2st_auc": [0.9] * 3, "copy_share": [0.0] * 3})
     held = ty != "neutral"
     table, by_class = quality_tables(real, tx[held], ty[held], checkpoints, classes, gate, face_size=16, seed=0)
