@@ -40,9 +40,15 @@ def read_cells(dirs: list[Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def fp32_ranges(q: pd.DataFrame, checkpoints: list[int]) -> pd.DataFrame:
+    """Per arm x checkpoint, each measure's min and max over every fold of every fp32 cell."""
+    q = q[(q["precision"] == "fp32") & q["checkpoint"].isin(checkpoints)]
+    return q.groupby(["arm", "checkpoint"])[list(MEASURES)].agg(["min", "max"])
+
+
 def compare(q: pd.DataFrame, checkpoints: list[int]) -> pd.DataFrame:
+    fp32 = fp32_ranges(q, checkpoints)
     q = q[q["checkpoint"].isin(checkpoints)]
-    fp32 = q[q["precision"] == "fp32"].groupby(["arm", "checkpoint"])[list(MEASURES)].agg(["min", "max"])
     rows = []
     for (cell, precision, arm, step), g in q.groupby(["cell", "precision", "arm", "checkpoint"]):
         row = {"cell": cell, "precision": precision, "arm": arm, "checkpoint": step, "folds": len(g)}
@@ -63,9 +69,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     q = read_cells(args.keep)
     print("fp32 fold-to-fold range (every fold of every fp32 cell):")
-    ranges = q[(q["precision"] == "fp32") & q["checkpoint"].isin(args.checkpoints)] \
-        .groupby(["arm", "checkpoint"])[list(MEASURES)].agg(["min", "max"]).round(3)
-    print(ranges.to_string())
+    print(fp32_ranges(q, args.checkpoints).round(3).to_string())
     print()
     print(compare(q, args.checkpoints).to_string(index=False))
     return 0
